@@ -1,0 +1,92 @@
+using NUnit.Framework;
+using Zrpc.Conformance.Adapters;
+using Zrpc.Conformance.Driver;
+using Zrpc.Conformance.Runner;
+
+namespace Zrpc.Conformance.Tests.Suite;
+
+/// <summary>
+/// The conformance scenarios as NUnit tests: one test case per scenario or outline row, named by
+/// its stable id and categorised by its tags (<c>dotnet test --filter TestCategory=RPC-7</c>),
+/// run once per target (fixture parameter; see <see cref="SuiteTargets"/>).
+/// </summary>
+[TestFixtureSource(typeof(SuiteTargets), nameof(SuiteTargets.All))]
+public sealed class ConformanceSuite(string targetText)
+{
+    private static readonly Lazy<IReadOnlyDictionary<string, ScenarioCase>> Loaded = new(() =>
+        FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory).ToDictionary(s => s.Id));
+
+    private ITarget _target = null!;
+    private RunSettings _settings = null!;
+    private ScenarioExecutor _executor = null!;
+
+    public static IEnumerable<TestCaseData> Scenarios()
+    {
+        foreach (var scenario in Loaded.Value.Values)
+        {
+            var data = new TestCaseData(scenario.Id).SetName(scenario.Id);
+            foreach (var tag in scenario.Tags)
+            {
+                data.SetCategory(tag.TrimStart('@'));
+            }
+
+            data.SetCategory("section:" + scenario.Section);
+            yield return data;
+        }
+    }
+
+    [OneTimeSetUp]
+    public async Task StartTarget()
+    {
+        _target = Targets.Create(SuiteTargets.Reference == targetText ? null : targetText);
+        var deviationsFile = Environment.GetEnvironmentVariable("ZRPC_EXPECT_DEVIATIONS");
+        _settings = new RunSettings
+        {
+            Targets = [targetText],
+            Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
+        };
+        _executor = new ScenarioExecutor(_settings.BindingAssembly);
+        var unreachable = await ConformanceRun.ProbeAsync(_target, CancellationToken.None);
+        if (unreachable is not null)
+        {
+            Assert.Fail(unreachable);
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task StopTarget() => await _target.DisposeAsync();
+
+    [TestCaseSource(nameof(Scenarios))]
+    public async Task Scenario(string id)
+    {
+        var result = await ConformanceRun.RunOneAsync(Loaded.Value[id], _target, _settings, _executor);
+        TestContext.Out.WriteLine($"{result.Verdict.ToString().ToUpperInvariant()} {id} against {result.Target}");
+        foreach (var note in result.Notes)
+        {
+            TestContext.Out.WriteLine("note: " + note);
+        }
+
+        switch (result.Verdict)
+        {
+            case Verdict.Fail:
+                Assert.Fail(FailureText.Describe(result));
+                break;
+            case Verdict.Warn:
+                Assert.Warn(FailureText.Describe(result));
+                break;
+            case Verdict.Skip:
+                Assert.Ignore(result.Execution.Message ?? "skipped");
+                break;
+            case Verdict.Known:
+                Assert.Ignore($"known deviation: {result.DeviationReason}\n{result.Execution.Message}");
+                break;
+            default:
+                if (result.UnexpectedPass)
+                {
+                    Assert.Warn($"listed as a known deviation ({result.DeviationReason}) but passed: fixed? remove it from the list");
+                }
+
+                break;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Zrpc.Conformance.Adapters;
+
+/// <summary>
+/// An implementation under test, reachable through a stream adapter. Each call to
+/// <see cref="ConnectAsync"/> gives a fresh connection (for exec: a fresh process).
+/// </summary>
+public interface ITarget : IAsyncDisposable
+{
+    /// <summary>Display name, e.g. "reference (in-process)" or "tcp://127.0.0.1:9000".</summary>
+    string Name { get; }
+
+    /// <summary>The --target argument that reaches this target again; null for the built-in reference server.</summary>
+    string? TargetArgument { get; }
+
+    /// <summary>Opens a new raw connection. Throws <see cref="TargetUnreachableException"/> when that fails.</summary>
+    Task<Stream> ConnectAsync(CancellationToken cancellationToken);
+}

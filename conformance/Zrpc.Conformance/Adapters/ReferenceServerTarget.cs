@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using Zrpc.Rpc;
+using Zrpc.TestService;
+using Zrpc.Transport;
+
+namespace Zrpc.Conformance.Adapters;
+
+/// <summary>
+/// The default target: the reference RpcServer with the Conformance Test Service, started inside
+/// the runner on a loopback TCP listener. Real sockets (not in-memory pipes) so that close and
+/// reset behave exactly as they would for an external implementation (TRANS-1).
+/// </summary>
+public sealed class ReferenceServerTarget : ITarget
+{
+    public const string DisplayName = "reference (in-process)";
+
+    private readonly SemaphoreSlim _startLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<string> _log = new();
+    private TcpConnectionListener? _listener;
+    private Task? _serving;
+
+    public string Name => DisplayName;
+
+    public string? TargetArgument => null;
+
+    /// <summary>The loopback address the server listens on, once started.</summary>
+    public TransportAddress? Address => _listener?.Address;
+
+    /// <summary>The last lines the server logged (bounded), for reports.</summary>
+    public IReadOnlyList<string> ServerLog => _log.ToArray();
+
+    public async Task<Stream> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var address = await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Connector.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            throw new TargetUnreachableException(Name, e.Message, e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_serving is not null)
+        {
+            try
+            {
+                await _serving.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Shutting down: connections still open are abandoned with the process.
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task<TransportAddress> EnsureStartedAsync(CancellationToken cancellationToken)
+    {
+        if (_listener is { } started)
+        {
+            return started.Address;
+        }
+
+        await _startLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_listener is null)
+            {
+                var server = new RpcServer(new RpcServerOptions { Log = AddLog });
+                ConformanceService.Register(server);
+                var listener = (TcpConnectionListener)Listeners.Listen(TransportAddress.Parse("tcp://127.0.0.1:0"));
+                _serving = Task.Run(() => server.ServeAsync(listener, _stop.Token), CancellationToken.None);
+                _listener = listener;
+            }
+
+            return _listener.Address;
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not TargetUnreachableException)
+        {
+            throw new TargetUnreachableException(Name, $"the built-in reference server did not start: {e.Message}", e);
+        }
+        finally
+        {
+            _startLock.Release();
+        }
+    }
+
+    private void AddLog(string line)
+    {
+        _log.Enqueue(line);
+        while (_log.Count > 200 && _log.TryDequeue(out _))
+        {
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Zrpc.Transport;
+
+namespace Zrpc.Conformance.Adapters;
+
+/// <summary>Creates a target from the runner's --target text.</summary>
+public static class Targets
+{
+    /// <summary>Words that select the built-in reference server explicitly.</summary>
+    public static bool IsReference(string? text)
+        => string.IsNullOrWhiteSpace(text) || text is "reference" or "builtin" or "in-process";
+
+    /// <summary>
+    /// <c>tcp://host:port</c>, <c>unix:///path</c>, <c>exec:COMMAND ARGS</c>, or nothing / "reference"
+    /// for the built-in reference server. Throws <see cref="FormatException"/> for anything else.
+    /// </summary>
+    public static ITarget Create(string? text)
+    {
+        if (IsReference(text))
+        {
+            return new ReferenceServerTarget();
+        }
+
+        return new TransportTarget(text!, TransportAddress.Parse(text!));
+    }
+}

@@ -1,0 +1,131 @@
+using Zrpc.Conformance.Adapters;
+using Zrpc.Conformance.Driver;
+using Zrpc.Conformance.Runner;
+using Zrpc.Spec;
+
+namespace Zrpc.Conformance.Reporting;
+
+/// <summary>
+/// The console report: per target and spec section, one line per scenario with its verdict, id
+/// and requirement tags; under each failure the requirement sentences, the assertion message,
+/// the annotated traffic, the exec target's stderr and the replay command.
+/// </summary>
+public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog) : IRunObserver
+{
+    private string? _section;
+
+    public void TargetStarted(ITarget target, string? unreachableError)
+    {
+        _section = null;
+        output.WriteLine($"== target: {target.Name}");
+        if (unreachableError is not null)
+        {
+            output.WriteLine($"   UNREACHABLE: {unreachableError}");
+        }
+    }
+
+    public void ScenarioFinished(ScenarioResult result)
+    {
+        var scenario = result.Scenario;
+        if (_section != scenario.Feature.RelativePath)
+        {
+            _section = scenario.Feature.RelativePath;
+            output.WriteLine();
+            output.WriteLine($"-- {scenario.Section}: {scenario.Feature.Title} ({scenario.Feature.RelativePath})");
+        }
+
+        var requirements = scenario.RequirementIds.Count == 0 ? "" : " [" + string.Join(' ', scenario.RequirementIds) + "]";
+        var label = result.Verdict.ToString().ToUpperInvariant();
+        output.WriteLine($"{label,-5} {scenario.Id}{requirements} {scenario.Title}");
+        foreach (var note in result.Notes)
+        {
+            output.WriteLine($"      note: {note}");
+        }
+
+        if (result.UnexpectedPass)
+        {
+            output.WriteLine($"      listed as a known deviation ({result.DeviationReason}) but passed: fixed? remove it from the list");
+        }
+
+        switch (result.Verdict)
+        {
+            case Verdict.Fail:
+            case Verdict.Warn:
+                WriteFailure(result);
+                break;
+            case Verdict.Known:
+                output.WriteLine($"      known deviation: {result.DeviationReason}");
+                output.WriteLine($"      {FirstLine(result.Execution.Message)}");
+                break;
+            case Verdict.Skip:
+                output.WriteLine($"      skipped: {result.Execution.Message}");
+                break;
+        }
+    }
+
+    public void WriteSummary(RunReport report)
+    {
+        output.WriteLine();
+        if (report.Targets.Count > 1)
+        {
+            WriteMatrix(report);
+        }
+
+        output.WriteLine(
+            $"verdicts: {report.Count(Verdict.Pass)} PASS, {report.Count(Verdict.Warn)} WARN, {report.Count(Verdict.Fail)} FAIL, " +
+            $"{report.Count(Verdict.Skip)} SKIP, {report.Count(Verdict.Known)} KNOWN" +
+            (report.AllResults.Any(r => r.UnexpectedPass) ? $", {report.AllResults.Count(r => r.UnexpectedPass)} listed deviations passed" : ""));
+        output.WriteLine(report.SummaryLine);
+    }
+
+    private void WriteMatrix(RunReport report)
+    {
+        output.WriteLine("matrix (scenario x target):");
+        var idWidth = Math.Max(8, report.Scenarios.Select(s => s.Id.Length).DefaultIfEmpty(8).Max());
+        for (var i = 0; i < report.Targets.Count; i++)
+        {
+            output.WriteLine($"  [{i + 1}] {report.Targets[i].Name}");
+        }
+
+        output.WriteLine("  " + "scenario".PadRight(idWidth) + " " + string.Join(' ', report.Targets.Select((_, i) => $"[{i + 1}]  ")));
+        foreach (var scenario in report.Scenarios)
+        {
+            var cells = report.Targets.Select(t =>
+                t.UnreachableError is not null ? "----- "
+                : (t.Results.FirstOrDefault(r => r.Id == scenario.Id)?.Verdict.ToString().ToUpperInvariant() ?? "").PadRight(5) + " ");
+            output.WriteLine("  " + scenario.Id.PadRight(idWidth) + " " + string.Join("", cells));
+        }
+
+        output.WriteLine();
+    }
+
+    private void WriteFailure(ScenarioResult result)
+    {
+        var scenario = result.Scenario;
+        foreach (var id in scenario.RequirementIds)
+        {
+            var requirement = catalog.Find(id);
+            output.WriteLine(requirement is null
+                ? $"      {id}: (not in the spec catalog)"
+                : $"      {requirement.Id} ({requirement.Level.ToString().ToUpperInvariant()}) {requirement.Text}");
+        }
+
+        output.WriteLine($"      at {scenario.Feature.RelativePath}:{scenario.Line}" +
+                         (result.Execution.FailedStep is null ? "" : $", step: {result.Execution.FailedStep}"));
+        output.WriteLine("      " + (result.Execution.Message ?? "(no message)").Replace("\n", "\n      ", StringComparison.Ordinal));
+        output.WriteLine("      traffic:");
+        output.Write(Indent(result.Traffic, "        "));
+        if (!string.IsNullOrEmpty(result.StandardError))
+        {
+            output.WriteLine("      stderr of the target:");
+            output.Write(Indent(result.StandardError, "        "));
+        }
+
+        output.WriteLine($"      replay: {result.ReplayCommand}");
+    }
+
+    private static string FirstLine(string? text) => text is null ? "" : text.Split('\n')[0];
+
+    internal static string Indent(string text, string prefix)
+        => string.Concat(text.TrimEnd('\n').Split('\n').Select(l => prefix + l + "\n"));
+}

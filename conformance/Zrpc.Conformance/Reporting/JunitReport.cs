@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Xml.Linq;
+using Zrpc.Conformance.Runner;
+
+namespace Zrpc.Conformance.Reporting;
+
+/// <summary>
+/// JUnit XML as CI systems read it: one testsuite per target and feature, one testcase per
+/// scenario named by its stable id. FAIL is a failure; SKIP and KNOWN are skipped (with the
+/// reason); WARN passes with the message in system-out.
+/// </summary>
+public static class JunitReport
+{
+    public static XDocument Build(RunReport report)
+    {
+        var suites = new XElement("testsuites",
+            new XAttribute("name", "zrpc conformance"),
+            new XAttribute("tests", report.AllResults.Count()),
+            new XAttribute("failures", report.Count(Verdict.Fail)),
+            new XAttribute("skipped", report.Count(Verdict.Skip) + report.Count(Verdict.Known)));
+        foreach (var target in report.Targets)
+        {
+            if (target.UnreachableError is not null)
+            {
+                suites.Add(new XElement("testsuite",
+                    new XAttribute("name", target.Name), new XAttribute("tests", 1), new XAttribute("errors", 1),
+                    new XElement("testcase", new XAttribute("name", "connect"), new XAttribute("classname", target.Name),
+                        new XElement("error", new XAttribute("message", target.UnreachableError)))));
+                continue;
+            }
+
+            foreach (var feature in target.Results.GroupBy(r => r.Scenario.Feature.RelativePath))
+            {
+                var suite = new XElement("testsuite",
+                    new XAttribute("name", $"{target.Name} / {feature.Key}"),
+                    new XAttribute("tests", feature.Count()),
+                    new XAttribute("failures", feature.Count(r => r.Verdict == Verdict.Fail)),
+                    new XAttribute("skipped", feature.Count(r => r.Verdict is Verdict.Skip or Verdict.Known)),
+                    new XAttribute("time", Seconds(feature.Sum(r => r.Execution.Duration.TotalSeconds))));
+                foreach (var result in feature)
+                {
+                    suite.Add(TestCase(target, result));
+                }
+
+                suites.Add(suite);
+            }
+        }
+
+        return new XDocument(new XDeclaration("1.0", "utf-8", null), suites);
+    }
+
+    public static void Write(RunReport report, string path) => Build(report).Save(path);
+
+    private static XElement TestCase(TargetRun target, ScenarioResult result)
+    {
+        var testCase = new XElement("testcase",
+            new XAttribute("name", result.Id),
+            new XAttribute("classname", $"{target.Name}.{result.Scenario.Section}"),
+            new XAttribute("time", Seconds(result.Execution.Duration.TotalSeconds)));
+        var details = $"{string.Join(' ', result.Scenario.RequirementIds)} {result.Scenario.Title}\n{result.Execution.Message}\n\ntraffic:\n{result.Traffic}" +
+                      (result.StandardError is null ? "" : $"\nstderr:\n{result.StandardError}") + $"\nreplay: {result.ReplayCommand}";
+        switch (result.Verdict)
+        {
+            case Verdict.Fail:
+                testCase.Add(new XElement("failure", new XAttribute("message", FirstLine(result.Execution.Message)), details));
+                break;
+            case Verdict.Skip:
+                testCase.Add(new XElement("skipped", new XAttribute("message", FirstLine(result.Execution.Message))));
+                break;
+            case Verdict.Known:
+                testCase.Add(new XElement("skipped", new XAttribute("message", $"known deviation: {result.DeviationReason}")));
+                testCase.Add(new XElement("system-out", details));
+                break;
+            case Verdict.Warn:
+                testCase.Add(new XElement("system-out", "WARN (failed SHOULD): " + details));
+                break;
+            default:
+                if (result.UnexpectedPass)
+                {
+                    testCase.Add(new XElement("system-out", $"listed as a known deviation ({result.DeviationReason}) but passed: fixed? remove it from the list"));
+                }
+
+                break;
+        }
+
+        return testCase;
+    }
+
+    private static string FirstLine(string? text) => text is null ? "" : text.Split('\n')[0];
+
+    private static string Seconds(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using Zrpc.Conformance.Driver;
+using Zrpc.Conformance.Reporting;
+using Zrpc.Spec;
+
+namespace Zrpc.Conformance.Runner;
+
+/// <summary>The command line of zrpc-conformance (see runner-usage.md for the contract).</summary>
+public static class ConformanceCli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Assembly? bindingAssembly = null)
+    {
+        var target = new Option<string[]>("--target")
+        { HelpName = "TARGET",
+            Description = "Implementation under test: tcp://HOST:PORT, unix:///PATH or exec:COMMAND ARGS (a fresh process per connection). " +
+                          "Repeat for a side-by-side matrix. Default: the built-in reference server.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var tags = new Option<string>("--tags") { HelpName = "EXPRESSION", Description = "Tag expression (\"@RPC-7 and not @slow\") or a list of tags (\"@RPC-7 @RPC-8\": any of them)." };
+        var section = new Option<string[]>("--section") { HelpName = "SECTION", Description = "Run one spec section: feature file name (frame) or requirement area (FRAME). Repeatable." };
+        var only = new Option<string[]>("--only") { HelpName = "ID", Description = "Run the scenario with this stable id (an outline's id runs all its rows). Repeatable." };
+        var timeout = new Option<double>("--timeout")
+        { HelpName = "SECONDS",
+            Description = "Per-step timeout in seconds.",
+            DefaultValueFactory = _ => RunSettings.DefaultStepTimeout.TotalSeconds,
+        };
+        var junit = new Option<string>("--junit") { HelpName = "FILE", Description = "Write JUnit XML results to FILE." };
+        var json = new Option<string>("--json") { HelpName = "FILE", Description = "Write machine-readable JSON results to FILE." };
+        var html = new Option<string>("--html") { HelpName = "FILE", Description = "Write a self-contained HTML report to FILE." };
+        var deviations = new Option<string>("--expect-deviations")
+        { HelpName = "FILE",
+            Description = "FILE of known failures, one 'ID REASON' per line (scenario or requirement id): listed failures are KNOWN, a listed pass is flagged.",
+        };
+        var matrix = new Option<bool>("--matrix") { Description = "Print every requirement of the spec against the scenarios that cover it, then exit." };
+        var requireCoverage = new Option<bool>("--require-coverage") { Description = "With --matrix: exit 1 when a MUST requirement is covered by nothing." };
+        var list = new Option<bool>("--list") { Description = "List the selected scenario ids with their tags, then exit." };
+        var features = new Option<string>("--features") { HelpName = "DIR", Description = "Folder of .feature files (default: Features/ next to the runner)." };
+        var spec = new Option<string>("--spec") { HelpName = "DIR", Description = "Folder of the spec's *.md files (default: the copy built into the runner)." };
+
+        var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.");
+        foreach (var option in new Option[] { target, tags, section, only, timeout, junit, json, html, deviations, matrix, requireCoverage, list, features, spec })
+        {
+            root.Options.Add(option);
+        }
+
+        var exitCode = ExitCodes.Success;
+        root.SetAction(async (ParseResult pr, CancellationToken ct) =>
+        {
+            exitCode = await ExecuteAsync(pr, ct).ConfigureAwait(false);
+            return exitCode;
+        });
+
+        // "@RPC-7" is a tag here, not a response file: response-file expansion stays off.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var parseError in parsed.Errors)
+            {
+                error.WriteLine(parseError.Message);
+            }
+
+            error.WriteLine("Run with --help for usage.");
+            return ExitCodes.UsageError;
+        }
+
+        var invoked = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
+        return invoked == 0 ? exitCode : invoked;
+
+        async Task<int> ExecuteAsync(ParseResult pr, CancellationToken ct)
+        {
+            RequirementCatalog catalog;
+            IReadOnlyList<ScenarioCase> scenarios;
+            ScenarioSelection selection;
+            ExpectedDeviations expected = ExpectedDeviations.None;
+            try
+            {
+                catalog = pr.GetValue(spec) is { } specDir ? RequirementCatalog.LoadDirectory(specDir) : RequirementCatalog.LoadEmbedded();
+                scenarios = FeatureLoader.LoadDirectory(pr.GetValue(features) ?? FeatureLoader.DefaultFeaturesDirectory);
+                selection = new ScenarioSelection
+                {
+                    Tags = pr.GetValue(tags) is { Length: > 0 } expression ? TagExpression.Parse(expression) : null,
+                    Sections = pr.GetValue(section) ?? [],
+                    Only = pr.GetValue(only) ?? [],
+                };
+                if (pr.GetValue(deviations) is { } deviationsFile)
+                {
+                    expected = ExpectedDeviations.Load(deviationsFile);
+                }
+            }
+            catch (Exception e) when (e is FormatException or FeatureLoadException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            {
+                error.WriteLine($"error: {e.Message}");
+                return ExitCodes.UsageError;
+            }
+
+            if (pr.GetValue(matrix))
+            {
+                var coverage = new CoverageMatrix(catalog, [new ScenarioCoverageSource(scenarios)]);
+                coverage.Write(output);
+                return pr.GetValue(requireCoverage) && coverage.UncoveredMusts.Count > 0 ? ExitCodes.MustFailed : ExitCodes.Success;
+            }
+
+            var selected = selection.Apply(scenarios);
+            if (pr.GetValue(list))
+            {
+                foreach (var scenario in selected)
+                {
+                    output.WriteLine($"{scenario.Id}\t{scenario.Section}\t{string.Join(' ', scenario.Tags.Where(t => !t.StartsWith(FeatureLoader.IdTagPrefix, StringComparison.Ordinal)))}\t{scenario.Title}");
+                }
+
+                output.WriteLine($"{selected.Count} scenarios");
+                return selected.Count == 0 ? ExitCodes.NothingSelected : ExitCodes.Success;
+            }
+
+            if (selected.Count == 0)
+            {
+                error.WriteLine($"error: the selection matched no scenario ({scenarios.Count} loaded)");
+                output.WriteLine("0 passed, 0 failed, 0 skipped");
+                return ExitCodes.NothingSelected;
+            }
+
+            var timeoutSeconds = pr.GetValue(timeout);
+            if (timeoutSeconds <= 0 || double.IsNaN(timeoutSeconds))
+            {
+                error.WriteLine("error: --timeout must be a positive number of seconds");
+                return ExitCodes.UsageError;
+            }
+
+            var targets = pr.GetValue(target) is { Length: > 0 } given ? given.Select(t => (string?)t).ToList() : [null];
+            foreach (var text in targets.Where(t => t is not null))
+            {
+                try
+                {
+                    Adapters.Targets.Create(text).DisposeAsync().AsTask().Wait(ct);
+                }
+                catch (FormatException e)
+                {
+                    error.WriteLine($"error: {e.Message}");
+                    return ExitCodes.UsageError;
+                }
+            }
+
+            var settings = new RunSettings
+            {
+                Targets = targets,
+                StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+                Deviations = expected,
+                BindingAssembly = bindingAssembly ?? typeof(ConformanceCli).Assembly,
+            };
+            foreach (var unused in expected.Unused(scenarios))
+            {
+                output.WriteLine($"note: expected deviation '{unused.Id}' (line {unused.Line}) matches no scenario");
+            }
+
+            var console = new ConsoleReport(output, catalog);
+            RunReport report;
+            try
+            {
+                report = await ConformanceRun.RunAsync(selected, settings, catalog, console, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                await ReqnrollSession.EndAllAsync().ConfigureAwait(false);
+            }
+
+            if (pr.GetValue(junit) is { } junitFile) JunitReport.Write(report, junitFile);
+            if (pr.GetValue(json) is { } jsonFile) JsonReport.Write(report, jsonFile);
+            if (pr.GetValue(html) is { } htmlFile) HtmlReport.Write(report, htmlFile);
+            console.WriteSummary(report);
+            return report.ExitCode;
+        }
+    }
+
+    internal static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,20 @@
+namespace Zrpc.Conformance.Runner;
+
+/// <summary>The runner's exit-code contract (documented in runner-usage.md).</summary>
+public static class ExitCodes
+{
+    /// <summary>No MUST scenario failed (warnings, skips and known deviations allowed).</summary>
+    public const int Success = 0;
+
+    /// <summary>At least one MUST scenario failed that the expected-deviations file does not list.</summary>
+    public const int MustFailed = 1;
+
+    /// <summary>Bad command line, unreadable deviations file, or features that cannot be loaded.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>The selection matched no scenario (never "0 tests, exit 0").</summary>
+    public const int NothingSelected = 3;
+
+    /// <summary>A target could not be reached (connection refused, program not startable).</summary>
+    public const int TargetUnreachable = 4;
+}

@@ -1,0 +1,35 @@
+using Zrpc.Conformance.Driver;
+
+namespace Zrpc.Conformance.Runner;
+
+/// <summary>Everything a report shows about one scenario run against one target.</summary>
+public sealed record ScenarioResult
+{
+    public required ScenarioCase Scenario { get; init; }
+
+    public required string Target { get; init; }
+
+    public required Verdict Verdict { get; init; }
+
+    public required ScenarioExecution Execution { get; init; }
+
+    /// <summary>Annotated hex of every connection the scenario used.</summary>
+    public string Traffic { get; init; } = "";
+
+    public string? StandardError { get; init; }
+
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public required string ReplayCommand { get; init; }
+
+    /// <summary>Why the expected-deviations file lists this scenario (KNOWN or an unexpected pass).</summary>
+    public string? DeviationReason { get; init; }
+
+    /// <summary>Listed as a known deviation, yet it passed: "fixed? remove it from the list".</summary>
+    public bool UnexpectedPass { get; init; }
+
+    public string Id => Scenario.Id;
+
+    /// <summary>A MUST scenario failed and nothing excuses it: this makes the exit code 1.</summary>
+    public bool IsMustFailure => Verdict == Verdict.Fail;
+}

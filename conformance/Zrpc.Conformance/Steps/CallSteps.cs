@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using Reqnroll;
+using Zrpc.Conformance.Steps.Wire;
+
+namespace Zrpc.Conformance.Steps;
+
+/// <summary>Whole calls: a canonical request, then (for "calls") its response.</summary>
+[Binding]
+public sealed class CallSteps(ScenarioState state)
+{
+    const int KeepBodyBytes = 24 << 20;
+
+    /// <summary>Request body and response body types of the Conformance Test Service (CTS-2..5).</summary>
+    internal static (int DataType, int Accept) TypesOf(string endpoint) => endpoint switch
+    {
+        "Source" => (WireConstants.DataTypeJson, WireConstants.DataTypeOctets),
+        "Sink" => (WireConstants.DataTypeOctets, WireConstants.DataTypeJson),
+        _ => (WireConstants.DataTypeJson, WireConstants.DataTypeJson),
+    };
+
+    internal static async Task SendRequestAsync(ScenarioState state, string endpoint, int dataType, int accept, byte[]? body)
+    {
+        var header = FrameBytes.CanonicalMessage(WireConstants.Header, HeaderJson.CanonicalRequest(endpoint, dataType, accept));
+        state.Connection.RequestsAwaitingResponse++;
+        await state.Connection.SendAsync(body is null ? header : (byte[])[.. header, .. body]);
+    }
+
+    async Task CallAsync(string endpoint, byte[] jsonBody, string description)
+    {
+        var (dataType, accept) = TypesOf(endpoint);
+        await SendRequestAsync(state, endpoint, dataType, accept, jsonBody);
+        await ReadAsync(description);
+    }
+
+    async Task ReadAsync(string description)
+    {
+        state.LastResponse = await state.Connection.ReadResponseAsync(KeepBodyBytes, $"response to {description}");
+        state.Connection.RequestsAwaitingResponse--;
+    }
+
+    [StepDefinition(@"^the client calls (\S+) with JSON body '([\s\S]*)'$")]
+    public Task CallJson(string endpoint, string json)
+    {
+        state.LastJsonSent = json;
+        return CallAsync(endpoint, FrameBytes.CanonicalMessage(WireConstants.Data, Encoding.UTF8.GetBytes(json + "\n")), $"{endpoint} {json}");
+    }
+
+    [StepDefinition(@"^the client calls (\S+) with JSON body '([\s\S]*)' in frames of (\d+) bytes?$")]
+    public async Task CallJsonSplit(string endpoint, string json, int frameSize)
+    {
+        state.LastJsonSent = json;
+        var (dataType, accept) = TypesOf(endpoint);
+        var header = FrameBytes.SplitMessage(WireConstants.Header, HeaderJson.CanonicalRequest(endpoint, dataType, accept), frameSize);
+        var body = FrameBytes.SplitMessage(WireConstants.Data, Encoding.UTF8.GetBytes(json + "\n"), frameSize);
+        state.Connection.RequestsAwaitingResponse++;
+        await state.Connection.SendAsync((byte[])[.. header, .. body]);
+        await ReadAsync($"{endpoint} {json} in {frameSize}-byte frames");
+    }
+
+    [StepDefinition(@"^the client calls (\S+) with the raw JSON body text '([\s\S]*)'$")]
+    public Task CallRawJson(string endpoint, string text) =>
+        CallAsync(endpoint, FrameBytes.CanonicalMessage(WireConstants.Data, FrameBytes.Unescape(text)), $"{endpoint} with body text '{text}'");
+
+    [StepDefinition(@"^the client calls Source for (\d+) bytes$")]
+    public Task CallSource(long length) => CallJson("Source", $"{{\"Length\":{length}}}");
+
+    [StepDefinition(@"^the client calls Sink with an Octets body of (\d+) bytes$")]
+    public Task CallSink(long length) => CallSink(length, WireConstants.MaxPayload);
+
+    [StepDefinition(@"^the client calls Sink with an Octets body of (\d+) bytes in frames of (\d+) bytes$")]
+    public async Task CallSink(long length, int frameSize)
+    {
+        await SendRequestAsync(state, "Sink", WireConstants.DataTypeOctets, WireConstants.DataTypeJson, body: null);
+        state.LastOctetsSent = (length, SendSteps.PatternSha256(length));
+        await state.Connection.SendOctetsAsync(length, frameSize);
+        await ReadAsync($"Sink with {length} bytes in frames of {frameSize}");
+    }
+
+    [StepDefinition(@"^the client calls Sink with the Octets body '([\s\S]*)'$")]
+    public async Task CallSinkBytes(string hex)
+    {
+        var body = FrameBytes.ParseHex(hex);
+        state.LastOctetsSent = (body.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body)));
+        await SendRequestAsync(state, "Sink", WireConstants.DataTypeOctets, WireConstants.DataTypeJson,
+            FrameBytes.CanonicalMessage(WireConstants.Data, body));
+        await ReadAsync($"Sink with {body.Length} given bytes");
+    }
+
+    [StepDefinition(@"^the client calls Fail with a Message of (\d+) repetitions of '([\s\S]*)'$")]
+    public Task CallFailLong(int count, string unit)
+    {
+        var message = string.Concat(Enumerable.Repeat(unit, count));
+        state.LastFailMessageSent = message;
+        var json = JsonSerializer.Serialize(new { Message = message });
+        return CallAsync("Fail", FrameBytes.CanonicalMessage(WireConstants.Data, Encoding.UTF8.GetBytes(json + "\n")),
+            $"Fail with a {message.Length}-character message");
+    }
+
+    [StepDefinition(@"^the client calls Echo with a JSON string body of (\d+) bytes$")]
+    public Task CallEchoSized(int size)
+    {
+        // Exactly `size` bytes on the wire, final line feed included where there is room for one.
+        var json = size switch
+        {
+            1 => "7",
+            2 => "7\n",
+            _ => "\"" + new string('a', size - 3) + "\"\n",
+        };
+        state.LastJsonSent = json.TrimEnd('\n');
+        return CallAsync("Echo", FrameBytes.CanonicalMessage(WireConstants.Data, Encoding.UTF8.GetBytes(json)), $"Echo with a {size}-byte body");
+    }
+
+    [StepDefinition(@"^the client requests (\S+) with JSON body '([\s\S]*)'$")]
+    public Task RequestJson(string endpoint, string json)
+    {
+        var (dataType, accept) = TypesOf(endpoint);
+        return SendRequestAsync(state, endpoint, dataType, accept,
+            FrameBytes.CanonicalMessage(WireConstants.Data, Encoding.UTF8.GetBytes(json + "\n")));
+    }
+
+    [StepDefinition(@"^each connection requests Echo with its own JSON body$")]
+    public async Task EachRequests()
+    {
+        foreach (var (label, _) in state.Connections)
+        {
+            state.Use(label);
+            await RequestJson("Echo", OwnBody(label));
+        }
+    }
+
+    [Then(@"^each connection receives its own body back$")]
+    public async Task EachReceives()
+    {
+        // Read in reverse order of sending, so a server that serves connections one after another
+        // in accept order still has to have answered all of them.
+        foreach (var label in state.Connections.Keys.Reverse().ToList())
+        {
+            state.Use(label);
+            await ReadAsync($"Echo on connection {label}");
+            ResponseSteps.RequireStatus(state.LastResponse!, "OK");
+            ResponseSteps.RequireJsonBody(state.LastResponse!, OwnBody(label), $"connection {label}");
+        }
+    }
+
+    static string OwnBody(string label) => $"{{\"connection\":\"{label}\",\"fill\":\"{new string('z', label.Length * 97)}\"}}";
+
+    [Then(@"^the next response has status (\w+)$")]
+    public async Task NextResponse(string status)
+    {
+        await ReadAsync("the next request");
+        ResponseSteps.RequireStatus(state.LastResponse!, status);
+    }
+}

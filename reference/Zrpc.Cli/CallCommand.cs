@@ -1,0 +1,288 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Zrpc.Rpc;
+using Zrpc.Transport;
+
+namespace Zrpc.Cli;
+
+/// <summary>
+/// <c>zrpc call</c>: one request to any endpoint of any server, like grpcurl. The response body goes
+/// to stdout (JSON indented) or to a file; diagnostics go to stderr; the exit code tells the outcome.
+/// </summary>
+internal static class CallCommand
+{
+    private const int CopyChunk = 1024 * 1024;
+
+    public static Command Create()
+    {
+        var connect = AddressOption.Create("--connect", "-c",
+            "Server to call: tcp://HOST:PORT, unix:///PATH, or exec:COMMAND ARGS (start COMMAND and talk over its stdin/stdout; " +
+            "quote ARGS like a shell).",
+            TransportKind.Tcp, TransportKind.Unix, TransportKind.Exec);
+        var endpoint = new Argument<string>("ENDPOINT") { Description = "Endpoint name, e.g. Echo." };
+        var json = new Option<string>("--json", "-d") { Description = "Request body: this JSON text (sent as MarshaledJSON).", HelpName = "text" };
+        var jsonFile = new Option<string>("--json-file") { Description = "Request body: JSON read from this file ('-' = stdin).", HelpName = "file" };
+        var octetsIn = new Option<string>("--octets-in")
+        {
+            Description = "Request body: the bytes of this file ('-' = stdin), sent as Octets. " +
+                          "Without any body option, JSON is read from stdin.",
+            HelpName = "file|-",
+        };
+        var octetsOut = new Option<string>("--octets-out")
+        {
+            Description = "Write an Octets response body to this file ('-' = stdout); implies --accept octets. " +
+                          "A partial body is deleted, never left behind as if complete (CLI-4).",
+            HelpName = "file|-",
+        };
+        var accept = new Option<string>("--accept")
+        {
+            Description = "Response body type to ask for: json, octets or none. Default: octets with --octets-out, else json.",
+            HelpName = "json|octets|none",
+        };
+        accept.AcceptOnlyFromAmong("json", "octets", "none");
+        var verbose = new Option<bool>("--verbose", "-v")
+        {
+            Description = "Show the request and response headers, body sizes and an exec server's stderr on stderr.",
+        };
+        var timeout = new Option<double>("--timeout")
+        {
+            Description = "Give up when the call has not finished after this many seconds (CLI-6); 0 = no limit.",
+            HelpName = "seconds",
+        };
+        var readTimeout = new Option<double>("--read-timeout")
+        {
+            Description = "Give up when a frame or message stays incomplete this long (CONN-5); 0 = no limit.",
+            DefaultValueFactory = _ => 30,
+            HelpName = "seconds",
+        };
+
+        var command = new Command("call",
+            "Call ENDPOINT once and print the response. JSON responses are printed indented to stdout; Octets go to " +
+            "--octets-out or stdout. " + ExitCodes.HelpText)
+        {
+            connect, endpoint, json, jsonFile, octetsIn, octetsOut, accept, verbose, timeout, readTimeout,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            CallSettings settings;
+            try
+            {
+                settings = CallSettings.Create(
+                    parseResult.GetRequiredValue(connect), parseResult.GetRequiredValue(endpoint),
+                    parseResult.GetValue(json), parseResult.GetValue(jsonFile), parseResult.GetValue(octetsIn),
+                    parseResult.GetValue(octetsOut), parseResult.GetValue(accept), parseResult.GetValue(verbose),
+                    parseResult.GetValue(timeout), parseResult.GetValue(readTimeout), Console.IsInputRedirected);
+            }
+            catch (UsageException e)
+            {
+                Console.Error.WriteLine($"zrpc call: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            return await RunAsync(settings, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CallSettings settings, CancellationToken outer)
+    {
+        byte[]? jsonBody;
+        try
+        {
+            jsonBody = await ReadJsonBodyAsync(settings, outer).ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"zrpc call: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"zrpc call: cannot read the request body: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        using var termination = new Termination(outer);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(termination.Token);
+        if (settings.Timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(settings.Timeout);
+
+        Stream? connection = null;
+        int exitCode;
+        try
+        {
+            Action<string>? childStderr = settings.Verbose ? text => Console.Error.Write(text) : null;
+            connection = await Connector.ConnectAsync(settings.Address, childStderr, deadline.Token).ConfigureAwait(false);
+            // A stalled peer must not outlive the deadline even where a read ignores cancellation.
+            await using var unblock = deadline.Token.Register(() => connection.Dispose());
+            exitCode = await CallAsync(settings, connection, jsonBody, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception) when (deadline.IsCancellationRequested)
+        {
+            exitCode = termination.Signalled ? ExitCodes.Interrupted : ExitCodes.ProtocolOrTransport;
+            Console.Error.WriteLine(termination.Signalled
+                ? "zrpc call: interrupted"
+                : $"zrpc call: no complete response within {settings.Timeout.TotalSeconds:0.###} s (CLI-6)");
+        }
+        catch (ProtocolException e)
+        {
+            exitCode = ExitCodes.ProtocolOrTransport;
+            Console.Error.WriteLine($"zrpc call: protocol error [{e.RequirementId}]: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            exitCode = ExitCodes.ProtocolOrTransport;
+            Console.Error.WriteLine($"zrpc call: transport error talking to {settings.Address}: {e.Message}");
+        }
+
+        if (connection is not null)
+        {
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                // Closing a connection the peer already dropped; the outcome is decided.
+            }
+        }
+        // After disposal the child has exited, so its stderr is complete.
+        if (exitCode == ExitCodes.ProtocolOrTransport) ReportChildStderr(connection, settings);
+        return exitCode;
+    }
+
+    private static async Task<int> CallAsync(CallSettings settings, Stream connection, byte[]? jsonBody, CancellationToken cancellationToken)
+    {
+        var request = RpcHeader.Request(settings.Endpoint, settings.RequestType, settings.Accept);
+        if (settings.Verbose) Console.Error.WriteLine($"> {System.Text.Encoding.UTF8.GetString(request.ToCanonicalBytes()).TrimEnd('\n')}");
+
+        var call = new RawCall(connection, settings.ReadTimeout);
+        long sentBytes = 0;
+        var response = await call.ExchangeAsync(request, async (body, ct) =>
+        {
+            if (jsonBody is not null)
+            {
+                await body.WriteAsync(jsonBody, ct).ConfigureAwait(false);
+                sentBytes = jsonBody.Length;
+                return;
+            }
+            await using var source = settings.Body == BodySource.OctetsStdin
+                ? Console.OpenStandardInput()
+                : new FileStream(settings.BodyArgument!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            sentBytes = await CopyAsync(source, body, ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (settings.Verbose) Console.Error.WriteLine($"< {response.HeaderText}");
+        var header = response.Header;
+        if (header.Error != (ulong)Status.Ok)
+        {
+            string status = Enum.IsDefined(typeof(Status), header.Error) ? $"{(Status)header.Error} ({header.Error})" : $"unknown status {header.Error}";
+            Console.Error.WriteLine($"zrpc call: {settings.Endpoint} failed with {status}: {header.ErrorMessage}");
+            return ExitCodes.ErrorStatus;
+        }
+
+        var body = response.Body!;
+        long received;
+        switch (settings.Accept)
+        {
+            case DataType.MarshaledJson:
+            {
+                string? pretty = await JsonBodies.ReadPrettyAsync(body, cancellationToken).ConfigureAwait(false);
+                if (pretty is null) throw new ProtocolException("RPC-7", "the MarshaledJSON response body is not one valid JSON value (RPC-7)");
+                await response.RequestSent.ConfigureAwait(false);
+                Console.Out.WriteLine(pretty);
+                Console.Out.Flush();
+                received = (body as Zrpc.Messages.DataMessageReadStream)?.BytesRead ?? -1;
+                break;
+            }
+            case DataType.Octets:
+                received = await WriteOctetsAsync(settings, body, cancellationToken).ConfigureAwait(false);
+                await response.RequestSent.ConfigureAwait(false);
+                break;
+            default:
+            {
+                // A None body carries nothing for the user; it must still end properly (CLI-4).
+                received = await CopyAsync(body, Stream.Null, cancellationToken).ConfigureAwait(false);
+                await response.RequestSent.ConfigureAwait(false);
+                break;
+            }
+        }
+
+        if (settings.Verbose) Console.Error.WriteLine($"sent {sentBytes} body bytes, received {received} ({settings.Accept})");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<long> WriteOctetsAsync(CallSettings settings, Stream body, CancellationToken cancellationToken)
+    {
+        if (settings.OctetsToStdout)
+        {
+            await using var stdout = Console.OpenStandardOutput();
+            return await CopyAsync(body, stdout, cancellationToken).ConfigureAwait(false);
+        }
+
+        string path = settings.OctetsOut!;
+        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        bool complete = false;
+        try
+        {
+            long n = await CopyAsync(body, file, cancellationToken).ConfigureAwait(false);
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            complete = true;
+            return n;
+        }
+        finally
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            if (!complete) File.Delete(path); // a partial body must not pass for a complete one (CLI-4)
+        }
+    }
+
+    private static async Task<byte[]?> ReadJsonBodyAsync(CallSettings settings, CancellationToken cancellationToken)
+    {
+        switch (settings.Body)
+        {
+            case BodySource.JsonText:
+                return JsonBodies.ToRequestBody(System.Text.Encoding.UTF8.GetBytes(settings.BodyArgument!), "--json");
+            case BodySource.JsonFile:
+                return JsonBodies.ToRequestBody(await File.ReadAllBytesAsync(settings.BodyArgument!, cancellationToken).ConfigureAwait(false),
+                    $"--json-file {settings.BodyArgument}");
+            case BodySource.JsonStdin:
+            {
+                using var buffer = new MemoryStream();
+                await using (var stdin = Console.OpenStandardInput())
+                {
+                    await stdin.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                }
+                return JsonBodies.ToRequestBody(buffer.ToArray(), "the JSON on stdin");
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static async Task<long> CopyAsync(Stream from, Stream to, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyChunk);
+        try
+        {
+            long total = 0;
+            int n;
+            while ((n = await from.ReadAsync(buffer.AsMemory(0, CopyChunk), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                total += n;
+            }
+            return total;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void ReportChildStderr(Stream? connection, CallSettings settings)
+    {
+        // With -v the child's stderr was already shown live.
+        if (settings.Verbose || connection is not ProcessStream process) return;
+        string text = process.StandardErrorText;
+        if (text.Length > 0) Console.Error.Write($"zrpc call: stderr of '{settings.Address}':\n{text}{(text.EndsWith('\n') ? "" : "\n")}");
+    }
+}

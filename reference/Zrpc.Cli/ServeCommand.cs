@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Zrpc.Rpc;
+using Zrpc.TestService;
+using Zrpc.Transport;
+
+namespace Zrpc.Cli;
+
+/// <summary>
+/// <c>zrpc serve</c>: runs the Conformance Test Service (CTS-1) on one address. Everything it says
+/// goes to stderr, because in stdio mode stdout is the wire.
+/// </summary>
+internal static class ServeCommand
+{
+    /// <summary>How long a stop (Ctrl-C, SIGTERM) waits for open connections to wind down.</summary>
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+
+    public static Command Create()
+    {
+        var listen = AddressOption.Create("--listen", "-l",
+            "Where to accept connections: tcp://HOST:PORT (port 0 picks a free one; the real address is logged), " +
+            "unix:///PATH, or stdio (exactly one connection over stdin/stdout; exits when it ends).",
+            TransportKind.Tcp, TransportKind.Unix, TransportKind.Stdio);
+        var readTimeout = new Option<double>("--read-timeout")
+        {
+            Description = "Seconds a frame or message may stay incomplete before the connection is ended (CONN-5); 0 disables.",
+            DefaultValueFactory = _ => 30,
+            HelpName = "seconds",
+        };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Log nothing (not even errors) to stderr." };
+
+        var command = new Command("serve",
+            "Serve the Conformance Test Service (Echo, Fail, Source, Sink) until stopped with Ctrl-C or SIGTERM (exit 0). " +
+            "Connections and errors are logged to stderr, never stdout.")
+        {
+            listen,
+            readTimeout,
+            quiet,
+        };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult.GetRequiredValue(listen),
+            parseResult.GetValue(readTimeout),
+            parseResult.GetValue(quiet),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(TransportAddress address, double readTimeoutSeconds, bool quiet, CancellationToken outer)
+    {
+        Action<string>? log = quiet ? null : line => Console.Error.WriteLine($"zrpc serve: {DateTime.Now:HH:mm:ss.fff} {line}");
+        if (readTimeoutSeconds < 0 || double.IsNaN(readTimeoutSeconds))
+        {
+            Console.Error.WriteLine($"zrpc serve: --read-timeout must be 0 or more seconds, not {readTimeoutSeconds}");
+            return ExitCodes.Usage;
+        }
+
+        var options = new RpcServerOptions
+        {
+            ReadTimeout = readTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(readTimeoutSeconds),
+            Log = log,
+        };
+        var server = new RpcServer(options);
+        ConformanceService.Register(server);
+
+        IConnectionListener listener;
+        try
+        {
+            listener = Listeners.Listen(address);
+        }
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        {
+            if (!quiet) Console.Error.WriteLine($"zrpc serve: cannot listen on {address}: {e.Message}");
+            return ExitCodes.ProtocolOrTransport;
+        }
+
+        using var termination = new Termination(outer);
+        await using (listener)
+        {
+            log?.Invoke($"listening on {DescribeBound(listener, address)}");
+            var serving = server.ServeAsync(listener, termination.Token);
+            try
+            {
+                await serving.WaitAsync(termination.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (termination.Token.IsCancellationRequested)
+            {
+                log?.Invoke("stopping");
+                // Stop accepting at once; a connection blocked in a read that ignores cancellation
+                // (stdin) must not keep the process alive forever.
+                await listener.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    await serving.WaitAsync(ShutdownGrace).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    log?.Invoke($"connections still open after {ShutdownGrace.TotalSeconds:0} s; exiting anyway");
+                }
+            }
+        }
+        log?.Invoke("stopped");
+        return ExitCodes.Ok;
+    }
+
+    private static string DescribeBound(IConnectionListener listener, TransportAddress requested) => listener switch
+    {
+        TcpConnectionListener tcp => tcp.Address.ToString(),
+        UnixConnectionListener unix => unix.Address.ToString(),
+        _ => requested.ToString(),
+    };
+}

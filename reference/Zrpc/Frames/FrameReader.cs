@@ -1,0 +1,181 @@
+namespace Zrpc.Frames;
+
+/// <summary>
+/// Reads frames from a byte stream: a validated header first, then its payload in caller-sized
+/// pieces. Nothing is buffered beyond the six header bytes, so a frame's length never causes an
+/// allocation (FRAME-6).
+/// </summary>
+public sealed class FrameReader
+{
+    private readonly Stream _stream;
+    private readonly byte[] _headerBuffer = new byte[FrameLimits.HeaderSize];
+    private bool _broken;
+
+    public FrameReader(Stream stream)
+    {
+        _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+    }
+
+    /// <summary>
+    /// How long one read may wait while a frame or message is incomplete (CONN-5).
+    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// When set, the wait for the first byte of the next header is not bounded by
+    /// <see cref="ReadTimeout"/>: the peer is between messages and may stay idle (CONN-6).
+    /// </summary>
+    public bool IdleAllowed { get; set; } = true;
+
+    /// <summary>Payload bytes of the current frame that have not been read yet.</summary>
+    public long PayloadRemaining { get; private set; }
+
+    /// <summary>The last header returned by <see cref="ReadHeaderAsync"/>.</summary>
+    public FrameHeader? Current { get; private set; }
+
+    /// <summary>
+    /// Reads and validates the next frame header. Returns null on a clean end of stream at a
+    /// frame boundary; an RST frame is returned (its payload is never read, FRAME-8).
+    /// </summary>
+    public async ValueTask<FrameHeader?> ReadHeaderAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfBroken();
+        if (PayloadRemaining != 0)
+        {
+            throw new InvalidOperationException($"the previous frame still has {PayloadRemaining} unread payload bytes");
+        }
+
+        Current = null;
+        int filled = 0;
+        try
+        {
+            while (filled < FrameLimits.HeaderSize)
+            {
+                bool bounded = filled > 0 || !IdleAllowed;
+                int n = await ReadWithTimeoutAsync(_headerBuffer.AsMemory(filled), bounded, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    if (filled == 0)
+                    {
+                        return null;
+                    }
+
+                    _broken = true;
+                    throw new ProtocolException("FRAME-11", $"end of stream after {filled} of {FrameLimits.HeaderSize} frame header bytes (FRAME-11)");
+                }
+
+                filled += n;
+            }
+        }
+        catch
+        {
+            _broken = true;
+            throw;
+        }
+
+        var header = FrameHeader.Parse(_headerBuffer);
+        try
+        {
+            header.Validate();
+        }
+        catch
+        {
+            _broken = true;
+            throw;
+        }
+
+        Current = header;
+        PayloadRemaining = header.Type == FrameType.Rst ? 0 : header.Length;
+        return header;
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="buffer"/>.Length bytes of the current frame's payload; returns 0
+    /// only when the payload is complete. End of stream inside the payload is FRAME-11.
+    /// </summary>
+    public async ValueTask<int> ReadPayloadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        ThrowIfBroken();
+        if (PayloadRemaining == 0 || buffer.Length == 0)
+        {
+            return 0;
+        }
+
+        if (buffer.Length > PayloadRemaining)
+        {
+            buffer = buffer[..(int)PayloadRemaining];
+        }
+
+        int n;
+        try
+        {
+            n = await ReadWithTimeoutAsync(buffer, bounded: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _broken = true;
+            throw;
+        }
+
+        if (n == 0)
+        {
+            _broken = true;
+            throw new ProtocolException("FRAME-11", $"end of stream with {PayloadRemaining} payload bytes of {Current} missing (FRAME-11)");
+        }
+
+        PayloadRemaining -= n;
+        return n;
+    }
+
+    /// <summary>Reads exactly buffer.Length payload bytes (must not exceed <see cref="PayloadRemaining"/>).</summary>
+    public async ValueTask ReadPayloadExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (buffer.Length > PayloadRemaining)
+        {
+            throw new ArgumentOutOfRangeException(nameof(buffer), "more bytes requested than the frame holds");
+        }
+
+        while (buffer.Length > 0)
+        {
+            int n = await ReadPayloadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            buffer = buffer[n..];
+        }
+    }
+
+    /// <summary>Reads and discards the rest of the current frame's payload.</summary>
+    public async ValueTask SkipPayloadAsync(Memory<byte> scratch, CancellationToken cancellationToken)
+    {
+        while (PayloadRemaining > 0)
+        {
+            await ReadPayloadAsync(scratch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, bool bounded, CancellationToken cancellationToken)
+    {
+        if (!bounded || ReadTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ReadTimeout);
+        try
+        {
+            return await _stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ProtocolException("CONN-5", $"read timeout of {ReadTimeout.TotalSeconds:0.###} s expired inside an incomplete frame or message (CONN-5)");
+        }
+    }
+
+    private void ThrowIfBroken()
+    {
+        if (_broken)
+        {
+            throw new InvalidOperationException("the frame stream is broken by an earlier error; the connection must be closed (CONN-1)");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Buffers;
+
+namespace Zrpc.Frames;
+
+/// <summary>
+/// Writes frames to a byte stream, each frame's header and payload in one Stream write so the
+/// sender does not split a frame into small segments itself (FRAME-12).
+/// </summary>
+public sealed class FrameWriter
+{
+    private readonly Stream _stream;
+
+    public FrameWriter(Stream stream)
+    {
+        _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+    }
+
+    /// <summary>Set once an RST has been written: nothing may follow it (CONN-1).</summary>
+    public bool ResetSent { get; private set; }
+
+    public Stream Stream => _stream;
+
+    /// <summary>Writes one frame; the payload is copied behind the header into a pooled buffer.</summary>
+    public async ValueTask WriteFrameAsync(FrameType type, bool end, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var header = FrameHeader.Create(type, end, payload.Length);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(FrameLimits.HeaderSize + payload.Length);
+        try
+        {
+            header.WriteTo(buffer);
+            payload.Span.CopyTo(buffer.AsSpan(FrameLimits.HeaderSize));
+            await WriteRawAsync(buffer.AsMemory(0, FrameLimits.HeaderSize + payload.Length), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Writes one frame whose payload already sits behind <see cref="FrameLimits.HeaderSize"/>
+    /// reserved bytes of <paramref name="frame"/>: the header is filled in place, nothing is copied.
+    /// </summary>
+    public ValueTask WriteFrameInPlaceAsync(FrameType type, bool end, Memory<byte> frame, CancellationToken cancellationToken)
+    {
+        if (frame.Length < FrameLimits.HeaderSize)
+        {
+            throw new ArgumentException("the buffer must start with the reserved header bytes", nameof(frame));
+        }
+
+        FrameHeader.Create(type, end, frame.Length - FrameLimits.HeaderSize).WriteTo(frame.Span);
+        return WriteRawAsync(frame, cancellationToken);
+    }
+
+    /// <summary>Writes the RST frame FF 01 00 00 00 00 (FRAME-9).</summary>
+    public async ValueTask WriteRstAsync(CancellationToken cancellationToken)
+    {
+        if (ResetSent)
+        {
+            return;
+        }
+
+        byte[] rst = new byte[FrameLimits.HeaderSize];
+        FrameHeader.Rst.WriteTo(rst);
+        await WriteRawAsync(rst, cancellationToken).ConfigureAwait(false);
+        ResetSent = true;
+        await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task FlushAsync(CancellationToken cancellationToken) => _stream.FlushAsync(cancellationToken);
+
+    private ValueTask WriteRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        if (ResetSent)
+        {
+            throw new InvalidOperationException("an RST was sent on this connection; nothing may follow it (CONN-1)");
+        }
+
+        return _stream.WriteAsync(bytes, cancellationToken);
+    }
+}

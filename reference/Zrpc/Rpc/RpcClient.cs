@@ -1,0 +1,399 @@
+using System.Buffers;
+using System.Text.Json;
+using Zrpc.Frames;
+using Zrpc.Messages;
+
+namespace Zrpc.Rpc;
+
+/// <summary>
+/// Client side of one connection: one exchange at a time (RPC-10 without pipelining). A
+/// <see cref="Stream"/> response must be read to its end or disposed before the next call; a
+/// call made earlier fails with <see cref="InvalidOperationException"/>. Any protocol error,
+/// timeout or cancellation ends the connection; later calls fail.
+/// </summary>
+public sealed class RpcClient : IRpcClient
+{
+    private readonly Stream _connection;
+    private readonly RpcClientOptions _options;
+    private readonly FrameWriter _frameWriter;
+    private readonly MessageReader _reader;
+    private readonly MessageWriter _writer;
+    private int _inCall;
+    private volatile bool _ended;
+    private bool _disposed;
+
+    public RpcClient(Stream connection)
+        : this(connection, new RpcClientOptions())
+    {
+    }
+
+    public RpcClient(Stream connection, RpcClientOptions options)
+    {
+        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        var frameReader = new FrameReader(connection) { ReadTimeout = options.ReadTimeout };
+        _frameWriter = new FrameWriter(connection);
+        _reader = new MessageReader(frameReader);
+        _writer = new MessageWriter(_frameWriter);
+    }
+
+    /// <summary>True once the connection has been ended (error, timeout, RST or dispose).</summary>
+    public bool IsEnded => _ended;
+
+    public async Task<TResponse> CallAsync<TRequest, TResponse>(string endpoint, TRequest request, CancellationToken ct)
+    {
+        DataType accept = RpcJson.DataTypeOf(typeof(TResponse));
+        RpcResponse response;
+        if (RpcJson.IsOctets(typeof(TRequest)))
+        {
+            response = await CallRawAsync(endpoint, DataType.Octets, accept, (Stream?)(object?)request ?? Stream.Null, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            byte[] json = RpcJson.Serialize(request, typeof(TRequest));
+            response = await CallRawAsync(endpoint, DataType.MarshaledJson, accept, json, ct).ConfigureAwait(false);
+        }
+
+        if (!response.IsOk)
+        {
+            throw new RpcStatusException((Status)response.Header.Error, response.Header.ErrorMessage); // CLI-1
+        }
+
+        if (accept == DataType.Octets)
+        {
+            return (TResponse)(object)response.Body;
+        }
+
+        var buffered = (MemoryStream)response.Body;
+        try
+        {
+            return (TResponse)RpcJson.Deserialize(buffered.GetBuffer().AsSpan(0, (int)buffered.Length), typeof(TResponse))!;
+        }
+        catch (JsonException ex)
+        {
+            throw new ProtocolException("RPC-7", $"cannot decode the MarshaledJSON response body of {endpoint}: {ex.Message} (RPC-7)", ex);
+        }
+    }
+
+    /// <summary>Sends a request with an Octets (or any streamed) body; see <see cref="CallRawAsync(string, DataType, DataType, ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
+    public Task<RpcResponse> CallRawAsync(string endpoint, DataType body, DataType accept, Stream requestBody, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(requestBody);
+        return CallCoreAsync(endpoint, body, accept, requestBody, default, ct);
+    }
+
+    /// <summary>
+    /// Sends one request with the given header values and body bytes, exactly as given. Returns the
+    /// response header whatever its status (a non-OK response has an empty body); status 0 (CLI-2),
+    /// an OK DataType different from <paramref name="accept"/> (CLI-3) and broken bodies (CLI-4)
+    /// throw <see cref="ProtocolException"/> and end the connection. A MarshaledJSON (or None)
+    /// response body is read whole within the call timeout; an Octets body is streamed.
+    /// </summary>
+    public Task<RpcResponse> CallRawAsync(string endpoint, DataType body, DataType accept, ReadOnlyMemory<byte> requestBody, CancellationToken ct)
+        => CallCoreAsync(endpoint, body, accept, null, requestBody, ct);
+
+    private async Task<RpcResponse> CallCoreAsync(string endpoint, DataType body, DataType accept, Stream? octets, ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        byte[] header = RpcHeader.Request(endpoint, body, accept).ToCanonicalBytes();
+        if (header.Length > FrameLimits.MaxHeaderMessage)
+        {
+            throw new ArgumentException($"the request header would be {header.Length} bytes, over the {FrameLimits.MaxHeaderMessage}-byte limit (MSG-5)", nameof(endpoint));
+        }
+
+        EnterCall();
+        bool handedOut = false;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
+        {
+            await _writer.WriteHeaderMessageAsync(header, ct).ConfigureAwait(false);
+            if (octets is not null)
+            {
+                await SendOctetsAsync(octets, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await _writer.WriteDataMessageAsync(bytes, ct).ConfigureAwait(false);
+            }
+
+            if (_options.CallTimeout != Timeout.InfiniteTimeSpan)
+            {
+                timeout.CancelAfter(_options.CallTimeout);
+            }
+
+            var responseBytes = await _reader.ReadHeaderMessageAsync(timeout.Token).ConfigureAwait(false);
+            if (responseBytes is null)
+            {
+                if (_reader.ResetReceived)
+                {
+                    throw new ConnectionResetException("the server reset the connection instead of responding (CONN-2)");
+                }
+
+                throw new ProtocolException("CLI-4", "the server closed the connection instead of responding (CLI-4)");
+            }
+
+            var response = RpcHeader.Parse(responseBytes.Value.Span);
+            if (response.Error == (ulong)Status.Unset)
+            {
+                throw new ProtocolException("CLI-2", "the response status is 0 (unset) (CLI-2)");
+            }
+
+            if (response.Error != (ulong)Status.Ok)
+            {
+                // No body follows an error response (RPC-3/RPC-6).
+                return new RpcResponse(response, Stream.Null);
+            }
+
+            if (response.DataType != (byte)accept)
+            {
+                throw new ProtocolException("CLI-3", $"the OK response has DataType {response.DataType}, but the request's Accept was {(byte)accept} (CLI-3)");
+            }
+
+            var data = _reader.OpenDataMessageStream();
+            if (accept == DataType.Octets)
+            {
+                handedOut = true;
+                return new RpcResponse(response, new ResponseBodyStream(this, data));
+            }
+
+            return new RpcResponse(response, await ReadWholeBodyAsync(data, timeout.Token).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            await EndConnectionAsync(sendRst: true).ConfigureAwait(false);
+            throw new TimeoutException($"no complete response to {endpoint} within {_options.CallTimeout} (CLI-6); the connection was ended");
+        }
+        catch (ConnectionResetException)
+        {
+            await EndConnectionAsync(sendRst: false).ConfigureAwait(false);
+            throw;
+        }
+        catch
+        {
+            await EndConnectionAsync(sendRst: true).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            if (!handedOut)
+            {
+                ExitCall();
+            }
+        }
+    }
+
+    private async Task SendOctetsAsync(Stream source, CancellationToken ct)
+    {
+        var message = _writer.OpenDataMessage();
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            while (true)
+            {
+                int n = await source.ReadAsync(chunk, ct).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                await message.WriteAsync(chunk.AsMemory(0, n), ct).ConfigureAwait(false);
+            }
+
+            await message.CompleteAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Without completion no end flag is sent; the caller ends the connection.
+            message.Abort();
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private async Task<MemoryStream> ReadWholeBodyAsync(DataMessageReadStream data, CancellationToken ct)
+    {
+        var buffer = new MemoryStream();
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int n;
+            while ((n = await data.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + n > _options.MaxJsonBody)
+                {
+                    throw new ProtocolException("CLI-4", $"the response body exceeds the client's {_options.MaxJsonBody}-byte limit for MarshaledJSON");
+                }
+
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        buffer.Position = 0;
+        return buffer;
+    }
+
+    private void EnterCall()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_ended)
+        {
+            throw new InvalidOperationException("the connection has ended; create a new client");
+        }
+
+        if (Interlocked.CompareExchange(ref _inCall, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("a call is in progress on this connection: read the previous response stream to its end or dispose it before the next call");
+        }
+    }
+
+    private void ExitCall() => Volatile.Write(ref _inCall, 0);
+
+    private async Task EndConnectionAsync(bool sendRst)
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        _ended = true;
+        if (sendRst)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _frameWriter.WriteRstAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Closing alone is conforming too (CONN-1).
+            }
+        }
+
+        try
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing more to do with a dead connection.
+        }
+    }
+
+    /// <summary>Sends RST and closes the connection, like the 2017 client's Close (CONN-3).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await EndConnectionAsync(sendRst: true).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The Octets response body handed to the caller. Reaching its end (or disposing it, which
+    /// drains the rest) frees the connection for the next call; a broken body ends the connection.
+    /// </summary>
+    private sealed class ResponseBodyStream(RpcClient client, DataMessageReadStream inner) : Stream
+    {
+        private bool _released;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => inner.BytesRead; set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_released && !inner.Ended)
+            {
+                throw new ObjectDisposedException(nameof(ResponseBodyStream));
+            }
+
+            try
+            {
+                int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (n == 0 && buffer.Length > 0)
+                {
+                    Release();
+                }
+
+                return n;
+            }
+            catch (ConnectionResetException)
+            {
+                await client.EndConnectionAsync(sendRst: false).ConfigureAwait(false);
+                Release();
+                throw;
+            }
+            catch
+            {
+                await client.EndConnectionAsync(sendRst: true).ConfigureAwait(false);
+                Release();
+                throw;
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count)
+            => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (!_released)
+            {
+                try
+                {
+                    if (!client._ended)
+                    {
+                        await inner.DrainAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+                catch
+                {
+                    await client.EndConnectionAsync(sendRst: true).ConfigureAwait(false);
+                }
+
+                Release();
+            }
+
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_released)
+            {
+                DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private void Release()
+        {
+            if (!_released)
+            {
+                _released = true;
+                client.ExitCall();
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace Zrpc.Rpc;
+
+/// <summary>Tunables of <see cref="RpcClient"/>.</summary>
+public sealed class RpcClientOptions
+{
+    /// <summary>
+    /// Longest wait for a response, from the end of the request until the response header (and a
+    /// MarshaledJSON body) has arrived (CLI-6). Expiry fails the call and ends the connection.
+    /// Default 10 minutes; <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Read timeout while an Octets response body is incomplete (CONN-5); default 30 s.</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest MarshaledJSON response body the client decodes; default 64 MiB.</summary>
+    public long MaxJsonBody { get; set; } = 64L * 1024 * 1024;
+}

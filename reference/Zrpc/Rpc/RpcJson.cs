@@ -1,0 +1,46 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace Zrpc.Rpc;
+
+/// <summary>
+/// MarshaledJSON bodies (RPC-7/RPC-8) with settings close to Go's encoding/json defaults: field
+/// names matched in any case on input, compact output followed by one line feed, non-ASCII text
+/// written as UTF-8 while HTML-sensitive characters stay escaped.
+/// </summary>
+public static class RpcJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.General)
+    {
+        PropertyNameCaseInsensitive = true,
+        WriteIndented = false,
+        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+        MaxDepth = 10000,
+    };
+
+    /// <summary>True when the CLR type travels as Octets (a stream) rather than JSON.</summary>
+    public static bool IsOctets(Type type) => typeof(Stream).IsAssignableFrom(type);
+
+    public static DataType DataTypeOf(Type type) => IsOctets(type) ? DataType.Octets : DataType.MarshaledJson;
+
+    /// <summary>Compact JSON plus '\n' (RPC-8).</summary>
+    public static byte[] Serialize(object? value, Type type)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Options.Encoder, Indented = false, SkipValidation = false, MaxDepth = 10000 }))
+        {
+            JsonSerializer.Serialize(writer, value, type, Options);
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Decodes exactly one JSON value with optional surrounding whitespace; anything else after
+    /// it makes the body undecodable (RPC-7). Throws <see cref="JsonException"/>.
+    /// </summary>
+    public static object? Deserialize(ReadOnlySpan<byte> utf8, Type type) => JsonSerializer.Deserialize(utf8, type, Options);
+}

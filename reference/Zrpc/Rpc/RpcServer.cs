@@ -1,0 +1,405 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Zrpc.Frames;
+using Zrpc.Messages;
+using Zrpc.Transport;
+
+namespace Zrpc.Rpc;
+
+/// <summary>
+/// Serves registered endpoints. Each connection is served on its own, one request at a time
+/// (RPC-10); every peer misbehaviour ends only that connection (TRANS-2) and is logged, never thrown.
+/// </summary>
+public sealed class RpcServer
+{
+    private readonly ConcurrentDictionary<string, Endpoint> _endpoints = new(StringComparer.Ordinal);
+    private long _connectionCounter;
+
+    public RpcServer()
+        : this(new RpcServerOptions())
+    {
+    }
+
+    public RpcServer(RpcServerOptions options)
+    {
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    public RpcServerOptions Options { get; }
+
+    public IReadOnlyCollection<string> EndpointNames => _endpoints.Keys.ToArray();
+
+    /// <summary>
+    /// Registers a handler. A <see cref="Stream"/> request type means an Octets request body, a
+    /// <see cref="Stream"/> response type an Octets response body; any other type is MarshaledJSON.
+    /// </summary>
+    public void Register<TRequest, TResponse>(string name, Func<TRequest, CancellationToken, Task<TResponse>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(handler);
+        var endpoint = new Endpoint(name, typeof(TRequest), typeof(TResponse),
+            async (request, ct) => await handler((TRequest)request!, ct).ConfigureAwait(false));
+        if (!_endpoints.TryAdd(name, endpoint))
+        {
+            throw new InvalidOperationException($"already set up an endpoint for '{name}'");
+        }
+    }
+
+    internal bool TryGetEndpoint(string name, out Endpoint endpoint) => _endpoints.TryGetValue(name, out endpoint!);
+
+    /// <summary>
+    /// Accepts connections until the listener has no more (or <paramref name="ct"/> fires) and
+    /// serves them concurrently (TRANS-3); returns once every connection has ended.
+    /// </summary>
+    public async Task ServeAsync(IConnectionListener listener, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        var running = new ConcurrentDictionary<Task, byte>();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                Stream? connection;
+                try
+                {
+                    connection = await listener.AcceptAsync(ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    Log($"accept failed: {ex.Message}");
+                    break;
+                }
+
+                if (connection is null)
+                {
+                    break;
+                }
+
+                var task = Task.Run(() => ServeConnectionAsync(connection, ct), CancellationToken.None);
+                running.TryAdd(task, 0);
+                _ = task.ContinueWith(t => running.TryRemove(t, out _), TaskScheduler.Default);
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(running.Keys).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Serves one connection until end of stream, RST or a protocol error, then disposes it. Never
+    /// throws for peer misbehaviour; cancellation ends the connection quietly.
+    /// </summary>
+    public async Task ServeConnectionAsync(Stream connection, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        long id = Interlocked.Increment(ref _connectionCounter);
+        Log($"connection {id}: open");
+        var frameReader = new FrameReader(connection) { ReadTimeout = Options.ReadTimeout };
+        var frameWriter = new FrameWriter(connection);
+        var session = new ServerSession(this, id, new MessageReader(frameReader), new MessageWriter(frameWriter));
+        try
+        {
+            while (await session.ServeRequestAsync(ct).ConfigureAwait(false))
+            {
+            }
+
+            Log($"connection {id}: closed by peer");
+        }
+        catch (ConnectionResetException ex)
+        {
+            Log($"connection {id}: {ex.Message}; closing");
+        }
+        catch (ProtocolException ex)
+        {
+            Log($"connection {id}: protocol error [{ex.RequirementId}]: {ex.Message}; sending RST and closing (CONN-1)");
+            await TrySendRstAsync(frameWriter).ConfigureAwait(false);
+        }
+        catch (HandlerStreamException ex)
+        {
+            Log($"connection {id}: response body failed after the OK header: {ex.InnerException?.Message}; sending RST and closing (SRV-11)");
+            await TrySendRstAsync(frameWriter).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Log($"connection {id}: server shutting down; closing");
+        }
+        catch (Exception ex)
+        {
+            Log($"connection {id}: I/O failure: {ex.GetType().Name}: {ex.Message}; closing");
+        }
+        finally
+        {
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log($"connection {id}: error while closing: {ex.Message}");
+            }
+
+            Log($"connection {id}: closed");
+        }
+    }
+
+    internal void Log(string line)
+    {
+        var log = Options.Log;
+        if (log is null)
+        {
+            return;
+        }
+
+        try
+        {
+            log(line);
+        }
+        catch
+        {
+            // A broken log sink must not take connections down.
+        }
+    }
+
+    private static async Task TrySendRstAsync(FrameWriter writer)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await writer.WriteRstAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Best effort (CONN-1: closing alone is conforming too).
+        }
+    }
+
+    /// <summary>The handler's Octets response stream failed after the OK header went out (SRV-11).</summary>
+    internal sealed class HandlerStreamException(Exception inner) : Exception("the handler's response stream failed", inner);
+
+    /// <summary>The state of one connection: reads a request, answers it.</summary>
+    private sealed class ServerSession(RpcServer server, long id, MessageReader reader, MessageWriter writer)
+    {
+        /// <summary>Serves one request; false when the peer ended the connection at a request boundary (CONN-3).</summary>
+        public async Task<bool> ServeRequestAsync(CancellationToken ct)
+        {
+            var headerBytes = await reader.ReadHeaderMessageAsync(ct).ConfigureAwait(false);
+            if (headerBytes is null)
+            {
+                if (reader.ResetReceived)
+                {
+                    server.Log($"connection {id}: RST at a request boundary (CONN-3)");
+                }
+
+                return false;
+            }
+
+            // Malformed → ProtocolException → RST and close, never an error response (SRV-10).
+            var header = RpcHeader.Parse(headerBytes.Value.Span);
+            var body = reader.OpenDataMessageStream();
+
+            if (!server.TryGetEndpoint(header.Endpoint, out var endpoint))
+            {
+                await RejectAsync(body, Status.RequestError, Endpoint.Unregistered(header.Endpoint), ct).ConfigureAwait(false); // SRV-1
+                return true;
+            }
+
+            if (header.DataType != (byte)endpoint.RequestType)
+            {
+                await RejectAsync(body, Status.RequestError, endpoint.WrongDataType(header.DataType), ct).ConfigureAwait(false); // SRV-2
+                return true;
+            }
+
+            if (header.Accept != (byte)endpoint.ResponseType)
+            {
+                await RejectAsync(body, Status.RequestError, endpoint.WrongAccept(header.Accept), ct).ConfigureAwait(false); // SRV-3
+                return true;
+            }
+
+            object? request;
+            if (endpoint.RequestType == DataType.Octets)
+            {
+                request = body;
+            }
+            else
+            {
+                var (decoded, decodeError) = await DecodeJsonBodyAsync(body, endpoint.RequestClrType, ct).ConfigureAwait(false);
+                if (decodeError is not null)
+                {
+                    await RejectAsync(body, Status.RequestError, decodeError, ct).ConfigureAwait(false); // SRV-4 / SRV-12
+                    return true;
+                }
+
+                request = decoded;
+            }
+
+            object? response;
+            try
+            {
+                response = await endpoint.InvokeAsync(request, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (body.Fault is null && !(ex is OperationCanceledException && ct.IsCancellationRequested))
+            {
+                await RejectAsync(body, Status.Error, ex.Message, ct).ConfigureAwait(false); // SRV-5
+                return true;
+            }
+            catch (Exception) when (body.Fault is ProtocolException fault)
+            {
+                // The request body itself broke (truncated, RST, bad frame): a connection error (CONN-4).
+                throw fault;
+            }
+
+            // The request must be consumed before anything is answered (SRV-7); a body that breaks
+            // here (truncated, RST) rethrows and ends the connection without an OK (CONN-4).
+            try
+            {
+                await body.DrainAsync(ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await DisposeQuietlyAsync(response as Stream).ConfigureAwait(false);
+                throw;
+            }
+
+            if (endpoint.ResponseType == DataType.MarshaledJson)
+            {
+                byte[] json;
+                try
+                {
+                    json = RpcJson.Serialize(response, endpoint.ResponseClrType);
+                }
+                catch (Exception ex)
+                {
+                    await RespondErrorAsync(Status.ServerError, $"cannot marshal response: {ex.Message}", ct).ConfigureAwait(false); // SRV-6
+                    return true;
+                }
+
+                await writer.WriteHeaderMessageAsync(RpcHeader.Ok(DataType.MarshaledJson).ToCanonicalBytes(), ct).ConfigureAwait(false);
+                await writer.WriteDataMessageAsync(json, ct).ConfigureAwait(false);
+                return true;
+            }
+
+            if (response is not Stream octets)
+            {
+                await RespondErrorAsync(Status.ServerError, "handler returned no response stream", ct).ConfigureAwait(false); // SRV-6
+                return true;
+            }
+
+            await using (octets.ConfigureAwait(false))
+            {
+                await writer.WriteHeaderMessageAsync(RpcHeader.Ok(DataType.Octets).ToCanonicalBytes(), ct).ConfigureAwait(false);
+                await SendOctetsAsync(octets, ct).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+
+        private async Task SendOctetsAsync(Stream source, CancellationToken ct)
+        {
+            var message = writer.OpenDataMessage();
+            byte[] chunk = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+            try
+            {
+                while (true)
+                {
+                    int n;
+                    try
+                    {
+                        n = await source.ReadAsync(chunk, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
+                    {
+                        // Never put the end flag on a partial body (SRV-11).
+                        message.Abort();
+                        throw new HandlerStreamException(ex);
+                    }
+
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    await message.WriteAsync(chunk.AsMemory(0, n), ct).ConfigureAwait(false);
+                }
+
+                await message.CompleteAsync(ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                message.Abort();
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
+
+        private async Task<(object? Value, string? Error)> DecodeJsonBodyAsync(DataMessageReadStream body, Type type, CancellationToken ct)
+        {
+            long limit = server.Options.MaxJsonBody;
+            var buffer = new ArrayBufferWriter<byte>(4096);
+            while (true)
+            {
+                var span = buffer.GetMemory(64 * 1024);
+                int n = await body.ReadAsync(span, ct).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                if (buffer.WrittenCount + (long)n > limit)
+                {
+                    await body.DrainAsync(ct).ConfigureAwait(false);
+                    return (null, $"cannot decode marshaled JSON: body of {body.BytesRead} bytes exceeds the server's {limit}-byte limit (SRV-12)");
+                }
+
+                buffer.Advance(n);
+            }
+
+            try
+            {
+                return (RpcJson.Deserialize(buffer.WrittenSpan, type), null);
+            }
+            catch (JsonException ex)
+            {
+                return (null, $"cannot decode marshaled JSON: {ex.Message}");
+            }
+            catch (Exception ex) when (ex is NotSupportedException or ArgumentException or InvalidOperationException or FormatException)
+            {
+                return (null, $"cannot decode marshaled JSON: {ex.Message}");
+            }
+        }
+
+        private async Task RejectAsync(DataMessageReadStream body, Status status, string message, CancellationToken ct)
+        {
+            await body.DrainAsync(ct).ConfigureAwait(false);
+            await RespondErrorAsync(status, message, ct).ConfigureAwait(false);
+        }
+
+        private async Task RespondErrorAsync(Status status, string message, CancellationToken ct)
+        {
+            server.Log($"connection {id}: answering status {(ulong)status}: {message}");
+            await writer.WriteHeaderMessageAsync(RpcHeader.Failure(status, message).ToCanonicalBytes(), ct).ConfigureAwait(false);
+            await writer.Frames.FlushAsync(ct).ConfigureAwait(false);
+        }
+
+        private static async ValueTask DisposeQuietlyAsync(Stream? stream)
+        {
+            if (stream is null)
+            {
+                return;
+            }
+
+            try
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                // Already failing the connection.
+            }
+        }
+    }
+}

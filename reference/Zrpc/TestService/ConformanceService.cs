@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Zrpc.Rpc;
+
+namespace Zrpc.TestService;
+
+/// <summary>The Conformance Test Service endpoints (CTS-1..CTS-6).</summary>
+public static class ConformanceService
+{
+    public const string Echo = "Echo";
+    public const string Fail = "Fail";
+    public const string Source = "Source";
+    public const string Sink = "Sink";
+
+    public static void Register(RpcServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+
+        // CTS-2: the value comes back as decoded (JsonElement keeps numbers' text, so they stay equal).
+        server.Register<JsonElement, JsonElement>(Echo, (value, _) => Task.FromResult(value.Clone()));
+
+        // CTS-3: the handler fails with the given message; the server turns that into status 4.
+        server.Register<FailRequest, JsonElement>(Fail, (request, _) =>
+            throw new ConformanceFailure(request?.Message ?? ""));
+
+        // CTS-4: bytes are generated as they are read, never held (CTS-6).
+        server.Register<SourceRequest, Stream>(Source, (request, _) =>
+            Task.FromResult<Stream>(new PatternStream(request?.Length ?? 0)));
+
+        // CTS-5: hashed incrementally while the body streams in.
+        server.Register<Stream, SinkResponse>(Sink, async (body, ct) =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            byte[] chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
+            ulong length = 0;
+            try
+            {
+                int n;
+                while ((n = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(chunk, 0, n);
+                    length += (ulong)n;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+            }
+
+            return new SinkResponse { Length = length, SHA256 = Convert.ToHexStringLower(hash.GetHashAndReset()) };
+        });
+    }
+
+    /// <summary>Request body of Fail.</summary>
+    public sealed class FailRequest
+    {
+        public string? Message { get; set; }
+    }
+
+    /// <summary>Request body of Source.</summary>
+    public sealed class SourceRequest
+    {
+        public ulong Length { get; set; }
+    }
+
+    /// <summary>Response body of Sink.</summary>
+    public sealed class SinkResponse
+    {
+        public ulong Length { get; set; }
+
+        public string SHA256 { get; set; } = "";
+    }
+
+    /// <summary>The deliberate failure of the Fail endpoint; its message is the ErrorMessage.</summary>
+    public sealed class ConformanceFailure(string message) : Exception(message);
+}

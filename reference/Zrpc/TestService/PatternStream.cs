@@ -1,0 +1,63 @@
+namespace Zrpc.TestService;
+
+/// <summary>
+/// A read-only stream of <c>length</c> bytes where byte i is i mod 251 (CTS-4), produced on
+/// demand so that any length costs no memory.
+/// </summary>
+public sealed class PatternStream : Stream
+{
+    public const int Modulus = 251;
+
+    private readonly ulong _length;
+    private ulong _position;
+
+    public PatternStream(ulong length)
+    {
+        _length = length;
+    }
+
+    /// <summary>The expected byte at offset <paramref name="index"/>.</summary>
+    public static byte ByteAt(ulong index) => (byte)(index % Modulus);
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => _length > long.MaxValue ? throw new NotSupportedException() : (long)_length;
+    public override long Position { get => (long)_position; set => throw new NotSupportedException(); }
+
+    public override int Read(Span<byte> buffer)
+    {
+        ulong left = _length - _position;
+        int n = (int)Math.Min((ulong)buffer.Length, left);
+        int phase = (int)(_position % Modulus);
+        for (int i = 0; i < n; i++)
+        {
+            buffer[i] = (byte)phase;
+            if (++phase == Modulus)
+            {
+                phase = 0;
+            }
+        }
+
+        _position += (ulong)n;
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Read(buffer.Span));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+
+namespace Zrpc.Transport;
+
+/// <summary>
+/// A connection to a child process over its standard streams (TRANS-1: "a pair of pipes such as a
+/// child process's stdin/stdout"): reads come from the child's stdout, writes go to its stdin. The
+/// child's stderr is collected in a bounded buffer (<see cref="StandardErrorText"/>) so it can be
+/// shown when the call fails, and never mixes with the protocol bytes.
+/// Disposing closes the child's stdin (its end of stream, CONN-3), waits up to
+/// <see cref="ExitGracePeriod"/> for it to exit, then kills its whole process tree.
+/// </summary>
+public sealed class ProcessStream : Stream
+{
+    /// <summary>How much of the child's stderr is kept (the most recent bytes).</summary>
+    public const int StandardErrorCapacity = 64 * 1024;
+
+    private readonly Process _process;
+    private readonly DuplexStream _pipes;
+    private readonly BoundedTailBuffer _stderr = new(StandardErrorCapacity);
+    private readonly Task _stderrPump;
+    private readonly Action<string>? _stderrLine;
+    private int _disposed;
+
+    private ProcessStream(Process process, Action<string>? stderrLine)
+    {
+        _process = process;
+        ProcessId = process.Id;
+        _stderrLine = stderrLine;
+        _pipes = new DuplexStream(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
+        _stderrPump = Task.Run(PumpStandardErrorAsync);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="command"/> with <paramref name="arguments"/> (no shell involved).
+    /// Throws <see cref="IOException"/> when the program cannot be started.
+    /// </summary>
+    /// <param name="standardErrorLine">Optional: also receives the child's stderr, decoded, chunk by chunk as it arrives.</param>
+    public static ProcessStream Start(string command, IEnumerable<string> arguments, Action<string>? standardErrorLine = null)
+    {
+        var startInfo = new ProcessStartInfo(command)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+        };
+        foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
+
+        var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            process.Dispose();
+            throw new IOException($"cannot start '{command}': {e.Message}", e);
+        }
+        return new ProcessStream(process, standardErrorLine);
+    }
+
+    /// <summary>How long <see cref="DisposeAsync"/> waits for the child to exit on its own after its stdin closed.</summary>
+    public TimeSpan ExitGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    public int ProcessId { get; }
+
+    public bool HasExited => Volatile.Read(ref _disposed) != 0 ? _exitCode is not null : _process.HasExited;
+
+    /// <summary>The child's exit code; null while it runs (after disposal: its code, or null if it could not be reaped).</summary>
+    public int? ExitCode => Volatile.Read(ref _disposed) != 0 ? _exitCode : _process.HasExited ? _process.ExitCode : null;
+
+    private int? _exitCode;
+
+    /// <summary>The last <see cref="StandardErrorCapacity"/> bytes of the child's stderr, as text.</summary>
+    public string StandardErrorText => _stderr.ToText();
+
+    /// <summary>Completes when the child has exited.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => _process.WaitForExitAsync(cancellationToken);
+
+    private async Task PumpStandardErrorAsync()
+    {
+        var buffer = new byte[8192];
+        var stream = _process.StandardError.BaseStream;
+        var decoder = System.Text.Encoding.UTF8.GetDecoder();
+        var chars = new char[System.Text.Encoding.UTF8.GetMaxCharCount(buffer.Length)];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                _stderr.Append(buffer.AsSpan(0, n));
+                if (_stderrLine is not null)
+                {
+                    int c = decoder.GetChars(buffer, 0, n, chars, 0);
+                    if (c > 0) _stderrLine(new string(chars, 0, c));
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The pipe broke because we are tearing the child down; what was read is kept.
+        }
+    }
+
+    public override bool CanRead => _pipes.CanRead;
+    public override bool CanWrite => _pipes.CanWrite;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override int Read(byte[] buffer, int offset, int count) => _pipes.Read(buffer, offset, count);
+    public override int Read(Span<byte> buffer) => _pipes.Read(buffer);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        _pipes.ReadAsync(buffer, offset, count, cancellationToken);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _pipes.ReadAsync(buffer, cancellationToken);
+
+    public override void Write(byte[] buffer, int offset, int count) => _pipes.Write(buffer, offset, count);
+    public override void Write(ReadOnlySpan<byte> buffer) => _pipes.Write(buffer);
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        _pipes.WriteAsync(buffer, offset, count, cancellationToken);
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _pipes.WriteAsync(buffer, cancellationToken);
+
+    public override void Flush() => _pipes.Flush();
+    public override Task FlushAsync(CancellationToken cancellationToken) => _pipes.FlushAsync(cancellationToken);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) DisposeAsync().AsTask().GetAwaiter().GetResult();
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try
+        {
+            try
+            {
+                _process.StandardInput.BaseStream.Dispose();
+            }
+            catch (IOException)
+            {
+                // The child already closed its stdin (it exited): nothing left to signal.
+            }
+
+            using (var grace = new CancellationTokenSource(ExitGracePeriod))
+            {
+                try
+                {
+                    await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    KillTree();
+                }
+            }
+            if (!_process.HasExited)
+            {
+                KillTree();
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await _pipes.DisposeAsync().ConfigureAwait(false);
+            // A grandchild may still hold stderr open; do not wait for it forever.
+            try
+            {
+                await _stderrPump.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+            if (_process.HasExited) _exitCode = _process.ExitCode;
+            _process.Dispose();
+            GC.SuppressFinalize(this);
+        }
+    }
+
+    private void KillTree()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill.
+        }
+    }
+}

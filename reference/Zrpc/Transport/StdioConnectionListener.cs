@@ -1,0 +1,49 @@
+namespace Zrpc.Transport;
+
+/// <summary>
+/// Yields exactly one connection: this process's stdin (read) and stdout (write), as when the
+/// server is started by a client over a pipe or SSH (TRANS-1). The next <see cref="AcceptAsync"/>
+/// waits until that connection is disposed and then returns null, so a serve loop ends when its
+/// only peer has gone. Nothing else in the process may write to stdout: it is the wire.
+/// </summary>
+public sealed class StdioConnectionListener : IConnectionListener
+{
+    private readonly Func<Stream> _openInput;
+    private readonly Func<Stream> _openOutput;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _handedOut;
+
+    public StdioConnectionListener()
+        : this(Console.OpenStandardInput, Console.OpenStandardOutput)
+    {
+    }
+
+    /// <summary>For tests: the streams that stand in for stdin and stdout.</summary>
+    public StdioConnectionListener(Func<Stream> openInput, Func<Stream> openOutput)
+    {
+        _openInput = openInput;
+        _openOutput = openOutput;
+    }
+
+    public async ValueTask<Stream?> AcceptAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_finished.Task.IsCompleted) return null;
+        if (Interlocked.Exchange(ref _handedOut, 1) == 0)
+        {
+            return new DuplexStream(_openInput(), _openOutput(), onDisposed: () =>
+            {
+                _finished.TrySetResult();
+                return ValueTask.CompletedTask;
+            });
+        }
+        await _finished.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _finished.TrySetResult();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test of the solution and prints one closing line: "N passed, N failed, N skipped".
+# On a fresh Debian machine (as root) it first installs the native pieces the tests need.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+need_pkgs=()
+ldconfig -p 2>/dev/null | grep -q 'libpcap.so' || need_pkgs+=(libpcap0.8)
+command -v tcpdump >/dev/null || need_pkgs+=(tcpdump)
+command -v python3 >/dev/null || need_pkgs+=(python3)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing: ${need_pkgs[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  else
+    echo "warning: missing ${need_pkgs[*]} (run as root or install them); some tests will fail" >&2
+  fi
+fi
+
+results="$PWD/artifacts/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
+dotnet restore Conformance.sln || exit 1
+dotnet build Conformance.sln -c Release --no-restore -nologo -clp:NoSummary || exit 1
+dotnet test Conformance.sln -c Release --no-build -nologo \
+  --logger "junit;LogFilePath=$results/{assembly}.junit.xml" \
+  --results-directory "$results" "$@"
+status=$?
+
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+passed = failed = skipped = 0
+files = glob.glob(sys.argv[1] + "/*.junit.xml")
+for f in files:
+    for s in ET.parse(f).getroot().iter("testsuite"):
+        t = int(s.get("tests", 0)); fl = int(s.get("failures", 0)) + int(s.get("errors", 0)); sk = int(s.get("skipped", 0))
+        passed += t - fl - sk; failed += fl; skipped += sk
+if not files:
+    print("no test results found", file=sys.stderr)
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status

@@ -1,0 +1,174 @@
+using FrameDump.Protocol;
+
+namespace FrameDump.Output;
+
+/// <summary>Which way bytes travel on a connection.</summary>
+public enum Direction
+{
+    ClientToServer,
+    ServerToClient,
+}
+
+/// <summary>
+/// One line of frame-dump's output. The JSON field names are part of the tool's interface
+/// (documented in README.md): rename nothing, only add.
+/// </summary>
+public abstract class DumpRecord
+{
+    public int Connection { get; init; }
+
+    public DateTime Time { get; init; }
+
+    /// <summary>The endpoint of the call the record belongs to, when known (for --endpoint).</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>True for records that --errors-only keeps.</summary>
+    public virtual bool IsError => false;
+}
+
+public sealed class ConnectionRecord : DumpRecord
+{
+    public required string Client { get; init; }
+
+    public required string Server { get; init; }
+
+    public bool HandshakeSeen { get; init; }
+}
+
+public sealed class FrameRecord : DumpRecord
+{
+    public Direction Direction { get; init; }
+
+    public long Offset { get; init; }
+
+    public byte RawType { get; init; }
+
+    public byte RawEndFlag { get; init; }
+
+    public uint Length { get; init; }
+
+    public FrameCompletion Completion { get; set; }
+
+    public long LostBytes { get; set; }
+
+    /// <summary>The first payload bytes (only kept for hex dumps).</summary>
+    public byte[]? PayloadHead { get; set; }
+}
+
+public sealed class MessageRecord : DumpRecord
+{
+    public Direction Direction { get; init; }
+
+    public long Offset { get; init; }
+
+    public byte RawType { get; init; }
+
+    public DateTime EndTime { get; set; }
+
+    public int Frames { get; set; }
+
+    public long Length { get; set; }
+
+    public long LostBytes { get; set; }
+
+    public bool Complete { get; set; }
+
+    /// <summary>Why the message is incomplete, when it is.</summary>
+    public string? Incomplete { get; set; }
+
+    /// <summary>"request", "response" or null when the message could not be placed in a call.</summary>
+    public string? Role { get; set; }
+
+    public int? Call { get; set; }
+
+    /// <summary>Raw content of a Header message (at most 4096 bytes are kept).</summary>
+    public byte[]? HeaderContent { get; set; }
+
+    public Zrpc.Rpc.RpcHeader? RpcHeader { get; set; }
+
+    /// <summary>The first bytes of a Data message's content.</summary>
+    public byte[]? BodyHead { get; set; }
+
+    public string? Sha256 { get; set; }
+
+    /// <summary>DataType that the header announced for this body.</summary>
+    public byte? BodyType { get; set; }
+
+    /// <summary>Pretty-printed JSON body when it is complete, within the limit, and valid.</summary>
+    public string? BodyJson { get; set; }
+}
+
+public sealed class CallRecord : DumpRecord
+{
+    public int Call { get; init; }
+
+    /// <summary>When the request's first frame was captured (the record's Time is when the call ended).</summary>
+    public DateTime RequestTime { get; init; }
+
+    public DateTime? ResponseTime { get; set; }
+
+    public double? LatencyMs { get; set; }
+
+    public double? ResponseStartMs { get; set; }
+
+    public ulong? Status { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
+    public long RequestBytes { get; set; }
+
+    public long ResponseBytes { get; set; }
+
+    /// <summary>"complete", "no-response", "incomplete" or "damaged".</summary>
+    public required string Outcome { get; set; }
+
+    public override bool IsError => Outcome != "complete" || Status != 1;
+}
+
+public sealed class ViolationRecord : DumpRecord
+{
+    public Direction Direction { get; init; }
+
+    public long Offset { get; init; }
+
+    public required string RequirementId { get; init; }
+
+    public required string Message { get; init; }
+
+    public override bool IsError => true;
+}
+
+public sealed class NoticeRecord : DumpRecord
+{
+    public Direction Direction { get; init; }
+
+    public long Offset { get; init; }
+
+    /// <summary>"gap", "resync", "notice".</summary>
+    public required string Kind { get; init; }
+
+    public required string Message { get; init; }
+
+    public long? Missing { get; init; }
+
+    public long? Skipped { get; init; }
+
+    public override bool IsError => true;
+}
+
+public sealed class CloseRecord : DumpRecord
+{
+    public Direction Direction { get; init; }
+
+    public long Offset { get; init; }
+
+    public required string Reason { get; init; }
+}
+
+/// <summary>Receives records in output order.</summary>
+public interface IRecordSink
+{
+    void Write(DumpRecord record);
+
+    void Complete();
+}

@@ -1,0 +1,175 @@
+using System.Text;
+using System.Text.Json;
+using FrameDump.Protocol;
+
+namespace FrameDump.Output;
+
+/// <summary>
+/// `--summary`: calls per endpoint with status counts and latency min/median/max, bytes per
+/// direction, violations per requirement id. Keeps one number per call for the median.
+/// </summary>
+public sealed class Summary : IRecordSink
+{
+    private readonly SortedDictionary<string, EndpointStats> endpoints = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, long> violations = new(StringComparer.Ordinal);
+    private readonly long[] frameBytes = new long[2];
+    private readonly long[] frames = new long[2];
+    private long gaps;
+    private long lostBytes;
+
+    public int Connections { get; private set; }
+
+    public long Calls { get; private set; }
+
+    public IReadOnlyDictionary<string, EndpointStats> Endpoints => endpoints;
+
+    public IReadOnlyDictionary<string, long> Violations => violations;
+
+    public void Write(DumpRecord record)
+    {
+        switch (record)
+        {
+            case ConnectionRecord:
+                Connections++;
+                break;
+            case FrameRecord f:
+                frames[(int)f.Direction]++;
+                frameBytes[(int)f.Direction] += 6 + (f.RawType == 0xFF ? 0 : f.Length);
+                break;
+            case CallRecord c:
+                Calls++;
+                if (!endpoints.TryGetValue(c.Endpoint ?? "?", out var stats))
+                {
+                    stats = new EndpointStats();
+                    endpoints[c.Endpoint ?? "?"] = stats;
+                }
+
+                stats.Add(c);
+                break;
+            case ViolationRecord v:
+                violations[v.RequirementId] = violations.GetValueOrDefault(v.RequirementId) + 1;
+                break;
+            case NoticeRecord { Kind: "gap" } n:
+                gaps++;
+                lostBytes += n.Missing ?? 0;
+                break;
+        }
+    }
+
+    public void Complete()
+    {
+    }
+
+    public string ToText()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"connections: {Connections}, calls: {Calls}");
+        text.AppendLine($"bytes c2s: {frameBytes[0]} in {frames[0]} frames; s2c: {frameBytes[1]} in {frames[1]} frames");
+        if (gaps > 0)
+        {
+            text.AppendLine($"capture gaps: {gaps} ({lostBytes} bytes lost)");
+        }
+
+        foreach (var (name, stats) in endpoints)
+        {
+            string statuses = string.Join(", ", stats.Statuses.Select(kv => $"{kv.Key} {kv.Value}"));
+            string latency = stats.Latencies.Count == 0
+                ? "no latency"
+                : $"latency ms min {stats.Min:0.###} median {stats.Median:0.###} max {stats.Max:0.###}";
+            text.AppendLine($"  {name}: {stats.Calls} calls ({statuses}); {latency}");
+        }
+
+        foreach (var (id, count) in violations)
+        {
+            text.AppendLine($"  violation {id}: {count}");
+        }
+
+        return text.ToString();
+    }
+
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("record", "summary");
+        writer.WriteNumber("connections", Connections);
+        writer.WriteNumber("calls", Calls);
+        writer.WriteStartObject("bytes");
+        writer.WriteNumber("c2s", frameBytes[0]);
+        writer.WriteNumber("s2c", frameBytes[1]);
+        writer.WriteEndObject();
+        writer.WriteStartObject("frames");
+        writer.WriteNumber("c2s", frames[0]);
+        writer.WriteNumber("s2c", frames[1]);
+        writer.WriteEndObject();
+        writer.WriteNumber("gaps", gaps);
+        writer.WriteNumber("lost_bytes", lostBytes);
+        writer.WriteStartObject("endpoints");
+        foreach (var (name, stats) in endpoints)
+        {
+            writer.WriteStartObject(name);
+            writer.WriteNumber("calls", stats.Calls);
+            writer.WriteStartObject("statuses");
+            foreach (var (status, count) in stats.Statuses)
+            {
+                writer.WriteNumber(status, count);
+            }
+
+            writer.WriteEndObject();
+            if (stats.Latencies.Count > 0)
+            {
+                writer.WriteStartObject("latency_ms");
+                writer.WriteNumber("min", Math.Round(stats.Min, 3));
+                writer.WriteNumber("median", Math.Round(stats.Median, 3));
+                writer.WriteNumber("max", Math.Round(stats.Max, 3));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartObject("violations");
+        foreach (var (id, count) in violations)
+        {
+            writer.WriteNumber(id, count);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    public sealed class EndpointStats
+    {
+        public long Calls { get; private set; }
+
+        /// <summary>Status name for answered calls, the outcome for the others.</summary>
+        public SortedDictionary<string, long> Statuses { get; } = new(StringComparer.Ordinal);
+
+        public List<double> Latencies { get; } = new();
+
+        public double Min => Latencies.Min();
+
+        public double Max => Latencies.Max();
+
+        public double Median
+        {
+            get
+            {
+                var sorted = Latencies.Order().ToList();
+                int middle = sorted.Count / 2;
+                return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+            }
+        }
+
+        public void Add(CallRecord call)
+        {
+            Calls++;
+            string key = call.Outcome == "complete" && call.Status is ulong s ? Names.Status(s) : call.Outcome;
+            Statuses[key] = Statuses.GetValueOrDefault(key) + 1;
+            if (call.LatencyMs is double latency && call.Outcome == "complete")
+            {
+                Latencies.Add(latency);
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using FrameDump;
+
+var capture = new Argument<string?>("capture") { Description = "pcap or pcapng file to decode", Arity = ArgumentArity.ZeroOrOne };
+var raw = new Option<string?>("--raw") { Description = "decode FILE as one direction of a connection (a plain byte stream; '-' for stdin)" };
+var rawSide = new Option<string>("--raw-side") { Description = "who wrote the --raw stream: client (requests) or server (responses)", DefaultValueFactory = _ => "client" };
+rawSide.AcceptOnlyFromAmong("client", "server");
+var ports = new Option<int[]>("--port", "-p") { Description = "server port of the protocol (repeatable); without it connections are detected by content", AllowMultipleArgumentsPerToken = false };
+var format = new Option<string>("--format") { Description = "text or json (one JSON object per line)", DefaultValueFactory = _ => "text" };
+format.AcceptOnlyFromAmong("text", "json");
+var summary = new Option<bool>("--summary") { Description = "print only a summary: calls per endpoint, statuses, bytes, latency" };
+var connection = new Option<int[]>("--connection", "-c") { Description = "only these connection numbers (repeatable)" };
+var endpoint = new Option<string?>("--endpoint", "-e") { Description = "only records of calls to this endpoint" };
+var errorsOnly = new Option<bool>("--errors-only") { Description = "only violations, gaps and failed calls" };
+var hex = new Option<bool>("-x") { Description = "add hex dumps of every frame" };
+var hexLimit = new Option<int>("--hex-limit") { Description = "payload bytes per frame in hex dumps", DefaultValueFactory = _ => 256 };
+var bodyLimit = new Option<int>("--body-limit") { Description = "bytes of a body kept for display (JSON pretty-printing)", DefaultValueFactory = _ => 2048 };
+var color = new Option<string>("--color") { Description = "auto, always or never", DefaultValueFactory = _ => "auto" };
+color.AcceptOnlyFromAmong("auto", "always", "never");
+
+var root = new RootCommand("frame-dump: decode captured zrepl frame RPC traffic into frames, messages and calls");
+root.Arguments.Add(capture);
+foreach (var option in new Option[] { raw, rawSide, ports, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color })
+{
+    root.Options.Add(option);
+}
+
+root.SetAction(parse =>
+{
+    string? file = parse.GetValue(capture);
+    string? rawFile = parse.GetValue(raw);
+    if ((file is null) == (rawFile is null))
+    {
+        Console.Error.WriteLine("frame-dump: give either a capture file or --raw FILE");
+        return 2;
+    }
+
+    string colorMode = parse.GetValue(color) ?? "auto";
+    var options = new DumpOptions
+    {
+        CaptureFile = file,
+        RawFile = rawFile,
+        RawSide = parse.GetValue(rawSide) ?? "client",
+        Ports = (parse.GetValue(ports) ?? []).ToHashSet(),
+        Format = parse.GetValue(format) == "json" ? OutputFormat.Json : OutputFormat.Text,
+        Summary = parse.GetValue(summary),
+        Connections = (parse.GetValue(connection) ?? []).ToHashSet(),
+        Endpoint = parse.GetValue(endpoint),
+        ErrorsOnly = parse.GetValue(errorsOnly),
+        Hex = parse.GetValue(hex),
+        HexLimit = parse.GetValue(hexLimit),
+        BodyLimit = parse.GetValue(bodyLimit),
+        Color = colorMode == "always" || (colorMode == "auto" && !Console.IsOutputRedirected),
+        Progress = !Console.IsErrorRedirected && file is not null && new FileInfo(file).Exists && new FileInfo(file).Length > 64L * 1024 * 1024,
+    };
+    using var stdout = Console.OpenStandardOutput();
+    return Dumper.Run(options, stdout, Console.Error);
+});
+
+return root.Parse(args).Invoke();

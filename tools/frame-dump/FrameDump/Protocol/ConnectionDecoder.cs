@@ -1,0 +1,508 @@
+using FrameDump.Output;
+using FrameDump.Tcp;
+using Zrpc;
+using Zrpc.Frames;
+using Zrpc.Rpc;
+
+namespace FrameDump.Protocol;
+
+/// <summary>
+/// The RPC layer of one connection: turns Header messages into RPC headers with the reference
+/// library's <see cref="RpcHeader.Parse"/>, groups messages into requests (Header + Data from the
+/// client, RPC-1) and responses (Header, plus Data only when the status is OK, RPC-3), pairs
+/// them in order (RPC-10: one at a time, pipelining allowed) and emits the records.
+/// </summary>
+public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
+{
+    private const int MaxHeldFrames = 256;
+    private readonly ConnectionInfo info;
+    private readonly IRecordSink output;
+    private readonly Queue<PendingCall> awaitingResponse = new();
+    private readonly List<FrameRecord>[] heldFrames = [new(), new()];
+    private readonly bool[] ended = new bool[2];
+    private readonly List<DumpRecord> deferred = new();
+    private PendingCall? awaitingRequestBody;
+    private PendingCall? awaitingResponseBody;
+    private Direction? resetBy;
+
+    /// <summary>Set once any direction lost its frame boundaries: requests or responses may have vanished in the gap.</summary>
+    private bool pairingUncertain;
+    private int nextCall = 1;
+
+    public ConnectionDecoder(ConnectionInfo info, IRecordSink output, DecoderOptions options)
+    {
+        this.info = info;
+        this.output = output;
+        output.Write(new ConnectionRecord
+        {
+            Connection = info.Id,
+            Time = info.Start,
+            Client = info.ClientLabel ?? info.Client.ToString(),
+            Server = info.ServerLabel ?? info.Server.ToString(),
+            HandshakeSeen = info.HandshakeSeen,
+        });
+        ClientToServer = new FrameStreamDecoder(new MessageAssembler(info.Id, Direction.ClientToServer, this, options), info.HandshakeSeen);
+        ServerToClient = new FrameStreamDecoder(new MessageAssembler(info.Id, Direction.ServerToClient, this, options), info.HandshakeSeen);
+    }
+
+    public IStreamConsumer ClientToServer { get; }
+
+    public IStreamConsumer ServerToClient { get; }
+
+    public void OnFrame(Direction direction, FrameRecord frame, bool partOfHeaderMessage)
+    {
+        var held = heldFrames[(int)direction];
+        if (partOfHeaderMessage && held.Count < MaxHeldFrames)
+        {
+            // The endpoint of a request is known only when its header is complete: hold its frames till then.
+            held.Add(frame);
+            return;
+        }
+
+        ReleaseHeld(direction, EndpointContext(direction));
+        frame.Endpoint = EndpointContext(direction);
+        output.Write(frame);
+    }
+
+    public void OnMessage(Direction direction, MessageRecord message)
+    {
+        if (message.RawType == (byte)FrameType.Header)
+        {
+            OnHeaderMessage(direction, message);
+        }
+        else if (message.RawType == (byte)FrameType.Data)
+        {
+            OnDataMessage(direction, message);
+        }
+        else
+        {
+            ReleaseHeld(direction, null);
+            output.Write(message);
+        }
+    }
+
+    public void OnViolation(Direction direction, string requirementId, string message, long offset, DateTime time)
+    {
+        ReleaseHeld(direction, EndpointContext(direction));
+        output.Write(new ViolationRecord
+        {
+            Connection = info.Id,
+            Time = time,
+            Direction = direction,
+            Offset = offset,
+            RequirementId = requirementId,
+            Message = message,
+            Endpoint = EndpointContext(direction),
+        });
+    }
+
+    public void OnNotice(Direction direction, string kind, string message, long offset, DateTime time, long? missing = null, long? skipped = null)
+    {
+        ReleaseHeld(direction, EndpointContext(direction));
+        output.Write(new NoticeRecord
+        {
+            Connection = info.Id,
+            Time = time,
+            Direction = direction,
+            Offset = offset,
+            Kind = kind,
+            Message = message,
+            Missing = missing,
+            Skipped = skipped,
+            Endpoint = EndpointContext(direction),
+        });
+    }
+
+    public void OnSyncLost(Direction direction)
+    {
+        pairingUncertain = true;
+        // Whatever the gap swallowed, the call in flight on this side cannot be trusted.
+        if (direction == Direction.ClientToServer)
+        {
+            if (awaitingRequestBody is not null)
+            {
+                awaitingRequestBody.Damaged = true;
+                awaitingRequestBody = null;
+            }
+        }
+        else if (awaitingResponseBody is not null)
+        {
+            awaitingResponseBody.Damaged = true;
+            FinishCall(awaitingResponseBody, awaitingResponseBody.ResponseEnd ?? awaitingResponseBody.RequestStart, "damaged");
+            awaitingResponseBody = null;
+        }
+    }
+
+    public void OnRst(Direction direction, DateTime time)
+    {
+        resetBy ??= direction;
+    }
+
+    public void OnStreamEnded(Direction direction, StreamEndReason reason, long offset, DateTime time)
+    {
+        ReleaseHeld(direction, null);
+        output.Write(new CloseRecord
+        {
+            Connection = info.Id,
+            Time = time,
+            Direction = direction,
+            Offset = offset,
+            Reason = reason switch
+            {
+                StreamEndReason.Fin => "fin",
+                StreamEndReason.Reset => "tcp-reset",
+                _ => "end-of-capture",
+            },
+        });
+        ended[(int)direction] = true;
+        if (!ended[0] || !ended[1])
+        {
+            return;
+        }
+
+        if (awaitingResponseBody is not null)
+        {
+            FinishCall(awaitingResponseBody, awaitingResponseBody.ResponseEnd ?? time, "incomplete");
+            awaitingResponseBody = null;
+        }
+
+        while (awaitingResponse.TryDequeue(out var call))
+        {
+            FinishCall(call, null, call.Damaged ? "damaged" : "no-response");
+        }
+    }
+
+    private void OnHeaderMessage(Direction direction, MessageRecord message)
+    {
+        var header = message.Complete ? DecodeHeader(direction, message) : null;
+        message.RpcHeader = header;
+        if (direction == Direction.ClientToServer)
+        {
+            if (awaitingRequestBody is not null)
+            {
+                PairingProblem(direction, "RPC-1", $"request #{awaitingRequestBody.Index} ({awaitingRequestBody.Endpoint}) has no Data message before the next Header message (RPC-1)", message.Offset, message.Time);
+                awaitingRequestBody = null;
+            }
+
+            if (!message.Complete)
+            {
+                Emit(direction, message, null);
+                return;
+            }
+
+            var call = new PendingCall(nextCall++, header?.Endpoint ?? "?", message.Time)
+            {
+                Header = header,
+                RequestEnd = message.EndTime,
+                RequestBytes = message.Length,
+            };
+            if (header is not null && (header.Error != 0 || header.ErrorMessage.Length != 0))
+            {
+                Defer(direction, "RPC-2", $"request header carries Error {header.Error} and ErrorMessage \"{header.ErrorMessage}\"; a client must send 0 and \"\" (RPC-2)", message);
+            }
+
+            message.Role = "request";
+            message.Call = call.Index;
+            awaitingRequestBody = call;
+            awaitingResponse.Enqueue(call);
+            Emit(direction, message, call.Endpoint);
+            return;
+        }
+
+        if (awaitingResponseBody is not null)
+        {
+            PairingProblem(direction, "RPC-3", $"the OK response to call #{awaitingResponseBody.Index} has no Data message before the next Header message (RPC-3)", message.Offset, message.Time);
+            FinishCall(awaitingResponseBody, awaitingResponseBody.ResponseEnd ?? message.Time, "incomplete");
+            awaitingResponseBody = null;
+        }
+
+        if (!message.Complete)
+        {
+            Emit(direction, message, awaitingResponse.TryPeek(out var head) ? head.Endpoint : null);
+            return;
+        }
+
+        if (!awaitingResponse.TryDequeue(out var answered) && info.OneDirection)
+        {
+            // Only responses were recorded: a placeholder call carries the body type, and is never reported.
+            answered = new PendingCall(0, "?", message.Time) { Silent = true };
+        }
+
+        if (answered is null)
+        {
+            Emit(direction, message, null);
+            PairingProblem(direction, "CLI-5", "response Header message while no request is outstanding (CLI-5)", message.Offset, message.Time);
+            return;
+        }
+
+        answered.ResponseStart = message.Time;
+        answered.ResponseEnd = message.EndTime;
+        answered.ResponseBytes += message.Length;
+        answered.Response = header;
+        message.Role = "response";
+        message.Call = answered.Silent ? null : answered.Index;
+        Emit(direction, message, answered.Endpoint);
+        if (header is null)
+        {
+            FinishCall(answered, message.EndTime, "damaged");
+            return;
+        }
+
+        CheckResponseHeader(answered, header, message);
+        FlushDeferred();
+        if (header.Error == (ulong)Status.Ok)
+        {
+            awaitingResponseBody = answered;
+        }
+        else
+        {
+            FinishCall(answered, message.EndTime, answered.Damaged ? "damaged" : "complete");
+        }
+    }
+
+    private void OnDataMessage(Direction direction, MessageRecord message)
+    {
+        if (direction == Direction.ClientToServer)
+        {
+            var call = awaitingRequestBody;
+            awaitingRequestBody = null;
+            if (call is null)
+            {
+                Emit(direction, message, null);
+                PairingProblem(direction, "RPC-1", "Data message from the client without a request Header message before it (RPC-1)", message.Offset, message.Time);
+                return;
+            }
+
+            call.RequestBytes += message.Length;
+            call.RequestEnd = message.EndTime;
+            call.Damaged |= !message.Complete || message.LostBytes > 0;
+            message.Role = "request";
+            message.Call = call.Index;
+            message.BodyType = call.Header?.DataType;
+            RenderBody(direction, message, call.Endpoint);
+            return;
+        }
+
+        var answered = awaitingResponseBody;
+        awaitingResponseBody = null;
+        if (answered is null)
+        {
+            Emit(direction, message, null);
+            PairingProblem(direction, "RPC-3", "Data message from the server without an OK response header before it (RPC-3)", message.Offset, message.Time);
+            return;
+        }
+
+        answered.ResponseBytes += message.Length;
+        answered.ResponseEnd = message.EndTime;
+        answered.Damaged |= !message.Complete || message.LostBytes > 0;
+        message.Role = "response";
+        message.Call = answered.Silent ? null : answered.Index;
+        message.BodyType = answered.Response?.DataType;
+        RenderBody(direction, message, answered.Endpoint);
+        FinishCall(answered, message.EndTime, !message.Complete ? "incomplete" : answered.Damaged ? "damaged" : "complete");
+    }
+
+    /// <summary>
+    /// A message that does not fit the request/response sequence is a violation, unless a
+    /// capture gap may have swallowed the message it belongs with: then it is only noted.
+    /// </summary>
+    private void PairingProblem(Direction direction, string requirementId, string message, long offset, DateTime time)
+    {
+        if (pairingUncertain)
+        {
+            OnNotice(direction, "unpaired", message.Replace($" ({requirementId})", "") + " - messages were lost in a capture gap, so this is not judged", offset, time);
+        }
+        else
+        {
+            OnViolation(direction, requirementId, message, offset, time);
+        }
+    }
+
+    private void RenderBody(Direction direction, MessageRecord message, string endpoint)
+    {
+        message.BodyJson = BodyRenderer.Render(message, out string? jsonError);
+        Emit(direction, message, endpoint);
+        if (jsonError is not null)
+        {
+            OnViolation(direction, "RPC-7", $"MarshaledJSON body is not exactly one JSON value: {jsonError} (RPC-7)", message.Offset, message.Time);
+        }
+    }
+
+    private RpcHeader? DecodeHeader(Direction direction, MessageRecord message)
+    {
+        var content = message.HeaderContent ?? [];
+        RpcHeader header;
+        try
+        {
+            header = RpcHeader.Parse(content);
+        }
+        catch (ProtocolException ex)
+        {
+            Defer(direction, ex.RequirementId, ex.Message, message);
+            return null;
+        }
+        catch (NotImplementedException)
+        {
+            deferred.Add(new NoticeRecord
+            {
+                Connection = info.Id, Time = message.Time, Direction = direction, Offset = message.Offset, Kind = "notice",
+                Message = "the reference library's RpcHeader.Parse is not implemented yet; header not decoded",
+            });
+            return null;
+        }
+
+        try
+        {
+            if (!header.ToCanonicalBytes().AsSpan().SequenceEqual(content))
+            {
+                Defer(direction, "HDR-2", "header is not canonical JSON (five fields in order, compact, one trailing line feed) (HDR-2)", message);
+            }
+        }
+        catch (NotImplementedException)
+        {
+            // Canonical form not available from the reference library yet: skip the HDR-2 check.
+        }
+
+        return header;
+    }
+
+    private void CheckResponseHeader(PendingCall call, RpcHeader header, MessageRecord message)
+    {
+        void Violate(string id, string text) => Defer(Direction.ServerToClient, id, text + $" ({id})", message);
+
+        if (header.Error == (ulong)Status.Unset)
+        {
+            Violate("CLI-2", $"response to call #{call.Index} has status 0 (unset)");
+        }
+        else if (header.Error > (ulong)Status.Error)
+        {
+            Violate("HDR-9", $"response to call #{call.Index} has unknown status {header.Error}");
+        }
+        else if (header.Error == (ulong)Status.Ok)
+        {
+            if (call.Header is not null && header.DataType != call.Header.Accept)
+            {
+                Violate("CLI-3", $"OK response DataType {header.DataType} differs from the request's Accept {call.Header.Accept}");
+            }
+
+            if (header.Endpoint.Length != 0 || header.Accept != 0 || header.ErrorMessage.Length != 0)
+            {
+                Violate("RPC-4", "an OK response header must have an empty Endpoint, Accept 0 and an empty ErrorMessage");
+            }
+        }
+        else if (header.Endpoint.Length != 0 || header.DataType != 0 || header.Accept != 0)
+        {
+            Violate("RPC-5", "an error response header must have an empty Endpoint, DataType 0 and Accept 0");
+        }
+    }
+
+    private void Emit(Direction direction, MessageRecord message, string? endpoint)
+    {
+        ReleaseHeld(direction, endpoint);
+        message.Endpoint = endpoint;
+        output.Write(message);
+        foreach (var record in deferred)
+        {
+            record.Endpoint = endpoint;
+        }
+
+        FlushDeferred();
+    }
+
+    private void Defer(Direction direction, string requirementId, string text, MessageRecord message) =>
+        deferred.Add(new ViolationRecord
+        {
+            Connection = info.Id,
+            Time = message.Time,
+            Direction = direction,
+            Offset = message.Offset,
+            RequirementId = requirementId,
+            Message = text,
+        });
+
+    private void FlushDeferred()
+    {
+        foreach (var record in deferred)
+        {
+            output.Write(record);
+        }
+
+        deferred.Clear();
+    }
+
+    private void ReleaseHeld(Direction direction, string? endpoint)
+    {
+        var held = heldFrames[(int)direction];
+        foreach (var frame in held)
+        {
+            frame.Endpoint = endpoint;
+            output.Write(frame);
+        }
+
+        held.Clear();
+    }
+
+    private string? EndpointContext(Direction direction) => direction == Direction.ClientToServer
+        ? awaitingRequestBody?.Endpoint
+        : awaitingResponseBody?.Endpoint ?? (awaitingResponse.TryPeek(out var head) ? head.Endpoint : null);
+
+    private void FinishCall(PendingCall call, DateTime? end, string outcome)
+    {
+        if (call.Finished || call.Silent || (info.OneDirection && outcome == "no-response"))
+        {
+            return;
+        }
+
+        call.Finished = true;
+        if (outcome == "no-response" && resetBy is Direction by)
+        {
+            outcome = by == Direction.ServerToClient ? "reset-by-server" : "reset-by-client";
+        }
+
+        output.Write(new CallRecord
+        {
+            Connection = info.Id,
+            Time = end ?? call.ResponseEnd ?? call.RequestEnd,
+            RequestTime = call.RequestStart,
+            Call = call.Index,
+            Endpoint = call.Endpoint,
+            ResponseTime = call.ResponseStart,
+            LatencyMs = end is DateTime e && call.ResponseStart is not null ? (e - call.RequestStart).TotalMilliseconds : null,
+            ResponseStartMs = call.ResponseStart is DateTime s ? (s - call.RequestStart).TotalMilliseconds : null,
+            Status = call.Response?.Error,
+            ErrorMessage = call.Response?.ErrorMessage,
+            RequestBytes = call.RequestBytes,
+            ResponseBytes = call.ResponseBytes,
+            Outcome = outcome,
+        });
+    }
+
+    private sealed class PendingCall(int index, string endpoint, DateTime requestStart)
+    {
+        public int Index { get; } = index;
+
+        public string Endpoint { get; } = endpoint;
+
+        public DateTime RequestStart { get; } = requestStart;
+
+        public RpcHeader? Header { get; init; }
+
+        public RpcHeader? Response { get; set; }
+
+        public DateTime RequestEnd { get; set; }
+
+        public DateTime? ResponseStart { get; set; }
+
+        public DateTime? ResponseEnd { get; set; }
+
+        public long RequestBytes { get; set; }
+
+        public long ResponseBytes { get; set; }
+
+        public bool Damaged { get; set; }
+
+        public bool Finished { get; set; }
+
+        public bool Silent { get; init; }
+    }
+}

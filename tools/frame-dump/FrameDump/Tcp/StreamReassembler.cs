@@ -1,0 +1,275 @@
+namespace FrameDump.Tcp;
+
+/// <summary>
+/// Rebuilds one direction of a TCP connection from captured segments: puts out-of-order segments
+/// back in order, drops retransmitted bytes, trims overlaps and reports lost bytes as gaps.
+/// Sequence numbers are mapped to 64-bit stream offsets so that wrap-around is harmless.
+/// Memory is bounded: when the reorder buffer holds more than its limit, the hole in front of
+/// it is declared lost instead of waiting for a retransmission that never comes.
+/// </summary>
+public sealed class StreamReassembler
+{
+    private readonly IStreamConsumer consumer;
+    private readonly int maxBufferedBytes;
+    private readonly int maxBufferedSegments;
+    private readonly SortedDictionary<long, (byte[] Data, DateTime Time)> pending = new();
+    private bool started;
+    private uint nextSeq;
+    private long nextOffset;
+    private long bufferedBytes;
+    private long? finOffset;
+    private bool ended;
+
+    public StreamReassembler(IStreamConsumer consumer, int maxBufferedBytes = 8 * 1024 * 1024, int maxBufferedSegments = 4096)
+    {
+        this.consumer = consumer;
+        this.maxBufferedBytes = maxBufferedBytes;
+        this.maxBufferedSegments = maxBufferedSegments;
+    }
+
+    /// <summary>True when the stream's first byte position came from a SYN rather than being guessed.</summary>
+    public bool SawHandshake { get; private set; }
+
+    /// <summary>Segments whose bytes had all been delivered already.</summary>
+    public long Retransmissions { get; private set; }
+
+    /// <summary>Bytes dropped because an earlier segment had delivered them already.</summary>
+    public long OverlapBytes { get; private set; }
+
+    public long DeliveredBytes { get; private set; }
+
+    public long LostBytes { get; private set; }
+
+    public bool Ended => ended;
+
+    public void OnSyn(uint sequence)
+    {
+        if (started)
+        {
+            return;
+        }
+
+        started = true;
+        SawHandshake = true;
+        nextSeq = sequence + 1;
+    }
+
+    public void OnSegment(uint sequence, ReadOnlySpan<byte> payload, DateTime time)
+    {
+        if (ended || payload.IsEmpty)
+        {
+            return;
+        }
+
+        if (!started)
+        {
+            // Handshake not captured: the first data seen defines where the stream starts.
+            started = true;
+            nextSeq = sequence;
+        }
+
+        long offset = OffsetOf(sequence);
+        long end = offset + payload.Length;
+        if (end <= nextOffset)
+        {
+            Retransmissions++;
+            OverlapBytes += payload.Length;
+            return;
+        }
+
+        if (offset <= nextOffset)
+        {
+            int skip = (int)(nextOffset - offset);
+            OverlapBytes += skip;
+            Deliver(payload[skip..], time);
+            Drain();
+        }
+        else
+        {
+            Store(offset, payload, time);
+            EnforceBound();
+        }
+
+        CheckFin(time);
+    }
+
+    public void OnFin(uint sequence, int payloadLength, DateTime time)
+    {
+        if (!started)
+        {
+            started = true;
+            nextSeq = sequence + (uint)payloadLength;
+        }
+
+        finOffset ??= OffsetOf(sequence) + payloadLength;
+        CheckFin(time);
+    }
+
+    /// <summary>
+    /// The peer acknowledged bytes up to <paramref name="acknowledged"/>: it received them, so any
+    /// of them not captured by now never will be. Declares such holes lost at once instead of
+    /// holding later data (and so the order of the conversation) until the end of the capture.
+    /// </summary>
+    public void OnAck(uint acknowledged, DateTime time)
+    {
+        if (!started || ended)
+        {
+            return;
+        }
+
+        int ahead = (int)(acknowledged - nextSeq);
+        if (ahead <= 0 || ahead > (1 << 30))
+        {
+            return;
+        }
+
+        long limit = nextOffset + ahead;
+        if (finOffset is long fin && limit > fin)
+        {
+            limit = fin;
+        }
+
+        while (nextOffset < limit)
+        {
+            if (pending.Count > 0 && pending.First().Key <= limit)
+            {
+                SkipToFirstPending();
+                Drain();
+            }
+            else
+            {
+                if (pending.Count == 0 && finOffset is null)
+                {
+                    // Nothing captured beyond the hole yet: the missing bytes may still show up
+                    // (captures do reorder directions slightly); wait for later data to decide.
+                    return;
+                }
+
+                long missing = limit - nextOffset;
+                nextOffset = limit;
+                nextSeq += (uint)missing;
+                ReportGap(missing, time);
+                Drain();
+            }
+        }
+
+        CheckFin(time);
+    }
+
+    /// <summary>End of capture or RST: whatever is still missing is lost for good.</summary>
+    public void Flush(StreamEndReason reason, DateTime time)
+    {
+        if (ended)
+        {
+            return;
+        }
+
+        while (pending.Count > 0)
+        {
+            SkipToFirstPending();
+            Drain();
+        }
+
+        if (reason == StreamEndReason.EndOfCapture && finOffset is long fin && fin > nextOffset)
+        {
+            ReportGap(fin - nextOffset, time);
+        }
+
+        ended = true;
+        consumer.OnEnd(finOffset is not null && nextOffset >= finOffset ? StreamEndReason.Fin : reason, time);
+    }
+
+    private long OffsetOf(uint sequence) => nextOffset + (int)(sequence - nextSeq);
+
+    private void Deliver(ReadOnlySpan<byte> data, DateTime time)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        nextOffset += data.Length;
+        nextSeq += (uint)data.Length;
+        DeliveredBytes += data.Length;
+        consumer.OnData(data, time);
+    }
+
+    private void Store(long offset, ReadOnlySpan<byte> payload, DateTime time)
+    {
+        if (pending.TryGetValue(offset, out var existing))
+        {
+            if (existing.Data.Length >= payload.Length)
+            {
+                Retransmissions++;
+                return;
+            }
+
+            bufferedBytes -= existing.Data.Length;
+        }
+
+        pending[offset] = (payload.ToArray(), time);
+        bufferedBytes += payload.Length;
+    }
+
+    private void Drain()
+    {
+        while (pending.Count > 0)
+        {
+            var first = pending.First();
+            if (first.Key > nextOffset)
+            {
+                return;
+            }
+
+            pending.Remove(first.Key);
+            bufferedBytes -= first.Value.Data.Length;
+            long end = first.Key + first.Value.Data.Length;
+            if (end <= nextOffset)
+            {
+                Retransmissions++;
+                OverlapBytes += first.Value.Data.Length;
+                continue;
+            }
+
+            int skip = (int)(nextOffset - first.Key);
+            OverlapBytes += skip;
+            Deliver(first.Value.Data.AsSpan(skip), first.Value.Time);
+        }
+    }
+
+    private void EnforceBound()
+    {
+        while (pending.Count > 0 && (bufferedBytes > maxBufferedBytes || pending.Count > maxBufferedSegments))
+        {
+            SkipToFirstPending();
+            Drain();
+        }
+    }
+
+    private void SkipToFirstPending()
+    {
+        var first = pending.First();
+        if (first.Key > nextOffset)
+        {
+            long missing = first.Key - nextOffset;
+            nextOffset = first.Key;
+            nextSeq += (uint)missing;
+            ReportGap(missing, first.Value.Time);
+        }
+    }
+
+    private void ReportGap(long missing, DateTime time)
+    {
+        LostBytes += missing;
+        consumer.OnGap(missing, time);
+    }
+
+    private void CheckFin(DateTime time)
+    {
+        if (!ended && finOffset is long fin && nextOffset >= fin && pending.Count == 0)
+        {
+            ended = true;
+            consumer.OnEnd(StreamEndReason.Fin, time);
+        }
+    }
+}
