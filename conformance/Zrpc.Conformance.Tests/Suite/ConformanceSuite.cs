@@ -17,6 +17,7 @@ public sealed class ConformanceSuite(string targetText)
         FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory).ToDictionary(s => s.Id));
 
     private ITarget _target = null!;
+    private IAsyncDisposable? _server;
     private RunSettings _settings = null!;
     private ScenarioExecutor _executor = null!;
 
@@ -38,11 +39,13 @@ public sealed class ConformanceSuite(string targetText)
     [OneTimeSetUp]
     public async Task StartTarget()
     {
-        _target = Targets.Create(SuiteTargets.Reference == targetText ? null : targetText);
+        string resolved;
+        (resolved, _server) = await SuiteTargets.ResolveAsync(targetText);
+        _target = Targets.Create(SuiteTargets.Reference == resolved ? null : resolved);
         var deviationsFile = Environment.GetEnvironmentVariable("ZRPC_EXPECT_DEVIATIONS");
         _settings = new RunSettings
         {
-            Targets = [targetText],
+            Targets = [resolved],
             Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
         };
         _executor = new ScenarioExecutor(_settings.BindingAssembly);
@@ -54,7 +57,11 @@ public sealed class ConformanceSuite(string targetText)
     }
 
     [OneTimeTearDown]
-    public async Task StopTarget() => await _target.DisposeAsync();
+    public async Task StopTarget()
+    {
+        await _target.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
+    }
 
     [TestCaseSource(nameof(Scenarios))]
     public async Task Scenario(string id)

@@ -49,9 +49,10 @@ public sealed class ConformanceConnection : IAsyncDisposable
             case DuplexStream duplex:
                 await duplex.WriteSide.DisposeAsync().ConfigureAwait(false);
                 break;
+            case ProcessStream process:
+                process.CloseStandardInput();
+                break;
             default:
-                // ProcessStream keeps its stdin pipe private; the reference library needs a
-                // half-close there before exec: targets can take part in such scenarios.
                 throw new NotSupportedException(
                     $"the {_raw.GetType().Name} of connection '{Label}' cannot close only its sending side");
         }

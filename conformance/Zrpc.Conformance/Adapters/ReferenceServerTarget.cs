@@ -78,7 +78,12 @@ public sealed class ReferenceServerTarget : ITarget
         {
             if (_listener is null)
             {
-                var server = new RpcServer(new RpcServerOptions { Log = AddLog });
+                var server = new RpcServer(new RpcServerOptions
+                {
+                    Log = AddLog,
+                    // Shorter than the 30 s default (CONN-5) so the read-timeout scenario ends quickly.
+                    ReadTimeout = TimeSpan.FromSeconds(10),
+                });
                 ConformanceService.Register(server);
                 var listener = (TcpConnectionListener)Listeners.Listen(TransportAddress.Parse("tcp://127.0.0.1:0"));
                 _serving = Task.Run(() => server.ServeAsync(listener, _stop.Token), CancellationToken.None);

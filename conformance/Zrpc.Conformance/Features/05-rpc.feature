@@ -19,7 +19,7 @@ Feature: RPC exchange
       | octets   | 3        |
       | unknown  | 200      |
 
-  @id:rpc-ok-response-has-body @RPC-3 @RPC-4 @must
+  @id:rpc-ok-response-has-body @RPC-3 @RPC-4 @HDR-9 @must
   Scenario Outline: An OK response carries a body of the type asked for
     When the client calls <endpoint> with JSON body '<body>'
     Then the response has status OK

@@ -68,7 +68,7 @@ Feature: Server behaviour
     Then the next response has status RequestError
     And the connection is still usable
 
-  @id:srv-handler-error @SRV-5 @SRV-9 @CTS-3 @must
+  @id:srv-handler-error @SRV-5 @SRV-9 @CTS-3 @HDR-9 @must
   Scenario: A failing handler gets status Error with its message
     When the client calls Fail with JSON body '{"Message":"disk on fire"}'
     Then the response has status Error

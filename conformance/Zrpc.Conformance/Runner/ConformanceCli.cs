@@ -97,7 +97,9 @@ public static class ConformanceCli
 
             if (pr.GetValue(matrix))
             {
-                var coverage = new CoverageMatrix(catalog, [new ScenarioCoverageSource(scenarios)]);
+                var root = RepositoryCoverageSources.FindRepositoryRoot(Environment.CurrentDirectory)
+                    ?? RepositoryCoverageSources.FindRepositoryRoot(AppContext.BaseDirectory);
+                var coverage = new CoverageMatrix(catalog, [new ScenarioCoverageSource(scenarios), .. RepositoryCoverageSources.From(root)]);
                 coverage.Write(output);
                 return pr.GetValue(requireCoverage) && coverage.UncoveredMusts.Count > 0 ? ExitCodes.MustFailed : ExitCodes.Success;
             }

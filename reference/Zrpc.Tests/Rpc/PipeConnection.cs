@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 
 namespace Zrpc.Tests.Rpc;
@@ -17,8 +19,11 @@ public sealed class PipeEnd(PipeReader reader, PipeWriter writer) : Stream
 
     public static (PipeEnd Client, PipeEnd Server) CreatePair()
     {
-        var toServer = new Pipe();
-        var toClient = new Pipe();
+        // A caching pool: the shared array pool drops most of the ~1000 segments a 4 MiB frame
+        // needs at once, which would make the pipe itself (not the code under test) allocate.
+        var options = new PipeOptions(pool: CachingMemoryPool.Instance, minimumSegmentSize: CachingMemoryPool.SegmentSize, pauseWriterThreshold: 8 * 1024 * 1024, resumeWriterThreshold: 4 * 1024 * 1024);
+        var toServer = new Pipe(options);
+        var toClient = new Pipe(options);
         return (new PipeEnd(toClient.Reader, toServer.Writer), new PipeEnd(toServer.Reader, toClient.Writer));
     }
 
@@ -57,6 +62,8 @@ public sealed class PipeEnd(PipeReader reader, PipeWriter writer) : Stream
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            // Like closing a socket: our own pending read fails, the peer sees end of stream.
+            reader.CancelPendingRead();
             writer.Complete();
             reader.Complete();
         }
@@ -78,5 +85,42 @@ public sealed class PipeEnd(PipeReader reader, PipeWriter writer) : Stream
         var ms = new MemoryStream();
         await _in.CopyToAsync(ms, cts.Token);
         return ms.ToArray();
+    }
+}
+
+/// <summary>A memory pool that keeps every returned segment for reuse (test infrastructure only).</summary>
+public sealed class CachingMemoryPool : MemoryPool<byte>
+{
+    public const int SegmentSize = 64 * 1024;
+
+    public static readonly CachingMemoryPool Instance = new();
+
+    private readonly ConcurrentBag<Owner> _free = new();
+
+    public override int MaxBufferSize => SegmentSize;
+
+    public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+    {
+        if (minBufferSize > SegmentSize)
+        {
+            return new Owner(this, new byte[minBufferSize], pooled: false);
+        }
+
+        return _free.TryTake(out var owner) ? owner : new Owner(this, new byte[SegmentSize], pooled: true);
+    }
+
+    protected override void Dispose(bool disposing) { }
+
+    private sealed class Owner(CachingMemoryPool pool, byte[] array, bool pooled) : IMemoryOwner<byte>
+    {
+        public Memory<byte> Memory => array;
+
+        public void Dispose()
+        {
+            if (pooled)
+            {
+                pool._free.Add(this);
+            }
+        }
     }
 }

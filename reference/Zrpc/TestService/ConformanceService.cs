@@ -60,7 +60,8 @@ public static class ConformanceService
     /// <summary>Request body of Source.</summary>
     public sealed class SourceRequest
     {
-        public ulong Length { get; set; }
+        // Nullable because CTS-7 reads a null Length as 0, where a plain ulong would refuse it.
+        public ulong? Length { get; set; }
     }
 
     /// <summary>Response body of Sink.</summary>

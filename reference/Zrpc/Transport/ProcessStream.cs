@@ -79,6 +79,22 @@ public sealed class ProcessStream : Stream
     /// <summary>Completes when the child has exited.</summary>
     public Task WaitForExitAsync(CancellationToken cancellationToken = default) => _process.WaitForExitAsync(cancellationToken);
 
+    /// <summary>
+    /// Closes the child's stdin only, so it reads end of stream while its answer can still be read
+    /// from stdout: the pipe equivalent of a TCP half-close.
+    /// </summary>
+    public void CloseStandardInput()
+    {
+        try
+        {
+            _process.StandardInput.BaseStream.Dispose();
+        }
+        catch (IOException)
+        {
+            // The child already closed its end (it exited): nothing left to signal.
+        }
+    }
+
     private async Task PumpStandardErrorAsync()
     {
         var buffer = new byte[8192];
