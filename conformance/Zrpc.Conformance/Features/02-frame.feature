@@ -5,6 +5,7 @@ Feature: Frame layer
 
   Background:
     Given a connection to the implementation
+    And a bystander connection opened alongside
 
   @id:frame-basic-call @FRAME-1 @FRAME-7 @must
   Scenario: A request in plain frames gets an answer
@@ -41,17 +42,20 @@ Feature: Frame layer
   Scenario: A frame length just over 4 MiB ends the connection without its payload being sent
     When the client sends a frame header of type Header, end flag 1 and length 4194305
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:frame-oversize-max-length @FRAME-6 @CONN-1 @must
   Scenario: The largest possible frame length ends the connection at once
     When the client sends a frame header of type Header, end flag 1 and length 4294967295
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:frame-oversize-in-body @FRAME-6 @CONN-1 @SRV-10 @must
   Scenario: An oversize frame inside a request body ends the connection and gets no error response
     When the client sends a request header for "Sink" with DataType 3 and Accept 2
     And the client sends a frame header of type Data, end flag 0 and length 4194305
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:frame-max-payload-accepted @FRAME-7 @must
   Scenario: A single Data frame of exactly 4 MiB is accepted
@@ -81,6 +85,7 @@ Feature: Frame layer
       | type   | end | payload     |
       | <type> | 1   | text:{}\n   |
     Then the implementation ends the connection
+    And the bystander connection still works
 
     Examples:
       | id   | type |
@@ -95,6 +100,7 @@ Feature: Frame layer
     When the client uses connection "A"
     And the client sends the text 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'
     Then the implementation ends the connection
+    And the bystander connection still works
     When the client uses connection "B"
     Then the connection is still usable
 
@@ -104,6 +110,7 @@ Feature: Frame layer
       | type    | end | payload |
       | Trailer | 1   | empty   |
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:frame-trailer-in-body @FRAME-10 @MSG-3 @CONN-1 @must
   Scenario: A Trailer frame inside a request body ends the connection
@@ -113,6 +120,7 @@ Feature: Frame layer
       | Data    | 0   | hex:01 02 |
       | Trailer | 1   | empty     |
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:frame-rst-payload-not-read @FRAME-8 @CONN-3 @must
   Scenario: An RST whose length field is not zero is acted on without waiting for a payload
@@ -124,6 +132,7 @@ Feature: Frame layer
     When the client sends the bytes '01 01 4a'
     And the client closes its sending side
     Then the implementation sends no response and closes the connection
+    And the bystander connection still works
 
   @id:frame-truncated-payload @FRAME-11 @CONN-4 @must
   Scenario: End of stream inside a frame payload is not acted on
@@ -132,6 +141,7 @@ Feature: Frame layer
     And the client sends the text '{"a":'
     And the client closes its sending side
     Then the implementation sends no response and closes the connection
+    And the bystander connection still works
 
   @id:frame-rst-is-canonical @FRAME-9 @CONN-1 @must
   Scenario: When the implementation sends RST, it is exactly FF 01 00 00 00 00
@@ -139,6 +149,7 @@ Feature: Frame layer
       | type | end | payload |
       | 0x09 | 1   | empty   |
     Then the implementation ends the connection
+    And the bystander connection still works
     And any RST the implementation sent was exactly 'FF 01 00 00 00 00'
 
   @id:frame-rst-then-close @CONN-1 @should

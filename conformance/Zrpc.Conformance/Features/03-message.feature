@@ -4,6 +4,7 @@ Feature: Message layer
 
   Background:
     Given a connection to the implementation
+    And a bystander connection opened alongside
 
   @id:msg-one-byte-frames @MSG-1 @MSG-2 @must
   Scenario: A request cut into 1-byte frames is understood
@@ -41,6 +42,7 @@ Feature: Message layer
       | type | end | payload        |
       | Data | 1   | text:{"a":1}\n |
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:msg-data-inside-header @MSG-3 @CONN-1 @must
   Scenario: A Data frame in the middle of a header message ends the connection
@@ -49,6 +51,7 @@ Feature: Message layer
       | Header | 0   | text:{"Endpoint":"Echo",           |
       | Data   | 1   | text:"DataType":2,"Accept":2}\n    |
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:msg-header-inside-body @MSG-3 @CONN-1 @must
   Scenario: A Header frame in the middle of a request body ends the connection
@@ -58,6 +61,7 @@ Feature: Message layer
       | Data   | 0   | hex:00 01 02   |
       | Header | 1   | text:{}\n      |
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:msg-canonical-response-framing @MSG-4 @must
   Scenario Outline: Response bodies are framed canonically
@@ -87,6 +91,7 @@ Feature: Message layer
     When the client sends a request header for "Echo" with DataType 2 and Accept 2 padded to 4097 bytes
     And the client sends a JSON body '{"big":"header"}'
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:msg-header-limit-before-payload @MSG-5 @CONN-1 @must
   Scenario: A header frame that would pass 4096 bytes ends the connection before its payload is sent
@@ -95,6 +100,7 @@ Feature: Message layer
       | Header | 0   | fill:4000                |
     And the client sends a frame header of type Header, end flag 1 and length 97
     Then the implementation ends the connection
+    And the bystander connection still works
 
   @id:msg-large-octets-streamed @MSG-6 @CTS-6 @must
   Scenario: A 64 MiB Octets body passes through in both directions

@@ -5,6 +5,7 @@ Feature: RPC header
 
   Background:
     Given a connection to the implementation
+    And a bystander connection opened alongside
 
   @id:hdr-response-canonical @HDR-1 @HDR-2 @must
   Scenario Outline: Response headers are written in the canonical form
@@ -63,6 +64,7 @@ Feature: RPC header
     When the client sends the header text '<header>'
     And the client sends a JSON body '{}'
     Then the implementation ends the connection
+    And the bystander connection still works
 
     Examples:
       | id                 | header                                                                 |

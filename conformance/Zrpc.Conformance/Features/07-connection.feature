@@ -5,6 +5,7 @@ Feature: Connection lifetime and errors
 
   Background:
     Given a connection to the implementation
+    And a bystander connection opened alongside
 
   @id:conn-rst-at-boundary @CONN-2 @CONN-3 @must
   Scenario: An RST between calls ends the connection quietly
@@ -26,6 +27,7 @@ Feature: Connection lifetime and errors
       | Data | 0   | fill:1000      |
     And the client sends RST
     Then the implementation sends no response and closes the connection
+    And the bystander connection still works
 
   @id:conn-close-at-boundary @CONN-3 @must
   Scenario: Closing the sending side after a call ends the connection quietly
@@ -39,6 +41,7 @@ Feature: Connection lifetime and errors
     When the client sends a request header for "Echo" with DataType 2 and Accept 2
     And the client closes its sending side
     Then the implementation sends no response and closes the connection
+    And the bystander connection still works
 
   @id:conn-eof-mid-body @CONN-4 @must
   Scenario: End of stream inside a request body gets no OK response
@@ -49,6 +52,7 @@ Feature: Connection lifetime and errors
       | Data | 0   | fill:5000  |
     And the client closes its sending side
     Then the implementation sends no response and closes the connection
+    And the bystander connection still works
 
   @id:conn-error-keeps-others @TRANS-2 @CONN-1 @must
   Scenario: A protocol error on one connection leaves the others working
@@ -56,6 +60,7 @@ Feature: Connection lifetime and errors
     When the client uses connection "A"
     And the client sends a frame header of type Data, end flag 1 and length 4294967295
     Then the implementation ends the connection
+    And the bystander connection still works
     When the client uses connection "B"
     Then the connection is still usable
     Given a connection "C" to the implementation

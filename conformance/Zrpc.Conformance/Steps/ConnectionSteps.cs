@@ -13,6 +13,33 @@ public sealed class ConnectionSteps(ScenarioState state)
     [StepDefinition(@"^a connection ""([^""]*)"" to the implementation$")]
     public Task OpenNamed(string label) => state.OpenAsync(label);
 
+    /// <summary>A second connection that sits idle while the scenario misbehaves on the first (TRANS-2).</summary>
+    [StepDefinition(@"^a bystander connection opened alongside$")]
+    public async Task OpenBystander()
+    {
+        var current = state.Connection.Label;
+        await state.OpenAsync(Bystander);
+        state.Use(current);
+    }
+
+    [Then(@"^the bystander connection still works$")]
+    public async Task BystanderWorks()
+    {
+        var current = state.Connection.Label;
+        state.Use(Bystander);
+        try
+        {
+            await Probe(state, 1);
+        }
+        catch (RequirementViolation e)
+        {
+            throw new RequirementViolation("TRANS-2", $"a connection that was open alongside was harmed by the error on connection {current}: {e.Message}");
+        }
+        state.Use(current);
+    }
+
+    const string Bystander = "bystander";
+
     [StepDefinition(@"^(\d+) connections to the implementation$")]
     public async Task OpenMany(int count)
     {

@@ -155,7 +155,24 @@ public class RpcClientTests
         await answering;
     }
 
-    [Test, Category("RPC-10")]
+    [Test, Category("CLI-7")]
+    public async Task JsonBodyWithEmptyEndFrame_IsReadThroughItsEnd_SoTheNextResponseIsInSync()
+    {
+        var (client, server) = Create();
+        var answering = Task.Run(async () =>
+        {
+            // The JSON value is complete before its end frame arrives; the empty end frame must
+            // still be consumed, or it would be read as the start of the next response.
+            await server.AnswerAsync(HeaderFrame(RpcHeader.Ok(DataType.MarshaledJson)),
+                Wire.Frame(FrameType.Data, false, "5\n"u8), Wire.Frame(FrameType.Data, true, []));
+            await server.AnswerAsync(HeaderFrame(RpcHeader.Ok(DataType.MarshaledJson)), Wire.Frame(FrameType.Data, true, "6\n"u8));
+        });
+        Assert.That(await client.CallAsync<JsonElement, int>("X", Json("1"), default), Is.EqualTo(5));
+        Assert.That(await client.CallAsync<JsonElement, int>("X", Json("1"), default), Is.EqualTo(6));
+        await answering.WaitAsync(Patience);
+    }
+
+    [Test, Category("RPC-10"), Category("CLI-7")]
     public async Task NextCall_BeforeTheResponseStreamIsFinished_IsRefused()
     {
         var (client, server) = Create();

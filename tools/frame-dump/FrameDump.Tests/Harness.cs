@@ -43,6 +43,18 @@ public static class Harness
             .Select(line => JsonDocument.Parse(line).RootElement.Clone())
             .ToList();
 
+    /// <summary>The repository root (the folder holding Conformance.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Conformance.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new DirectoryNotFoundException("repository root (Conformance.sln) not found");
+    }
+
     public static string TempFile(string name)
     {
         string dir = Path.Combine(TestContext.CurrentContext.WorkDirectory, "captures-tmp");

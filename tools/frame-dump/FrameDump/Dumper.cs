@@ -1,5 +1,6 @@
 using System.Net;
 using FrameDump.Capture;
+using FrameDump.Fixture;
 using FrameDump.Output;
 using FrameDump.Protocol;
 using FrameDump.Tcp;
@@ -43,13 +44,34 @@ public sealed record DumpOptions
     public bool Color { get; init; }
 
     public bool Progress { get; init; }
+
+    /// <summary>-i: capture live on this interface instead of reading a file.</summary>
+    public string? Interface { get; init; }
+
+    /// <summary>-f: BPF filter for live capture.</summary>
+    public string? Filter { get; init; }
+
+    /// <summary>--count: stop live capture after this many packets.</summary>
+    public long? Count { get; init; }
+
+    /// <summary>--duration: stop live capture after this time.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>Set by the caller to stop a live capture early (Ctrl+C).</summary>
+    public CancellationToken Cancel { get; init; }
+
+    /// <summary>--as-fixture: write the captured exchanges as golden fixtures instead of a listing.</summary>
+    public bool AsFixture { get; init; }
+
+    /// <summary>Captured bytes --as-fixture may keep in memory.</summary>
+    public long FixtureMaxBytes { get; init; } = 256L * 1024 * 1024;
 }
 
 /// <summary>Wires the layers together: capture source, TCP reassembly, protocol decoding, output.</summary>
 public static class Dumper
 {
     /// <summary>Decodes the input into records, handing each to <paramref name="sink"/> in order.</summary>
-    public static void Decode(DumpOptions options, IRecordSink sink, TimeOrigin origin, TextWriter? progress = null)
+    public static void Decode(DumpOptions options, IRecordSink sink, TimeOrigin origin, TextWriter? progress = null, FixtureBuilder? fixture = null)
     {
         var decoderOptions = new DecoderOptions
         {
@@ -59,20 +81,41 @@ public static class Dumper
 
         if (options.RawFile is not null)
         {
-            DecodeRaw(options, sink, origin, decoderOptions);
+            DecodeRaw(options, sink, origin, decoderOptions, fixture);
             return;
         }
 
-        var source = new PcapSegmentSource(options.CaptureFile ?? throw new ArgumentException("no capture file given"));
-        var tracker = new ConnectionTracker(info => new ConnectionDecoder(info, sink, decoderOptions), options.Ports);
+        IEnumerable<TcpSegment> segments;
+        PcapSegmentSource? source = null;
+        if (options.Interface is not null)
+        {
+            var live = new LiveSegmentSource(options.Interface, options.Filter, options.Count, options.Duration);
+            var device = live.Open();
+            options.Cancel.Register(live.Stop);
+            segments = live.Read(device);
+            progress = null;
+        }
+        else
+        {
+            source = new PcapSegmentSource(options.CaptureFile ?? throw new ArgumentException("no capture file given"));
+            segments = source.Read();
+        }
+
+        IConnectionHandler Handler(ConnectionInfo info)
+        {
+            var decoder = new ConnectionDecoder(info, sink, decoderOptions);
+            return fixture is null ? decoder : fixture.Tap(info, decoder);
+        }
+
+        var tracker = new ConnectionTracker(Handler, options.Ports);
         DateTime last = DateTime.UnixEpoch;
         int shownPercent = -1;
-        foreach (var segment in source.Read())
+        foreach (var segment in segments)
         {
             origin.Value ??= segment.Time;
             last = segment.Time;
             tracker.Process(segment);
-            if (progress is not null && source.FileSize > 0)
+            if (progress is not null && source is { FileSize: > 0 })
             {
                 int percent = (int)Math.Min(100, source.BytesRead * 100 / source.FileSize);
                 if (percent != shownPercent)
@@ -83,12 +126,17 @@ public static class Dumper
             }
         }
 
+        if (source?.ReadError is { } readError)
+        {
+            sink.Write(new CaptureErrorRecord { Connection = 0, Time = last, Message = readError, Packets = source.Packets });
+        }
+
         tracker.Finish(last);
         progress?.Write("\r" + new string(' ', 28) + "\r");
         sink.Complete();
     }
 
-    private static void DecodeRaw(DumpOptions options, IRecordSink sink, TimeOrigin origin, DecoderOptions decoderOptions)
+    private static void DecodeRaw(DumpOptions options, IRecordSink sink, TimeOrigin origin, DecoderOptions decoderOptions, FixtureBuilder? fixture)
     {
         origin.Value = DateTime.UnixEpoch;
         var none = new Endpoint(IPAddress.None, 0);
@@ -100,7 +148,8 @@ public static class Dumper
             ServerLabel = client ? "(not recorded)" : $"raw {label}",
             OneDirection = true,
         };
-        var decoder = new ConnectionDecoder(info, sink, decoderOptions);
+        IConnectionHandler decoder = new ConnectionDecoder(info, sink, decoderOptions);
+        decoder = fixture is null ? decoder : fixture.Tap(info, decoder);
         var recorded = client ? decoder.ClientToServer : decoder.ServerToClient;
         var other = client ? decoder.ServerToClient : decoder.ClientToServer;
         using (var input = options.RawFile == "-" ? Console.OpenStandardInput() : File.OpenRead(options.RawFile!))
@@ -118,6 +167,35 @@ public static class Dumper
         sink.Complete();
     }
 
+    private static int RunAsFixture(DumpOptions options, Stream output, TextWriter error)
+    {
+        var fixture = new FixtureBuilder(options.CaptureFile ?? options.RawFile ?? "stream", options.FixtureMaxBytes, options.Connections);
+        try
+        {
+            Decode(options, fixture, new TimeOrigin(), options.Progress ? error : null, fixture);
+            // Written to memory first so that a refused fixture leaves no half file on stdout.
+            using var buffer = new MemoryStream();
+            fixture.WriteTo(buffer);
+            buffer.Position = 0;
+            buffer.CopyTo(output);
+            output.Flush();
+        }
+        catch (Exception ex) when (ex is FixtureException or SharpPcap.PcapException or IOException or UnauthorizedAccessException or DllNotFoundException)
+        {
+            error.WriteLine($"frame-dump: {ex.Message}");
+            return 2;
+        }
+        finally
+        {
+            foreach (string skipped in fixture.Skipped)
+            {
+                error.WriteLine($"frame-dump: --as-fixture left out {skipped}");
+            }
+        }
+
+        return 0;
+    }
+
     /// <summary>Runs a whole dump to <paramref name="output"/>; returns the process exit code.</summary>
     public static int Run(DumpOptions options, Stream output, TextWriter error)
     {
@@ -130,11 +208,16 @@ public static class Dumper
                 ? new JsonLinesWriter(output, origin)
                 : new TextWriterSink(text, origin, options.Color, options.Hex);
         var filtered = new RecordFilter(listing, options.Connections, options.Endpoint, options.ErrorsOnly);
+        if (options.AsFixture)
+        {
+            return RunAsFixture(options, output, error);
+        }
+
         try
         {
             Decode(options, filtered, origin, options.Progress ? error : null);
         }
-        catch (Exception ex) when (ex is SharpPcap.PcapException or IOException or UnauthorizedAccessException or DllNotFoundException)
+        catch (Exception ex) when (ex is LiveCaptureException or SharpPcap.PcapException or IOException or UnauthorizedAccessException or DllNotFoundException)
         {
             text.Flush();
             error.WriteLine($"frame-dump: {ex.Message}");

@@ -15,12 +15,18 @@ var errorsOnly = new Option<bool>("--errors-only") { Description = "only violati
 var hex = new Option<bool>("-x") { Description = "add hex dumps of every frame" };
 var hexLimit = new Option<int>("--hex-limit") { Description = "payload bytes per frame in hex dumps", DefaultValueFactory = _ => 256 };
 var bodyLimit = new Option<int>("--body-limit") { Description = "bytes of a body kept for display (JSON pretty-printing)", DefaultValueFactory = _ => 2048 };
+var asFixture = new Option<bool>("--as-fixture") { Description = "write each captured connection direction as a golden fixture (fixtures/README.md) instead of a listing" };
+var fixtureMaxBytes = new Option<long>("--fixture-max-bytes") { Description = "captured bytes --as-fixture may hold in memory", DefaultValueFactory = _ => 256L * 1024 * 1024 };
+var iface = new Option<string?>("--interface", "-i") { Description = "capture live on this interface (needs root or CAP_NET_RAW), e.g. lo" };
+var bpf = new Option<string?>("--filter", "-f") { Description = "BPF filter for live capture, e.g. 'tcp port 9000'" };
+var count = new Option<long?>("--count") { Description = "stop live capture after N packets" };
+var duration = new Option<double?>("--duration") { Description = "stop live capture after S seconds" };
 var color = new Option<string>("--color") { Description = "auto, always or never", DefaultValueFactory = _ => "auto" };
 color.AcceptOnlyFromAmong("auto", "always", "never");
 
 var root = new RootCommand("frame-dump: decode captured zrepl frame RPC traffic into frames, messages and calls");
 root.Arguments.Add(capture);
-foreach (var option in new Option[] { raw, rawSide, ports, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color })
+foreach (var option in new Option[] { raw, rawSide, ports, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color, asFixture, fixtureMaxBytes, iface, bpf, count, duration })
 {
     root.Options.Add(option);
 }
@@ -29,11 +35,20 @@ root.SetAction(parse =>
 {
     string? file = parse.GetValue(capture);
     string? rawFile = parse.GetValue(raw);
-    if ((file is null) == (rawFile is null))
+    string? liveInterface = parse.GetValue(iface);
+    if ((file is null ? 0 : 1) + (rawFile is null ? 0 : 1) + (liveInterface is null ? 0 : 1) != 1)
     {
-        Console.Error.WriteLine("frame-dump: give either a capture file or --raw FILE");
+        Console.Error.WriteLine("frame-dump: give exactly one of a capture file ('-' for stdin), --raw FILE or -i INTERFACE");
         return 2;
     }
+
+    using var interrupt = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        // The first Ctrl+C ends a live capture cleanly (output is completed); a second one kills.
+        e.Cancel = !interrupt.IsCancellationRequested;
+        interrupt.Cancel();
+    };
 
     string colorMode = parse.GetValue(color) ?? "auto";
     var options = new DumpOptions
@@ -50,6 +65,13 @@ root.SetAction(parse =>
         Hex = parse.GetValue(hex),
         HexLimit = parse.GetValue(hexLimit),
         BodyLimit = parse.GetValue(bodyLimit),
+        AsFixture = parse.GetValue(asFixture),
+        Interface = liveInterface,
+        Filter = parse.GetValue(bpf),
+        Count = parse.GetValue(count),
+        Duration = parse.GetValue(duration) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
+        Cancel = interrupt.Token,
+        FixtureMaxBytes = parse.GetValue(fixtureMaxBytes),
         Color = colorMode == "always" || (colorMode == "auto" && !Console.IsOutputRedirected),
         Progress = !Console.IsErrorRedirected && file is not null && new FileInfo(file).Exists && new FileInfo(file).Length > 64L * 1024 * 1024,
     };

@@ -26,12 +26,56 @@ public sealed class PcapSegmentSource
 
     public long FileSize { get; private set; }
 
+    /// <summary>Why reading stopped before the end of the file (libpcap's message), or null.</summary>
+    public string? ReadError { get; private set; }
+
+    /// <summary>The name libpcap opens for "-" (stdin).</summary>
+    public const string StdinDevice = "/dev/stdin";
+
     public IEnumerable<TcpSegment> Read()
     {
-        using var device = new CaptureFileReaderDevice(path);
+        string? spool = null;
+        string file = path;
+        if (path == "-")
+        {
+            // libpcap reads a pipe sequentially through /dev/stdin (pcap and pcapng alike); where
+            // that name does not exist, stdin is copied to a temporary file in 1 MiB chunks.
+            if (File.Exists(StdinDevice))
+            {
+                file = StdinDevice;
+            }
+            else
+            {
+                spool = file = Path.GetTempFileName();
+                using var input = Console.OpenStandardInput();
+                using var copy = File.Create(spool);
+                input.CopyTo(copy, 1024 * 1024);
+            }
+        }
+
+        try
+        {
+            foreach (var segment in ReadFile(file))
+            {
+                yield return segment;
+            }
+        }
+        finally
+        {
+            if (spool is not null)
+            {
+                File.Delete(spool);
+            }
+        }
+    }
+
+    private IEnumerable<TcpSegment> ReadFile(string file)
+    {
+        using var device = new CaptureFileReaderDevice(file);
         device.Open();
         FileSize = device.FileSize;
-        while (device.GetNextPacket(out PacketCapture capture) == GetPacketStatus.PacketRead)
+        GetPacketStatus status;
+        while ((status = device.GetNextPacket(out PacketCapture capture)) == GetPacketStatus.PacketRead)
         {
             Packets++;
             var raw = capture.GetPacket();
@@ -54,6 +98,12 @@ public sealed class PcapSegmentSource
             }
 
             yield return segment;
+        }
+
+        if (status == GetPacketStatus.Error)
+        {
+            // libpcap says e.g. "truncated dump file; tried to read 1234 captured bytes, only got 567".
+            ReadError = string.IsNullOrWhiteSpace(device.LastError) ? "the capture file could not be read to its end" : device.LastError.Trim();
         }
     }
 }

@@ -109,6 +109,11 @@ public sealed class JsonLinesWriter : IRecordSink
                 }
 
                 break;
+            case CaptureErrorRecord e:
+                Common("capture_error", e);
+                writer.WriteString("message", e.Message);
+                writer.WriteNumber("packets", e.Packets);
+                break;
             case CloseRecord c:
                 Common("close", c);
                 writer.WriteString("dir", Names.Dir(c.Direction));

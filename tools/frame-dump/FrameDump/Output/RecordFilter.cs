@@ -18,12 +18,12 @@ public sealed class RecordFilter : IRecordSink
 
     public void Write(DumpRecord record)
     {
-        if (connections.Count > 0 && !connections.Contains(record.Connection))
+        if (connections.Count > 0 && !connections.Contains(record.Connection) && record is not CaptureErrorRecord)
         {
             return;
         }
 
-        bool structural = record is ConnectionRecord or CloseRecord;
+        bool structural = record is ConnectionRecord or CloseRecord or CaptureErrorRecord;
         if (endpoint is not null && !structural && !string.Equals(record.Endpoint, endpoint, StringComparison.Ordinal))
         {
             return;

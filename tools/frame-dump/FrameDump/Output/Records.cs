@@ -156,6 +156,19 @@ public sealed class NoticeRecord : DumpRecord
     public override bool IsError => true;
 }
 
+/// <summary>
+/// The capture file itself is damaged (a truncated last record, a corrupt block): what follows
+/// it could not be read. Belongs to no connection (number 0).
+/// </summary>
+public sealed class CaptureErrorRecord : DumpRecord
+{
+    public required string Message { get; init; }
+
+    public long Packets { get; init; }
+
+    public override bool IsError => true;
+}
+
 public sealed class CloseRecord : DumpRecord
 {
     public Direction Direction { get; init; }

@@ -57,6 +57,9 @@ public sealed class TextWriterSink : IRecordSink
             case NoticeRecord n:
                 writer.WriteLine(Paint(Yellow, $"{Prefix(n)} {Names.Arrow(n.Direction)} ~~ {n.Kind}: {n.Message}"));
                 break;
+            case CaptureErrorRecord e:
+                writer.WriteLine(Paint(Red, $"{Prefix(e)} !! capture file damaged after packet {e.Packets}: {e.Message}"));
+                break;
             case CloseRecord c:
                 writer.WriteLine(Paint(Dim, $"{Prefix(c)} {Names.Arrow(c.Direction)} stream closed ({c.Reason}) after {c.Offset} bytes"));
                 break;

@@ -130,6 +130,10 @@ public sealed class ConnectionTracker
             if (segment.Ack && directions.TryGetValue(segment.Destination, out var reverse))
             {
                 reverse.Reassembler.OnAck(segment.AckNumber, segment.Time);
+                if (!segment.Payload.IsEmpty || segment.Fin)
+                {
+                    reverse.Reassembler.DeclareAckedHolesLost(segment.Time);
+                }
             }
 
             if (!segment.Payload.IsEmpty)

@@ -19,6 +19,7 @@ public sealed class StreamReassembler
     private long bufferedBytes;
     private long? finOffset;
     private bool ended;
+    private long ackedOffset;
 
     public StreamReassembler(IStreamConsumer consumer, int maxBufferedBytes = 8 * 1024 * 1024, int maxBufferedSegments = 4096)
     {
@@ -90,6 +91,7 @@ public sealed class StreamReassembler
             EnforceBound();
         }
 
+        DeclareAckedHolesLost(time);
         CheckFin(time);
     }
 
@@ -102,13 +104,16 @@ public sealed class StreamReassembler
         }
 
         finOffset ??= OffsetOf(sequence) + payloadLength;
+        DeclareAckedHolesLost(time);
         CheckFin(time);
     }
 
     /// <summary>
     /// The peer acknowledged bytes up to <paramref name="acknowledged"/>: it received them, so any
-    /// of them not captured by now never will be. Declares such holes lost at once instead of
-    /// holding later data (and so the order of the conversation) until the end of the capture.
+    /// of them still missing when this direction's next segment (or FIN) has been captured never
+    /// will be. The decision waits for that next segment because a capture may show a segment
+    /// after the ACK that covers it (two segments swapped around an ACK, captures merged from two
+    /// interfaces); holding later data until the end of the capture is avoided all the same.
     /// </summary>
     public void OnAck(uint acknowledged, DateTime time)
     {
@@ -123,13 +128,23 @@ public sealed class StreamReassembler
             return;
         }
 
-        long limit = nextOffset + ahead;
+        ackedOffset = Math.Max(ackedOffset, nextOffset + ahead);
+    }
+
+    /// <summary>
+    /// Declares acknowledged but uncaptured bytes lost. Called after this direction's next
+    /// segment was placed, and before the other direction's next data is delivered (the peer
+    /// answered, so the conversation moved on past the hole).
+    /// </summary>
+    public void DeclareAckedHolesLost(DateTime time)
+    {
+        long limit = ackedOffset;
         if (finOffset is long fin && limit > fin)
         {
             limit = fin;
         }
 
-        while (nextOffset < limit)
+        while (!ended && nextOffset < limit)
         {
             if (pending.Count > 0 && pending.First().Key <= limit)
             {
@@ -138,13 +153,6 @@ public sealed class StreamReassembler
             }
             else
             {
-                if (pending.Count == 0 && finOffset is null)
-                {
-                    // Nothing captured beyond the hole yet: the missing bytes may still show up
-                    // (captures do reorder directions slightly); wait for later data to decide.
-                    return;
-                }
-
                 long missing = limit - nextOffset;
                 nextOffset = limit;
                 nextSeq += (uint)missing;
@@ -152,8 +160,6 @@ public sealed class StreamReassembler
                 Drain();
             }
         }
-
-        CheckFin(time);
     }
 
     /// <summary>End of capture or RST: whatever is still missing is lost for good.</summary>

@@ -1,0 +1,368 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using FrameDump.Output;
+using FrameDump.Tcp;
+using Zrpc.Frames;
+
+namespace FrameDump.Fixture;
+
+/// <summary>A direction could not be turned into a fixture (bytes missing, too large).</summary>
+public sealed class FixtureException(string message) : Exception(message);
+
+/// <summary>
+/// --as-fixture: turns each captured connection direction into a receiver case of the golden
+/// fixture format (fixtures/README.md, fixtures/schema.json): its bytes are the case's input, the
+/// frames and messages frame-dump decoded from them are the expected outcome. The frame records
+/// are frame-dump's own, which share their field names with the fixture format on purpose.
+/// The direction's bytes must be kept to write them out, so this mode holds them in memory up to
+/// a limit (periodic Octets bodies are compressed into <c>repeat</c> segments only on output).
+/// </summary>
+public sealed class FixtureBuilder : IRecordSink
+{
+    /// <summary>Requirement ids a receiver enforces by ending the connection; other violations (sender rules) do not change what a receiver makes of the bytes.</summary>
+    private static readonly HashSet<string> ReceiverErrors = ["FRAME-2", "FRAME-6", "FRAME-10", "FRAME-11", "MSG-3", "MSG-5", "HDR-5", "CONN-4"];
+
+    private readonly string name;
+    private readonly long maxBytes;
+    private readonly IReadOnlySet<int> connections;
+    private readonly SortedDictionary<(int Connection, Direction Direction), Recording> recordings = new();
+    private long keptBytes;
+
+    public FixtureBuilder(string captureName, long maxBytes, IReadOnlySet<int> connections)
+    {
+        name = Slug(Path.GetFileNameWithoutExtension(captureName));
+        this.maxBytes = maxBytes;
+        this.connections = connections;
+    }
+
+    /// <summary>Directions left out, with the reason (reported on stderr).</summary>
+    public List<string> Skipped { get; } = new();
+
+    /// <summary>Wraps a connection's decoder so that the reassembled bytes are recorded on their way to it.</summary>
+    public IConnectionHandler Tap(ConnectionInfo info, IConnectionHandler decoder) => new TappedHandler(
+        new ByteTap(this, Get(info.Id, Direction.ClientToServer), decoder.ClientToServer),
+        new ByteTap(this, Get(info.Id, Direction.ServerToClient), decoder.ServerToClient));
+
+    public void Write(DumpRecord record)
+    {
+        switch (record)
+        {
+            case FrameRecord f:
+                Get(f.Connection, f.Direction).Frames.Add(f);
+                break;
+            case MessageRecord m:
+                Get(m.Connection, m.Direction).Messages.Add(m);
+                break;
+            case ViolationRecord v when ReceiverErrors.Contains(v.RequirementId):
+                Get(v.Connection, v.Direction).Errors.Add(v);
+                break;
+        }
+    }
+
+    public void Complete()
+    {
+    }
+
+    /// <summary>Writes the fixture file; throws FixtureException when no direction could be used.</summary>
+    public void WriteTo(Stream output)
+    {
+        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        json.WriteStartObject();
+        json.WriteString("$schema", "../schema.json");
+        json.WriteString("title", $"Receiver cases captured in {name} by frame-dump --as-fixture");
+        json.WritePropertyName("fixtures");
+        json.WriteStartArray();
+        int written = 0;
+        foreach (var ((connection, direction), recording) in recordings)
+        {
+            if (connections.Count > 0 && !connections.Contains(connection))
+            {
+                continue;
+            }
+
+            string label = $"connection {connection} {Names.Dir(direction)}";
+            if (recording.Lost > 0)
+            {
+                Skipped.Add($"{label}: {recording.Lost} bytes are missing from the capture; a fixture needs every byte");
+                continue;
+            }
+
+            if (recording.Bytes.Length == 0)
+            {
+                continue;
+            }
+
+            WriteCase(json, connection, direction, recording);
+            written++;
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.Flush();
+        if (written == 0)
+        {
+            throw new FixtureException("no connection direction could be turned into a fixture" + (Skipped.Count > 0 ? ": " + string.Join("; ", Skipped) : ""));
+        }
+
+        output.WriteByte((byte)'\n');
+    }
+
+    private void WriteCase(Utf8JsonWriter json, int connection, Direction direction, Recording recording)
+    {
+        byte[] input = recording.Bytes.ToArray();
+        bool requests = direction == Direction.ClientToServer;
+        var rst = recording.Frames.FirstOrDefault(f => f.RawType == (byte)FrameType.Rst);
+        var error = recording.Errors.FirstOrDefault();
+        var messages = recording.Messages.Where(m => m.Complete && (rst is null || m.Offset < rst.Offset)).ToList();
+        var receive = messages.Select(m => Names.FrameType(m.RawType)).ToList();
+        if (error is not null && recording.Messages.FirstOrDefault(m => !m.Complete && m.Offset <= error.Offset) is { } broken)
+        {
+            // The receiver must be reading the message the error breaks.
+            receive.Add(Names.FrameType(broken.RawType));
+        }
+
+        var requirements = new List<string> { "FRAME-1", "MSG-1", requests ? "RPC-1" : "RPC-3" };
+        if (rst is not null && error is null)
+        {
+            requirements.Add(requests ? "CONN-3" : "CONN-2");
+        }
+
+        if (error is not null && !requirements.Contains(error.RequirementId))
+        {
+            requirements.Add(error.RequirementId);
+        }
+
+        json.WriteStartObject();
+        json.WriteString("id", $"capture-{name}-{connection}-{Names.Dir(direction)}");
+        json.WriteString("description",
+            $"{(requests ? "Requests" : "Responses")} of connection {connection} ({(requests ? "client to server" : "server to client")}) captured in {name}, as frame-dump decoded them.");
+        json.WritePropertyName("requirements");
+        JsonSerializer.Serialize(json, requirements);
+        json.WriteString("perspective", "receiver");
+        json.WritePropertyName("receive");
+        JsonSerializer.Serialize(json, receive);
+        json.WritePropertyName("input");
+        WriteInput(json, input, recording.Frames);
+        json.WritePropertyName("expect");
+        json.WriteStartObject();
+        if (error is not null)
+        {
+            json.WriteString("outcome", "error");
+            json.WritePropertyName("error");
+            json.WriteStartObject();
+            json.WriteString("requirement", error.RequirementId);
+            json.WriteBoolean("ends_connection", true);
+            // frame-dump reports where the violation was seen, not how far a receiver may read:
+            // the input length is the bound every conforming receiver meets.
+            json.WriteNumber("after_bytes", input.Length);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteString("outcome", rst is null ? "eof" : "rst");
+            json.WriteNumber("consumed", rst is null ? input.Length : rst.Offset + FrameLimits.HeaderSize);
+            json.WritePropertyName("frames");
+            json.WriteStartArray();
+            foreach (var f in recording.Frames.TakeWhile(f => rst is null || f.Offset <= rst.Offset))
+            {
+                json.WriteStartObject();
+                json.WriteNumber("offset", f.Offset);
+                json.WriteString("type", Names.FrameType(f.RawType));
+                json.WriteNumber("type_byte", f.RawType);
+                json.WriteBoolean("end", f.RawEndFlag != 0);
+                json.WriteNumber("end_byte", f.RawEndFlag);
+                json.WriteNumber("length", f.Length);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        json.WritePropertyName("messages");
+        json.WriteStartArray();
+        foreach (var m in messages)
+        {
+            WriteMessage(json, m, input, recording.Frames);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>Frame headers as hex, payloads as text, repeat or hex; bytes outside frames as hex.</summary>
+    private static void WriteInput(Utf8JsonWriter json, byte[] input, List<FrameRecord> frames)
+    {
+        json.WriteStartArray();
+        long position = 0;
+        foreach (var f in frames)
+        {
+            if (f.Offset < position)
+            {
+                continue;
+            }
+
+            WriteSegments(json, SegmentEncoder.Encode(input.AsSpan((int)position, (int)(f.Offset - position)), preferText: false));
+            long headerEnd = Math.Min(input.Length, f.Offset + FrameLimits.HeaderSize);
+            WriteSegments(json, [Segment.Hex(input[(int)f.Offset..(int)headerEnd])]);
+            position = headerEnd;
+            bool payloadRead = f.RawType != (byte)FrameType.Rst && f.Length <= FrameLimits.MaxPayload;
+            if (payloadRead)
+            {
+                long payloadEnd = Math.Min(input.Length, headerEnd + f.Length);
+                WriteSegments(json, SegmentEncoder.Encode(input.AsSpan((int)headerEnd, (int)(payloadEnd - headerEnd)), preferText: f.RawType == (byte)FrameType.Header || f.Length < 1024));
+                position = payloadEnd;
+            }
+        }
+
+        WriteSegments(json, SegmentEncoder.Encode(input.AsSpan((int)position), preferText: false));
+        json.WriteEndArray();
+    }
+
+    private static void WriteSegments(Utf8JsonWriter json, List<Segment> segments)
+    {
+        foreach (var s in segments)
+        {
+            json.WriteStartObject();
+            json.WriteString(s.Kind, s.Kind == "hex" ? Spaced(s.Value) : s.Value);
+            if (s.Kind == "repeat")
+            {
+                json.WriteNumber("count", s.Count);
+            }
+
+            json.WriteEndObject();
+        }
+    }
+
+    private static void WriteMessage(Utf8JsonWriter json, MessageRecord m, byte[] input, List<FrameRecord> frames)
+    {
+        // The content is the concatenation of the message's frame payloads (MSG-1).
+        int first = frames.FindIndex(f => f.Offset == m.Offset);
+        using var content = new MemoryStream();
+        foreach (var f in frames.Skip(first).Take(m.Frames))
+        {
+            content.Write(input, (int)f.Offset + FrameLimits.HeaderSize, (int)f.Length);
+        }
+
+        byte[] bytes = content.ToArray();
+        json.WriteStartObject();
+        json.WriteString("type", Names.FrameType(m.RawType));
+        json.WriteNumber("frames", m.Frames);
+        json.WriteNumber("length", bytes.Length);
+        if (bytes.Length > 1024)
+        {
+            json.WriteString("sha256", Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        }
+        else if (SegmentEncoder.IsReadableUtf8(bytes))
+        {
+            json.WriteString("utf8", Encoding.UTF8.GetString(bytes));
+        }
+        else
+        {
+            json.WriteString("hex", Spaced(Convert.ToHexStringLower(bytes)));
+        }
+
+        if (m.RpcHeader is { } h)
+        {
+            json.WritePropertyName("header");
+            json.WriteStartObject();
+            json.WriteString("Endpoint", h.Endpoint);
+            json.WriteNumber("DataType", h.DataType);
+            json.WriteNumber("Accept", h.Accept);
+            json.WriteNumber("Error", h.Error);
+            json.WriteString("ErrorMessage", h.ErrorMessage);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static string Spaced(string hex)
+    {
+        if (hex.Length > 128)
+        {
+            return hex;
+        }
+
+        var builder = new StringBuilder(hex.Length * 3 / 2);
+        for (int i = 0; i < hex.Length; i += 2)
+        {
+            builder.Append(i == 0 ? "" : " ").Append(hex, i, 2);
+        }
+
+        return builder.ToString();
+    }
+
+    private static string Slug(string text)
+    {
+        var builder = new StringBuilder();
+        foreach (char ch in text.ToLowerInvariant())
+        {
+            builder.Append(ch is >= 'a' and <= 'z' or >= '0' and <= '9' ? ch : '-');
+        }
+
+        string slug = string.Join('-', builder.ToString().Split('-', StringSplitOptions.RemoveEmptyEntries));
+        return slug.Length == 0 ? "stream" : slug;
+    }
+
+    private Recording Get(int connection, Direction direction)
+    {
+        if (!recordings.TryGetValue((connection, direction), out var recording))
+        {
+            recording = new Recording();
+            recordings[(connection, direction)] = recording;
+        }
+
+        return recording;
+    }
+
+    private void Keep(Recording recording, ReadOnlySpan<byte> data)
+    {
+        keptBytes += data.Length;
+        if (keptBytes > maxBytes)
+        {
+            throw new FixtureException($"--as-fixture keeps the captured bytes in memory and the capture holds more than {maxBytes} bytes of them; raise --fixture-max-bytes or select connections with -c");
+        }
+
+        recording.Bytes.Write(data);
+    }
+
+    private sealed class Recording
+    {
+        public MemoryStream Bytes { get; } = new();
+
+        public List<FrameRecord> Frames { get; } = new();
+
+        public List<MessageRecord> Messages { get; } = new();
+
+        public List<ViolationRecord> Errors { get; } = new();
+
+        public long Lost { get; set; }
+    }
+
+    private sealed class TappedHandler(IStreamConsumer clientToServer, IStreamConsumer serverToClient) : IConnectionHandler
+    {
+        public IStreamConsumer ClientToServer => clientToServer;
+
+        public IStreamConsumer ServerToClient => serverToClient;
+    }
+
+    private sealed class ByteTap(FixtureBuilder owner, Recording recording, IStreamConsumer inner) : IStreamConsumer
+    {
+        public void OnData(ReadOnlySpan<byte> data, DateTime time)
+        {
+            owner.Keep(recording, data);
+            inner.OnData(data, time);
+        }
+
+        public void OnGap(long missing, DateTime time)
+        {
+            recording.Lost += missing;
+            inner.OnGap(missing, time);
+        }
+
+        public void OnEnd(StreamEndReason reason, DateTime time) => inner.OnEnd(reason, time);
+    }
+}
