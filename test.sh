@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the solution and prints one closing line: "N passed, N failed, N skipped".
-# On a fresh Debian machine (as root) it first installs the native pieces the tests need.
+# On a fresh Debian machine (as root) it first installs the native pieces the tests need
+# (libpcap0.8, tcpdump, python3, tshark).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -8,6 +9,7 @@ need_pkgs=()
 ldconfig -p 2>/dev/null | grep -q 'libpcap.so' || need_pkgs+=(libpcap0.8)
 command -v tcpdump >/dev/null || need_pkgs+=(tcpdump)
 command -v python3 >/dev/null || need_pkgs+=(python3)
+command -v tshark >/dev/null || need_pkgs+=(tshark)   # runs frame-dump's Wireshark dissector test
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${need_pkgs[*]}"

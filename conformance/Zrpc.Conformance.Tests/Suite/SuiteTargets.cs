@@ -17,7 +17,7 @@ public static class SuiteTargets
     public const string EnvironmentVariable = "ZRPC_TARGETS";
     public const string BuiltInVariable = "ZRPC_SUITE_TARGETS";
 
-    static readonly string[] BuiltIn = [Reference, "zrpc-cli-exec", "zrpc-cli-unix", "python-example-exec", "python-example-tcp"];
+    static readonly string[] BuiltIn = [Reference, "zrpc-cli-exec", "zrpc-cli-unix", "zrpc-cli-tcp", "python-example-exec", "python-example-tcp"];
 
     public static IEnumerable<string> All()
     {
@@ -45,6 +45,9 @@ public static class SuiteTargets
                 var socket = Path.Combine(Path.GetTempPath(), $"zrpc-suite-{Environment.ProcessId}.sock");
                 var unix = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "unix://" + socket, "--read-timeout", "5"]);
                 return ("unix://" + socket, unix);
+            case "zrpc-cli-tcp":
+                var cliTcp = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5"]);
+                return (cliTcp.Address, cliTcp);
             case "python-example-exec":
                 return ($"exec:python3 {python} --listen stdio --read-timeout 5", null);
             case "python-example-tcp":

@@ -112,4 +112,41 @@ public class FrameReaderTests
         var ex = await Assert.ThrowsAsync<ProtocolException>(async () => await reader.ReadPayloadAsync(buffer, default));
         Assert.That(ex!.RequirementId, Is.EqualTo("CONN-5"));
     }
+
+    [Test, Category("CONN-5")]
+    public async Task ReadTimeout_AppliesEvenWhenTheStreamIgnoresCancellation()
+    {
+        // A process's stdin behaves like this: its reads cannot be cancelled.
+        var stream = new UncancellableStream(new byte[] { 0x01, 0x01, 0x20 });
+        var reader = new FrameReader(stream) { ReadTimeout = TimeSpan.FromMilliseconds(200) };
+        var ex = await Assert.ThrowsAsync<ProtocolException>(async () => await reader.ReadHeaderAsync(default));
+        Assert.That(ex!.RequirementId, Is.EqualTo("CONN-5"));
+    }
+
+    /// <summary>Hands out its bytes, then blocks forever on the next read, whatever the token says.</summary>
+    private sealed class UncancellableStream(byte[] bytes) : Stream
+    {
+        private int _position;
+        private readonly TaskCompletionSource<int> _never = new();
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position == bytes.Length) return new ValueTask<int>(_never.Task);
+            var n = Math.Min(buffer.Length, bytes.Length - _position);
+            bytes.AsSpan(_position, n).CopyTo(buffer.Span);
+            _position += n;
+            return new ValueTask<int>(n);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

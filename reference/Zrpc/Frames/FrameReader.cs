@@ -163,9 +163,12 @@ public sealed class FrameReader
         timeout.CancelAfter(ReadTimeout);
         try
         {
-            return await _stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+            // WaitAsync as well as the token: some streams (a process's stdin) ignore cancellation,
+            // and the timeout must still end the connection.
+            return await _stream.ReadAsync(buffer, timeout.Token).AsTask()
+                .WaitAsync(ReadTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             throw new ProtocolException("CONN-5", $"read timeout of {ReadTimeout.TotalSeconds:0.###} s expired inside an incomplete frame or message (CONN-5)");
         }

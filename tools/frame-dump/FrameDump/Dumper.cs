@@ -57,6 +57,9 @@ public sealed record DumpOptions
     /// <summary>--duration: stop live capture after this time.</summary>
     public TimeSpan? Duration { get; init; }
 
+    /// <summary>Called once a live capture is open and capturing (tests start their traffic then).</summary>
+    public Action? CaptureStarted { get; init; }
+
     /// <summary>Set by the caller to stop a live capture early (Ctrl+C).</summary>
     public CancellationToken Cancel { get; init; }
 
@@ -92,6 +95,7 @@ public static class Dumper
             var live = new LiveSegmentSource(options.Interface, options.Filter, options.Count, options.Duration);
             var device = live.Open();
             options.Cancel.Register(live.Stop);
+            options.CaptureStarted?.Invoke();
             segments = live.Read(device);
             progress = null;
         }
@@ -180,7 +184,7 @@ public static class Dumper
             buffer.CopyTo(output);
             output.Flush();
         }
-        catch (Exception ex) when (ex is FixtureException or SharpPcap.PcapException or IOException or UnauthorizedAccessException or DllNotFoundException)
+        catch (Exception ex) when (ex is FixtureException or LiveCaptureException or SharpPcap.PcapException or IOException or UnauthorizedAccessException or DllNotFoundException)
         {
             error.WriteLine($"frame-dump: {ex.Message}");
             return 2;

@@ -21,12 +21,13 @@ var iface = new Option<string?>("--interface", "-i") { Description = "capture li
 var bpf = new Option<string?>("--filter", "-f") { Description = "BPF filter for live capture, e.g. 'tcp port 9000'" };
 var count = new Option<long?>("--count") { Description = "stop live capture after N packets" };
 var duration = new Option<double?>("--duration") { Description = "stop live capture after S seconds" };
+var emitDissector = new Option<bool>("--emit-wireshark-dissector") { Description = "print the Wireshark Lua dissector generated from the protocol constants, and exit" };
 var color = new Option<string>("--color") { Description = "auto, always or never", DefaultValueFactory = _ => "auto" };
 color.AcceptOnlyFromAmong("auto", "always", "never");
 
 var root = new RootCommand("frame-dump: decode captured zrepl frame RPC traffic into frames, messages and calls");
 root.Arguments.Add(capture);
-foreach (var option in new Option[] { raw, rawSide, ports, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color, asFixture, fixtureMaxBytes, iface, bpf, count, duration })
+foreach (var option in new Option[] { raw, rawSide, ports, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color, asFixture, fixtureMaxBytes, iface, bpf, count, duration, emitDissector })
 {
     root.Options.Add(option);
 }
@@ -35,6 +36,12 @@ root.SetAction(parse =>
 {
     string? file = parse.GetValue(capture);
     string? rawFile = parse.GetValue(raw);
+    if (parse.GetValue(emitDissector))
+    {
+        Console.Out.Write(FrameDump.Wireshark.DissectorGenerator.Generate());
+        return 0;
+    }
+
     string? liveInterface = parse.GetValue(iface);
     if ((file is null ? 0 : 1) + (rawFile is null ? 0 : 1) + (liveInterface is null ? 0 : 1) != 1)
     {
