@@ -168,12 +168,7 @@ public sealed class FixtureBuilder : IRecordSink
             foreach (var f in recording.Frames.TakeWhile(f => rst is null || f.Offset <= rst.Offset))
             {
                 json.WriteStartObject();
-                json.WriteNumber("offset", f.Offset);
-                json.WriteString("type", Names.FrameType(f.RawType));
-                json.WriteNumber("type_byte", f.RawType);
-                json.WriteBoolean("end", f.RawEndFlag != 0);
-                json.WriteNumber("end_byte", f.RawEndFlag);
-                json.WriteNumber("length", f.Length);
+                Names.WriteFrameFields(json, f.Offset, f.RawType, f.RawEndFlag, f.Length);
                 json.WriteEndObject();
             }
 

@@ -36,12 +36,7 @@ public sealed class JsonLinesWriter : IRecordSink
             case FrameRecord f:
                 Common("frame", f);
                 writer.WriteString("dir", Names.Dir(f.Direction));
-                writer.WriteNumber("offset", f.Offset);
-                writer.WriteString("type", Names.FrameType(f.RawType));
-                writer.WriteNumber("type_byte", f.RawType);
-                writer.WriteBoolean("end", f.RawEndFlag != 0);
-                writer.WriteNumber("end_byte", f.RawEndFlag);
-                writer.WriteNumber("length", f.Length);
+                Names.WriteFrameFields(writer, f.Offset, f.RawType, f.RawEndFlag, f.Length);
                 writer.WriteString("completion", Names.Completion(f.Completion));
                 if (f.LostBytes > 0)
                 {

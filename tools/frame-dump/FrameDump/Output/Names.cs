@@ -37,6 +37,20 @@ public static class Names
         FrameCompletion.Truncated => "truncated",
         _ => "abandoned",
     };
+
+    /// <summary>
+    /// The frame fields shared by JSON frame records and golden fixtures: one writer, so the two
+    /// schemas cannot drift apart.
+    /// </summary>
+    public static void WriteFrameFields(System.Text.Json.Utf8JsonWriter writer, long offset, byte rawType, byte rawEndFlag, uint length)
+    {
+        writer.WriteNumber("offset", offset);
+        writer.WriteString("type", FrameType(rawType));
+        writer.WriteNumber("type_byte", rawType);
+        writer.WriteBoolean("end", rawEndFlag != 0);
+        writer.WriteNumber("end_byte", rawEndFlag);
+        writer.WriteNumber("length", length);
+    }
 }
 
 /// <summary>Capture time zero: relative times count from the first packet of the capture.</summary>
