@@ -103,6 +103,28 @@ public sealed class CliTests
     }
 
     [Test]
+    public async Task Reqnroll_cucumber_reports_are_written_by_the_runner_process()
+    {
+        // A separate process: Reqnroll reads its formatter settings once per test run.
+        var directory = Directory.CreateTempSubdirectory("zrpc-cucumber-").FullName;
+        var html = Path.Combine(directory, "cucumber.html");
+        var ndjson = Path.Combine(directory, "messages.ndjson");
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zrpc-conformance.dll"), "--only", "trans-no-greeting", "--cucumber-html", html, "--ndjson", ndjson })
+            info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.That(process.ExitCode, Is.EqualTo(ExitCodes.Success), await stdout + await stderr);
+        var messages = File.ReadAllLines(ndjson);
+        Assert.That(messages.Count(l => l.Contains("\"testCaseFinished\"")), Is.EqualTo(1));
+        Assert.That(messages.Count(l => l.Contains("\"status\":\"PASSED\"")), Is.GreaterThanOrEqualTo(3), "one result per step");
+        Assert.That(messages.Any(l => l.Contains("\"status\":\"FAILED\"")), Is.False);
+        Assert.That(File.ReadAllText(html), Does.Contain("trans-no-greeting").Or.Contain("The server says nothing before the first request"));
+    }
+
+    [Test]
     public async Task Report_files_are_written()
     {
         var junit = Path.Combine(ValidSamples.Value, "r.xml");

@@ -29,6 +29,8 @@ public static class ConformanceCli
         var junit = new Option<string>("--junit") { HelpName = "FILE", Description = "Write JUnit XML results to FILE." };
         var json = new Option<string>("--json") { HelpName = "FILE", Description = "Write machine-readable JSON results to FILE." };
         var html = new Option<string>("--html") { HelpName = "FILE", Description = "Write a self-contained HTML report to FILE." };
+        var cucumberHtml = new Option<string>("--cucumber-html") { HelpName = "FILE", Description = "Also write Reqnroll's Cucumber HTML report (steps, tags, timings) to FILE." };
+        var ndjson = new Option<string>("--ndjson") { HelpName = "FILE", Description = "Also write Cucumber Messages (NDJSON) to FILE, for Cucumber tooling." };
         var deviations = new Option<string>("--expect-deviations")
         { HelpName = "FILE",
             Description = "FILE of known failures, one 'ID REASON' per line (scenario or requirement id): listed failures are KNOWN, a listed pass is flagged.",
@@ -40,7 +42,7 @@ public static class ConformanceCli
         var spec = new Option<string>("--spec") { HelpName = "DIR", Description = "Folder of the spec's *.md files (default: the copy built into the runner)." };
 
         var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.");
-        foreach (var option in new Option[] { target, tags, section, only, timeout, junit, json, html, deviations, matrix, requireCoverage, list, features, spec })
+        foreach (var option in new Option[] { target, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, deviations, matrix, requireCoverage, list, features, spec })
         {
             root.Options.Add(option);
         }
@@ -70,6 +72,7 @@ public static class ConformanceCli
 
         async Task<int> ExecuteAsync(ParseResult pr, CancellationToken ct)
         {
+            ConfigureReqnrollFormatters(pr.GetValue(cucumberHtml), pr.GetValue(ndjson));
             RequirementCatalog catalog;
             IReadOnlyList<ScenarioCase> scenarios;
             ScenarioSelection selection;
@@ -176,4 +179,22 @@ public static class ConformanceCli
     }
 
     internal static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Reqnroll's own formatters read their configuration when its test run starts; the
+    /// environment variable is how a runner without reqnroll.json switches them on.
+    /// </summary>
+    private static void ConfigureReqnrollFormatters(string? htmlFile, string? ndjsonFile)
+    {
+        var formatters = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (name, file) in new[] { ("html", htmlFile), ("message", ndjsonFile) })
+        {
+            if (string.IsNullOrEmpty(file)) continue;
+            var full = Path.GetFullPath(file);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            formatters[name] = new System.Text.Json.Nodes.JsonObject { ["outputFilePath"] = full };
+        }
+        if (formatters.Count > 0)
+            Environment.SetEnvironmentVariable("REQNROLL_FORMATTERS", new System.Text.Json.Nodes.JsonObject { ["formatters"] = formatters }.ToJsonString());
+    }
 }

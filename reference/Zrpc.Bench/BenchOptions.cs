@@ -1,0 +1,116 @@
+using System.Globalization;
+
+namespace Zrpc.Bench;
+
+/// <summary>What to measure and how much; parsed from the command line.</summary>
+public sealed record BenchOptions
+{
+    public const long GiB = 1L << 30;
+
+    public string Command { get; init; } = "all";
+
+    /// <summary>Bytes per bulk transfer (raw copy, Source, Sink).</summary>
+    public long Bytes { get; init; } = GiB;
+
+    public int Runs { get; init; } = 3;
+
+    public bool Quick { get; init; }
+
+    /// <summary>How long each call-rate measurement runs.</summary>
+    public TimeSpan CallDuration { get; init; } = TimeSpan.FromSeconds(2);
+
+    public IReadOnlyList<string> Transports { get; init; } = ["tcp", "unix", "pipe"];
+
+    public IReadOnlyList<int> Concurrency { get; init; } = [1, 4, 16, 64];
+
+    /// <summary>Where the JSON report goes; a directory gets a time-stamped file name.</summary>
+    public string Output { get; init; } = "artifacts/bench";
+
+    /// <summary>Also run the Conformance Test Service's Source/Sink (pattern generation and SHA-256 included).</summary>
+    public bool WithConformanceService { get; init; } = true;
+
+    public string[] MicroArgs { get; init; } = [];
+
+    public static readonly string Usage = """
+        usage: Zrpc.Bench [all|raw|stream|calls|micro] [options]
+          --bytes N[K|M|G]     bytes per bulk transfer (default 1G; --quick 256M; the issue's figure: 4G)
+          --runs N             repetitions, medians are reported (default 3)
+          --quick              smaller sizes and shorter call runs
+          --duration SECONDS   length of each call-rate run (default 2; --quick 0.5)
+          --transports LIST    comma list of tcp,unix,pipe (default all three)
+          --concurrency LIST   comma list of connection counts (default 1,4,16,64)
+          --no-conformance     skip Source/Sink of the Conformance Test Service (payload work included)
+          --out PATH           JSON file or directory (default artifacts/bench)
+          micro [BenchmarkDotNet args]   e.g. micro --filter '*'
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        int i = 0;
+        if (args.Length > 0 && !args[0].StartsWith('-'))
+        {
+            o = o with { Command = args[0] };
+            i = 1;
+        }
+
+        if (o.Command is not ("all" or "raw" or "stream" or "calls" or "micro"))
+        {
+            throw new ArgumentException($"unknown command '{o.Command}'\n{Usage}");
+        }
+
+        if (o.Command == "micro")
+        {
+            var rest = args[i..].ToList();
+            bool quick = rest.Remove("--quick");
+            return o with { Quick = quick, MicroArgs = rest.ToArray() };
+        }
+
+        long? bytes = null;
+        double? duration = null;
+        for (; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
+            switch (args[i])
+            {
+                case "--bytes": bytes = ParseSize(Value()); break;
+                case "--runs": o = o with { Runs = Math.Max(1, int.Parse(Value(), CultureInfo.InvariantCulture)) }; break;
+                case "--quick": o = o with { Quick = true }; break;
+                case "--duration": duration = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--transports": o = o with { Transports = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }; break;
+                case "--concurrency": o = o with { Concurrency = Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() }; break;
+                case "--no-conformance": o = o with { WithConformanceService = false }; break;
+                case "--out": o = o with { Output = Value() }; break;
+                case "-h" or "--help": throw new ArgumentException(Usage);
+                default: throw new ArgumentException($"unknown option '{args[i]}'\n{Usage}");
+            }
+        }
+
+        foreach (var t in o.Transports)
+        {
+            if (t is not ("tcp" or "unix" or "pipe"))
+            {
+                throw new ArgumentException($"unknown transport '{t}' (tcp, unix, pipe)");
+            }
+        }
+
+        return o with
+        {
+            Bytes = bytes ?? (o.Quick ? 256L << 20 : GiB),
+            CallDuration = TimeSpan.FromSeconds(duration ?? (o.Quick ? 0.5 : 2)),
+        };
+    }
+
+    public static long ParseSize(string text)
+    {
+        text = text.Trim().ToUpperInvariant().TrimEnd('B', 'I');
+        long unit = 1;
+        if (text.EndsWith('K')) unit = 1L << 10;
+        else if (text.EndsWith('M')) unit = 1L << 20;
+        else if (text.EndsWith('G')) unit = 1L << 30;
+        if (unit != 1) text = text[..^1];
+        double value = double.Parse(text, CultureInfo.InvariantCulture);
+        if (value <= 0) throw new ArgumentException("--bytes must be positive");
+        return (long)(value * unit);
+    }
+}

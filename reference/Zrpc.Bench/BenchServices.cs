@@ -1,0 +1,77 @@
+using Zrpc.Rpc;
+using Zrpc.TestService;
+
+namespace Zrpc.Bench;
+
+/// <summary>
+/// Source and Sink with the Conformance Test Service's names and body types but no payload work
+/// (no pattern generation, no SHA-256), so the figures show what the protocol itself costs.
+/// </summary>
+public static class NullService
+{
+    public static void Register(RpcServer server)
+    {
+        server.Register<ConformanceService.SourceRequest, Stream>(ConformanceService.Source, (request, _) =>
+            Task.FromResult<Stream>(new UnfilledStream((long)(request?.Length ?? 0))));
+        server.Register<Stream, ConformanceService.SinkResponse>(ConformanceService.Sink, async (body, ct) =>
+        {
+            byte[] chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            ulong length = 0;
+            try
+            {
+                int n;
+                while ((n = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+                {
+                    length += (ulong)n;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+            }
+
+            return new ConformanceService.SinkResponse { Length = length };
+        });
+        server.Register<System.Text.Json.JsonElement, System.Text.Json.JsonElement>(ConformanceService.Echo, (value, _) => Task.FromResult(value.Clone()));
+    }
+}
+
+/// <summary>
+/// A stream of a given length whose reads leave the caller's buffer as it is: a body source that
+/// costs nothing, like a file already in the page cache costs little.
+/// </summary>
+public sealed class UnfilledStream(long length) : Stream
+{
+    private long _left = length;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => length;
+    public override long Position { get => length - _left; set => throw new NotSupportedException(); }
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = (int)Math.Min(buffer.Length, _left);
+        _left -= n;
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Read(buffer.Span));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

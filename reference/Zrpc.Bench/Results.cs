@@ -1,0 +1,40 @@
+namespace Zrpc.Bench;
+
+public sealed record RawResult(string Transport, double GiBps, double CpuSecondsPerGiB, double AllocatedPerGiB, double[] RunsGiBps);
+
+public sealed record StreamResult(
+    string Transport, string Service, string Direction, double GiBps, double RatioToRaw,
+    double CpuSecondsPerGiB, double AllocatedPerGiB, double[] RunsGiBps);
+
+public sealed record PingPongResult(string Transport, double RoundTripsPerSecond, double P50Microseconds, double P99Microseconds);
+
+public sealed record CallResult(
+    string Transport, int Connections, double CallsPerSecond, double RatioToRawPingPong,
+    double P50Microseconds, double P99Microseconds, double AllocatedPerCall, double CpuMicrosecondsPerCall, double[] RunsCallsPerSecond);
+
+public sealed class BenchReport
+{
+    public required MachineInfo Machine { get; init; }
+
+    public required string Command { get; init; }
+
+    public required long BytesPerTransfer { get; init; }
+
+    public required int Runs { get; init; }
+
+    public required double CallSeconds { get; init; }
+
+    public DateTime StartedUtc { get; init; } = DateTime.UtcNow;
+
+    public List<RawResult> Raw { get; } = [];
+
+    public List<StreamResult> Stream { get; } = [];
+
+    public List<PingPongResult> PingPong { get; } = [];
+
+    public List<CallResult> Calls { get; } = [];
+
+    public long PeakWorkingSetBytes { get; set; }
+
+    public double TotalSeconds { get; set; }
+}
