@@ -31,6 +31,9 @@ public sealed record BenchOptions
 
     public string[] MicroArgs { get; init; } = [];
 
+    /// <summary>Prints sampled allocations by type at the end (GCAllocationTick events).</summary>
+    public bool AllocationTrace { get; init; }
+
     public static readonly string Usage = """
         usage: Zrpc.Bench [all|raw|stream|calls|micro] [options]
           --bytes N[K|M|G]     bytes per bulk transfer (default 1G; --quick 256M; the issue's figure: 4G)
@@ -40,6 +43,7 @@ public sealed record BenchOptions
           --transports LIST    comma list of tcp,unix,pipe (default all three)
           --concurrency LIST   comma list of connection counts (default 1,4,16,64)
           --no-conformance     skip Source/Sink of the Conformance Test Service (payload work included)
+          --alloc-trace        print sampled allocations by type (GCAllocationTick) at the end
           --out PATH           JSON file or directory (default artifacts/bench)
           micro [BenchmarkDotNet args]   e.g. micro --filter '*'
         """;
@@ -79,6 +83,7 @@ public sealed record BenchOptions
                 case "--duration": duration = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--transports": o = o with { Transports = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }; break;
                 case "--concurrency": o = o with { Concurrency = Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() }; break;
+                case "--alloc-trace": o = o with { AllocationTrace = true }; break;
                 case "--no-conformance": o = o with { WithConformanceService = false }; break;
                 case "--out": o = o with { Output = Value() }; break;
                 case "-h" or "--help": throw new ArgumentException(Usage);

@@ -42,13 +42,14 @@ public static class NullService
 /// </summary>
 public sealed class UnfilledStream(long length) : Stream
 {
+    private readonly long _length = length;
     private long _left = length;
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => length;
-    public override long Position { get => length - _left; set => throw new NotSupportedException(); }
+    public override long Length => _length;
+    public override long Position { get => _length - _left; set => throw new NotSupportedException(); }
 
     public override int Read(Span<byte> buffer)
     {

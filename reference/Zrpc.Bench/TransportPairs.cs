@@ -27,6 +27,9 @@ public sealed class ConnectionPair(Stream client, Stream server, IAsyncDisposabl
 /// <summary>Opens connected pairs over TCP loopback, a Unix socket or two anonymous pipes.</summary>
 public static class TransportPairs
 {
+    /// <summary>Size asked for each pipe (raw copy and protocol alike): 1 MiB, the default pipe-max-size.</summary>
+    public const int PipeBytes = 1 << 20;
+
     public static async Task<ConnectionPair> OpenAsync(string transport, CancellationToken ct)
     {
         switch (transport)
@@ -55,10 +58,38 @@ public static class TransportPairs
                 var serverIn = new AnonymousPipeClientStream(PipeDirection.In, toServer.ClientSafePipeHandle);
                 var toClient = new AnonymousPipeServerStream(PipeDirection.Out);
                 var clientIn = new AnonymousPipeClientStream(PipeDirection.In, toClient.ClientSafePipeHandle);
+                PipeSize.TryEnlarge(toServer.SafePipeHandle, PipeBytes);
+                PipeSize.TryEnlarge(toClient.SafePipeHandle, PipeBytes);
                 return new ConnectionPair(new DuplexStream(clientIn, toServer), new DuplexStream(serverIn, toClient), null);
             }
             default:
                 throw new ArgumentException($"unknown transport '{transport}'");
         }
     }
+}
+
+/// <summary>Linux pipes hold 64 KiB by default; a larger pipe means fewer wake-ups per GiB.</summary>
+internal static class PipeSize
+{
+    private const int SetPipeSize = 1031; // F_SETPIPE_SZ
+
+    /// <summary>Asks for <paramref name="bytes"/> (the kernel caps it at /proc/sys/fs/pipe-max-size); false when refused.</summary>
+    public static bool TryEnlarge(Microsoft.Win32.SafeHandles.SafePipeHandle handle, int bytes)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            return Fcntl((int)handle.DangerousGetHandle(), SetPipeSize, bytes) >= 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    // DllImport rather than LibraryImport: the build does not allow unsafe code, and int arguments need no marshalling code.
+#pragma warning disable SYSLIB1054
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int Fcntl(int fd, int command, int argument);
+#pragma warning restore SYSLIB1054
 }

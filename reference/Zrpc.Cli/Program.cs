@@ -7,6 +7,7 @@ var root = new RootCommand("Client and reference server of the zrepl frame RPC p
 };
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(CallCommand.Create());
+root.Subcommands.Add(ClientDriverCommand.Create());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0 && parsed.Action is System.CommandLine.Invocation.ParseErrorAction)

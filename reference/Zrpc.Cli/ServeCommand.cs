@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using Zrpc.Mutants;
 using Zrpc.Rpc;
 using Zrpc.TestService;
 using Zrpc.Transport;
@@ -28,6 +29,13 @@ internal static class ServeCommand
             HelpName = "seconds",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log nothing (not even errors) to stderr." };
+        var defect = new Option<string?>("--defect")
+        {
+            Description = "Serve with one deliberate defect (the conformance kit's self-test; see --list-defects). Never for real use.",
+            HelpName = "name",
+        };
+        var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
+        listen.Required = false;
 
         var command = new Command("serve",
             "Serve the Conformance Test Service (Echo, Fail, Source, Sink) until stopped with Ctrl-C or SIGTERM (exit 0). " +
@@ -36,16 +44,44 @@ internal static class ServeCommand
             listen,
             readTimeout,
             quiet,
+            defect,
+            listDefects,
         };
-        command.SetAction((parseResult, cancellationToken) => RunAsync(
-            parseResult.GetRequiredValue(listen),
-            parseResult.GetValue(readTimeout),
-            parseResult.GetValue(quiet),
-            cancellationToken));
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            if (parseResult.GetValue(listDefects))
+            {
+                Console.Out.Write(ServerDefects.Describe());
+                return Task.FromResult(ExitCodes.Ok);
+            }
+
+            var address = parseResult.GetValue(listen);
+            if (address is null)
+            {
+                Console.Error.WriteLine("zrpc serve: --listen is required");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            ServerDefect? chosen = null;
+            if (parseResult.GetValue(defect) is { } name)
+            {
+                try
+                {
+                    chosen = ServerDefects.Find(name);
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"zrpc serve: {e.Message}");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+            }
+
+            return RunAsync(address, parseResult.GetValue(readTimeout), parseResult.GetValue(quiet), chosen, cancellationToken);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(TransportAddress address, double readTimeoutSeconds, bool quiet, CancellationToken outer)
+    private static async Task<int> RunAsync(TransportAddress address, double readTimeoutSeconds, bool quiet, ServerDefect? defect, CancellationToken outer)
     {
         Action<string>? log = quiet ? null : line => Console.Error.WriteLine($"zrpc serve: {DateTime.Now:HH:mm:ss.fff} {line}");
         if (readTimeoutSeconds < 0 || double.IsNaN(readTimeoutSeconds))
@@ -59,6 +95,7 @@ internal static class ServeCommand
             ReadTimeout = readTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(readTimeoutSeconds),
             Log = log,
         };
+        defect?.ApplyTo(options);
         var server = new RpcServer(options);
         ConformanceService.Register(server);
 
@@ -77,7 +114,12 @@ internal static class ServeCommand
         await using (listener)
         {
             log?.Invoke($"listening on {DescribeBound(listener, address)}");
-            var serving = server.ServeAsync(listener, termination.Token);
+            if (defect is not null)
+            {
+                // Loud on purpose: a mutant must never be mistaken for the reference server.
+                Console.Error.WriteLine($"zrpc serve: WARNING: serving with the deliberate defect '{defect.Name}': {defect.Description}");
+            }
+            var serving = server.ServeAsync(defect?.WrapListener(listener) ?? listener, termination.Token);
             try
             {
                 await serving.WaitAsync(termination.Token).ConfigureAwait(false);

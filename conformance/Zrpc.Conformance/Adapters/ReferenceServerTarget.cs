@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Zrpc.Mutants;
 using Zrpc.Rpc;
 using Zrpc.TestService;
 using Zrpc.Transport;
@@ -10,9 +11,16 @@ namespace Zrpc.Conformance.Adapters;
 /// the runner on a loopback TCP listener. Real sockets (not in-memory pipes) so that close and
 /// reset behave exactly as they would for an external implementation (TRANS-1).
 /// </summary>
-public sealed class ReferenceServerTarget : ITarget
+/// <remarks>
+/// With a <see cref="ServerDefect"/> it runs one of the kit's deliberately broken servers instead
+/// (target text <c>reference+defect:NAME</c>), so that the suite can show it catches that defect.
+/// </remarks>
+public sealed class ReferenceServerTarget(ServerDefect? defect = null) : ITarget
 {
     public const string DisplayName = "reference (in-process)";
+
+    /// <summary>Target text prefix that selects the reference server with a defect.</summary>
+    public const string DefectPrefix = "reference+defect:";
 
     private readonly SemaphoreSlim _startLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -20,9 +28,12 @@ public sealed class ReferenceServerTarget : ITarget
     private TcpConnectionListener? _listener;
     private Task? _serving;
 
-    public string Name => DisplayName;
+    public string Name => defect is null ? DisplayName : $"reference with defect {defect.Name} (in-process)";
 
-    public string? TargetArgument => null;
+    public string? TargetArgument => defect is null ? null : DefectPrefix + defect.Name;
+
+    /// <summary>The defect the server runs with; null for the reference itself.</summary>
+    public ServerDefect? Defect => defect;
 
     /// <summary>The loopback address the server listens on, once started.</summary>
     public TransportAddress? Address => _listener?.Address;
@@ -78,15 +89,18 @@ public sealed class ReferenceServerTarget : ITarget
         {
             if (_listener is null)
             {
-                var server = new RpcServer(new RpcServerOptions
+                var options = new RpcServerOptions
                 {
                     Log = AddLog,
                     // Shorter than the 30 s default (CONN-5) so the read-timeout scenario ends quickly.
                     ReadTimeout = TimeSpan.FromSeconds(10),
-                });
+                };
+                defect?.ApplyTo(options);
+                var server = new RpcServer(options);
                 ConformanceService.Register(server);
                 var listener = (TcpConnectionListener)Listeners.Listen(TransportAddress.Parse("tcp://127.0.0.1:0"));
-                _serving = Task.Run(() => server.ServeAsync(listener, _stop.Token), CancellationToken.None);
+                var acceptFrom = defect?.WrapListener(listener) ?? listener;
+                _serving = Task.Run(() => server.ServeAsync(acceptFrom, _stop.Token), CancellationToken.None);
                 _listener = listener;
             }
 

@@ -94,6 +94,25 @@ public sealed class TargetContext : IAsyncDisposable
         }
     }
 
+    /// <summary>The implementation under test (a client-role scenario needs its driver command).</summary>
+    public ITarget Target => _target;
+
+    /// <summary>
+    /// Registers a connection the kit accepted rather than opened (client role: the client under
+    /// test connected to the kit's fake server), so that its traffic is logged like any other.
+    /// </summary>
+    public ConformanceConnection Adopt(string label, Stream raw)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        lock (_gate)
+        {
+            var connection = new ConformanceConnection(label, raw, Traffic);
+            _connections.Add(connection);
+            Traffic.RecordEvent(label, null, $"accepted from {TargetName}");
+            return connection;
+        }
+    }
+
     /// <summary>Standard error of every exec: process of this scenario, labelled by connection; null when none wrote any.</summary>
     public string? StandardErrorText
     {

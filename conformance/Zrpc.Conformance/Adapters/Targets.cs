@@ -11,13 +11,26 @@ public static class Targets
 
     /// <summary>
     /// <c>tcp://host:port</c>, <c>unix:///path</c>, <c>exec:COMMAND ARGS</c>, or nothing / "reference"
-    /// for the built-in reference server. Throws <see cref="FormatException"/> for anything else.
+    /// for the built-in reference server, <c>reference+defect:NAME</c> for it with one deliberate
+    /// defect (the kit's self-test). Throws <see cref="FormatException"/> for anything else.
     /// </summary>
     public static ITarget Create(string? text)
     {
         if (IsReference(text))
         {
             return new ReferenceServerTarget();
+        }
+
+        if (text!.StartsWith(ReferenceServerTarget.DefectPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return new ReferenceServerTarget(Zrpc.Mutants.ServerDefects.Find(text[ReferenceServerTarget.DefectPrefix.Length..]));
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException(e.Message, e);
+            }
         }
 
         return new TransportTarget(text!, TransportAddress.Parse(text!));

@@ -30,6 +30,9 @@ public static class ConformanceCli
         var json = new Option<string>("--json") { HelpName = "FILE", Description = "Write machine-readable JSON results to FILE." };
         var html = new Option<string>("--html") { HelpName = "FILE", Description = "Write a self-contained HTML report to FILE." };
         var cucumberHtml = new Option<string>("--cucumber-html") { HelpName = "FILE", Description = "Also write Reqnroll's Cucumber HTML report (steps, tags, timings) to FILE." };
+        var fuzz = new Option<int>("--fuzz") { HelpName = "N", Description = "Fuzz mode: send N generated cases (valid requests, then a random protocol violation) instead of the scenarios; failures are shrunk and printed with a replay command." };
+        var seed = new Option<int?>("--seed") { HelpName = "S", Description = "Seed of --fuzz (default: random, always printed)." };
+        var fuzzReplay = new Option<string>("--fuzz-replay") { HelpName = "FILE", Description = "Replay one saved fuzz case (written to artifacts/fuzz/ when a case fails)." };
         var ndjson = new Option<string>("--ndjson") { HelpName = "FILE", Description = "Also write Cucumber Messages (NDJSON) to FILE, for Cucumber tooling." };
         var deviations = new Option<string>("--expect-deviations")
         { HelpName = "FILE",
@@ -42,7 +45,7 @@ public static class ConformanceCli
         var spec = new Option<string>("--spec") { HelpName = "DIR", Description = "Folder of the spec's *.md files (default: the copy built into the runner)." };
 
         var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.");
-        foreach (var option in new Option[] { target, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, deviations, matrix, requireCoverage, list, features, spec })
+        foreach (var option in new Option[] { target, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, fuzz, seed, fuzzReplay, deviations, matrix, requireCoverage, list, features, spec })
         {
             root.Options.Add(option);
         }
@@ -73,6 +76,17 @@ public static class ConformanceCli
         async Task<int> ExecuteAsync(ParseResult pr, CancellationToken ct)
         {
             ConfigureReqnrollFormatters(pr.GetValue(cucumberHtml), pr.GetValue(ndjson));
+            if (pr.GetValue(fuzz) > 0 || pr.GetValue(fuzzReplay) is not null)
+            {
+                var targetsGiven = pr.GetValue(target) ?? [];
+                if (targetsGiven.Length > 1)
+                {
+                    error.WriteLine("error: --fuzz takes one --target");
+                    return ExitCodes.UsageError;
+                }
+                return await Fuzz.FuzzCommand.RunAsync(targetsGiven.FirstOrDefault(), pr.GetValue(fuzz), pr.GetValue(seed),
+                    pr.GetValue(fuzzReplay), TimeSpan.FromSeconds(pr.GetValue(timeout)), output, ct).ConfigureAwait(false);
+            }
             RequirementCatalog catalog;
             IReadOnlyList<ScenarioCase> scenarios;
             ScenarioSelection selection;

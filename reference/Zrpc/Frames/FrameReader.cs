@@ -1,3 +1,6 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+
 namespace Zrpc.Frames;
 
 /// <summary>
@@ -10,11 +13,25 @@ public sealed class FrameReader
     private readonly Stream _stream;
     private readonly byte[] _headerBuffer = new byte[FrameLimits.HeaderSize];
     private bool _broken;
+    private readonly bool _honoursCancellation;
+    private CancellationTokenSource? _timeoutSource;
 
     public FrameReader(Stream stream)
     {
         _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+        _honoursCancellation = HonoursCancellation(stream);
     }
+
+    /// <summary>
+    /// Streams whose reads end when their token is cancelled; others (a process's stdin) need a
+    /// WaitAsync around each read, which allocates per read.
+    /// </summary>
+    private static bool HonoursCancellation(Stream stream) => stream switch
+    {
+        NetworkStream or System.IO.Pipes.PipeStream => true,
+        Transport.DuplexStream duplex => HonoursCancellation(duplex.ReadSide),
+        _ => false,
+    };
 
     /// <summary>
     /// How long one read may wait while a frame or message is incomplete (CONN-5).
@@ -38,6 +55,7 @@ public sealed class FrameReader
     /// Reads and validates the next frame header. Returns null on a clean end of stream at a
     /// frame boundary; an RST frame is returned (its payload is never read, FRAME-8).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<FrameHeader?> ReadHeaderAsync(CancellationToken cancellationToken)
     {
         ThrowIfBroken();
@@ -94,6 +112,7 @@ public sealed class FrameReader
     /// Reads up to <paramref name="buffer"/>.Length bytes of the current frame's payload; returns 0
     /// only when the payload is complete. End of stream inside the payload is FRAME-11.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadPayloadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         ThrowIfBroken();
@@ -152,6 +171,7 @@ public sealed class FrameReader
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, bool bounded, CancellationToken cancellationToken)
     {
         if (!bounded || ReadTimeout == Timeout.InfiniteTimeSpan)
@@ -159,10 +179,21 @@ public sealed class FrameReader
             return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // One timer source per reader, re-armed for every read: a linked source, a Task and a
+        // WaitAsync per read used to cost more than the read itself for small frames (issue 6).
+        var timeout = _timeoutSource is not null && _timeoutSource.TryReset() ? _timeoutSource : (_timeoutSource = new CancellationTokenSource());
         timeout.CancelAfter(ReadTimeout);
+        var link = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout)
+            : default;
         try
         {
+            if (_honoursCancellation)
+            {
+                // Sockets and pipes honour cancellation themselves.
+                return await _stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+            }
+
             // WaitAsync as well as the token: some streams (a process's stdin) ignore cancellation,
             // and the timeout must still end the connection.
             return await _stream.ReadAsync(buffer, timeout.Token).AsTask()
@@ -171,6 +202,10 @@ public sealed class FrameReader
         catch (Exception e) when (e is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             throw new ProtocolException("CONN-5", $"read timeout of {ReadTimeout.TotalSeconds:0.###} s expired inside an incomplete frame or message (CONN-5)");
+        }
+        finally
+        {
+            link.Dispose();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Zrpc.Frames;
 
 namespace Zrpc.Messages;
@@ -38,6 +39,9 @@ public sealed class DataMessageReadStream : Stream
     public override long Length => throw new NotSupportedException();
     public override long Position { get => _bytesRead; set => throw new NotSupportedException(); }
 
+    // Pooled state machines: a bulk body is read in many awaits that complete asynchronously,
+    // and each would otherwise allocate (issue 6: no allocation growing with bytes).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (_fault is not null)
@@ -135,6 +139,7 @@ public sealed class DataMessageReadStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask NextFrameAsync(CancellationToken cancellationToken)
     {
         var next = await Frames.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Zrpc.Frames;
 
 namespace Zrpc.Messages;
@@ -14,6 +15,7 @@ public sealed class DataMessageWriteStream : Stream
 {
     private const int InitialPayloadCapacity = 4096;
     private const int FullFrame = FrameLimits.MaxPayload;
+    private const int MinFrameSpace = 64 * 1024;
 
     private readonly FrameWriter _frames;
     private byte[]? _buffer;
@@ -39,6 +41,7 @@ public sealed class DataMessageWriteStream : Stream
     public override long Length => throw new NotSupportedException();
     public override long Position { get => _written; set => throw new NotSupportedException(); }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();
@@ -56,6 +59,65 @@ public sealed class DataMessageWriteStream : Stream
             _payloadLength += take;
             _written += take;
             buffer = buffer[take..];
+        }
+    }
+
+    /// <summary>
+    /// Free space of the current frame, for a producer that reads straight into it (a stream
+    /// copied into the message): this saves the copy from the producer's buffer into the frame.
+    /// A full frame is sent first (end flag clear, MSG-4). Call <see cref="Advance"/> with the
+    /// number of bytes put there.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<Memory<byte>> GetFrameSpaceAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        if (_payloadLength == FullFrame)
+        {
+            await SendFrameAsync(end: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Grows like WriteAsync does, so a short body never takes a whole frame's buffer.
+        int capacity = _buffer is null ? 0 : Math.Min(FullFrame, _buffer.Length - FrameLimits.HeaderSize);
+        if (capacity - _payloadLength < MinFrameSpace && capacity < FullFrame)
+        {
+            EnsureCapacity(Math.Min(FullFrame, Math.Max(capacity * 4, _payloadLength + MinFrameSpace)));
+            capacity = Math.Min(FullFrame, _buffer!.Length - FrameLimits.HeaderSize);
+        }
+
+        return _buffer.AsMemory(FrameLimits.HeaderSize + _payloadLength, capacity - _payloadLength);
+    }
+
+    /// <summary>Accepts <paramref name="count"/> bytes written into the space of <see cref="GetFrameSpaceAsync"/>.</summary>
+    public void Advance(int count)
+    {
+        ThrowIfClosed();
+        if (count < 0 || count > FullFrame - _payloadLength || _buffer is null || FrameLimits.HeaderSize + _payloadLength + count > _buffer.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "more bytes than the frame space handed out");
+        }
+
+        _payloadLength += count;
+        _written += count;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to its end into the message, reading straight into the
+    /// frame buffer. Does not complete the message.
+    /// </summary>
+    public async Task CopyFromAsync(Stream source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        while (true)
+        {
+            var space = await GetFrameSpaceAsync(cancellationToken).ConfigureAwait(false);
+            int n = await source.ReadAsync(space, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return;
+            }
+
+            Advance(n);
         }
     }
 
@@ -146,6 +208,7 @@ public sealed class DataMessageWriteStream : Stream
         base.Dispose(disposing);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendFrameAsync(bool end, CancellationToken cancellationToken)
     {
         EnsureCapacity(_payloadLength);

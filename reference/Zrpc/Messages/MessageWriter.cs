@@ -27,6 +27,29 @@ public sealed class MessageWriter
         return Frames.WriteFrameAsync(FrameType.Header, end: true, content, cancellationToken);
     }
 
+    /// <summary>
+    /// Writes a Header message followed by a whole Data message and flushes. A body that fits one
+    /// frame goes out with the header in a single write (one segment per request or response);
+    /// the framing is the same canonical framing as writing them one after the other (MSG-4).
+    /// </summary>
+    public async ValueTask WriteHeaderAndDataMessageAsync(ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        if (header.Length > FrameLimits.MaxHeaderMessage)
+        {
+            throw new ArgumentException($"a Header message must not exceed {FrameLimits.MaxHeaderMessage} bytes, got {header.Length} (MSG-5)", nameof(header));
+        }
+
+        if (content.Length >= FrameLimits.MaxPayload)
+        {
+            await WriteHeaderMessageAsync(header, cancellationToken).ConfigureAwait(false);
+            await WriteDataMessageAsync(content, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await Frames.WriteFramePairAsync(FrameType.Header, true, header, FrameType.Data, true, content, cancellationToken).ConfigureAwait(false);
+        await Frames.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Opens a streaming Data message; dispose or complete it to send the end frame.</summary>
     public DataMessageWriteStream OpenDataMessage() => new(Frames);
 

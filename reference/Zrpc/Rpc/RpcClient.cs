@@ -106,14 +106,15 @@ public sealed class RpcClient : IRpcClient
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            await _writer.WriteHeaderMessageAsync(header, ct).ConfigureAwait(false);
             if (octets is not null)
             {
+                await _writer.WriteHeaderMessageAsync(header, ct).ConfigureAwait(false);
                 await SendOctetsAsync(octets, ct).ConfigureAwait(false);
             }
             else
             {
-                await _writer.WriteDataMessageAsync(bytes, ct).ConfigureAwait(false);
+                // Header and a small body in one write: one segment per request (issue 6).
+                await _writer.WriteHeaderAndDataMessageAsync(header, bytes, ct).ConfigureAwait(false);
             }
 
             if (_options.CallTimeout != Timeout.InfiniteTimeSpan)
@@ -185,27 +186,16 @@ public sealed class RpcClient : IRpcClient
     private async Task SendOctetsAsync(Stream source, CancellationToken ct)
     {
         var message = _writer.OpenDataMessage();
-        byte[] chunk = ArrayPool<byte>.Shared.Rent(1024 * 1024);
         try
         {
-            while (true)
-            {
-                int n = await source.ReadAsync(chunk, ct).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                await message.WriteAsync(chunk.AsMemory(0, n), ct).ConfigureAwait(false);
-            }
-
+            // Read straight into the frame buffer: no copy between the source's bytes and the socket.
+            await message.CopyFromAsync(source, ct).ConfigureAwait(false);
             await message.CompleteAsync(ct).ConfigureAwait(false);
         }
         finally
         {
             // Without completion no end flag is sent; the caller ends the connection.
             message.Abort();
-            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 
@@ -308,6 +298,7 @@ public sealed class RpcClient : IRpcClient
         public override long Length => throw new NotSupportedException();
         public override long Position { get => inner.BytesRead; set => throw new NotSupportedException(); }
 
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             if (_released && !inner.Ended)

@@ -100,6 +100,7 @@ public sealed class RpcServer
         ArgumentNullException.ThrowIfNull(connection);
         long id = Interlocked.Increment(ref _connectionCounter);
         Log($"connection {id}: open");
+        connection = Options.Hooks.WrapConnection(connection);
         var frameReader = new FrameReader(connection) { ReadTimeout = Options.ReadTimeout };
         var frameWriter = new FrameWriter(connection);
         var session = new ServerSession(this, id, new MessageReader(frameReader), new MessageWriter(frameWriter));
@@ -185,6 +186,8 @@ public sealed class RpcServer
     /// <summary>The state of one connection: reads a request, answers it.</summary>
     private sealed class ServerSession(RpcServer server, long id, MessageReader reader, MessageWriter writer)
     {
+        private static readonly byte[] OkJsonHeader = RpcHeader.Ok(DataType.MarshaledJson).ToCanonicalBytes();
+
         /// <summary>Serves one request; false when the peer ended the connection at a request boundary (CONN-3).</summary>
         public async Task<bool> ServeRequestAsync(CancellationToken ct)
         {
@@ -200,7 +203,7 @@ public sealed class RpcServer
             }
 
             // Malformed → ProtocolException → RST and close, never an error response (SRV-10).
-            var header = RpcHeader.Parse(headerBytes.Value.Span);
+            var header = server.Options.Hooks.ParseRequestHeader(headerBytes.Value.Span);
             var body = reader.OpenDataMessageStream();
 
             if (!server.TryGetEndpoint(header.Endpoint, out var endpoint))
@@ -228,7 +231,7 @@ public sealed class RpcServer
             }
             else
             {
-                var (decoded, decodeError) = await DecodeJsonBodyAsync(body, endpoint.RequestClrType, ct).ConfigureAwait(false);
+                var (decoded, decodeError) = await DecodeJsonBodyAsync(body, server.Options.Hooks.JsonBodySource(body, reader.Frames), endpoint.RequestClrType, ct).ConfigureAwait(false);
                 if (decodeError is not null)
                 {
                     await RejectAsync(body, Status.RequestError, decodeError, ct).ConfigureAwait(false); // SRV-4 / SRV-12
@@ -258,7 +261,10 @@ public sealed class RpcServer
             // here (truncated, RST) rethrows and ends the connection without an OK (CONN-4).
             try
             {
-                await body.DrainAsync(ct).ConfigureAwait(false);
+                if (server.Options.Hooks.DrainAfterHandler(body))
+                {
+                    await body.DrainAsync(ct).ConfigureAwait(false);
+                }
             }
             catch
             {
@@ -279,8 +285,8 @@ public sealed class RpcServer
                     return true;
                 }
 
-                await writer.WriteHeaderMessageAsync(RpcHeader.Ok(DataType.MarshaledJson).ToCanonicalBytes(), ct).ConfigureAwait(false);
-                await writer.WriteDataMessageAsync(json, ct).ConfigureAwait(false);
+                // Header and body in one write: one segment per response (issue 6).
+                await writer.WriteHeaderAndDataMessageAsync(OkJsonHeader, json, ct).ConfigureAwait(false);
                 return true;
             }
 
@@ -302,15 +308,16 @@ public sealed class RpcServer
         private async Task SendOctetsAsync(Stream source, CancellationToken ct)
         {
             var message = writer.OpenDataMessage();
-            byte[] chunk = ArrayPool<byte>.Shared.Rent(1024 * 1024);
             try
             {
                 while (true)
                 {
+                    // The handler's stream reads straight into the frame buffer: no copy in between (issue 6).
+                    var space = await message.GetFrameSpaceAsync(ct).ConfigureAwait(false);
                     int n;
                     try
                     {
-                        n = await source.ReadAsync(chunk, ct).ConfigureAwait(false);
+                        n = await source.ReadAsync(space, ct).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
                     {
@@ -324,7 +331,7 @@ public sealed class RpcServer
                         break;
                     }
 
-                    await message.WriteAsync(chunk.AsMemory(0, n), ct).ConfigureAwait(false);
+                    message.Advance(n);
                 }
 
                 await message.CompleteAsync(ct).ConfigureAwait(false);
@@ -332,56 +339,75 @@ public sealed class RpcServer
             finally
             {
                 message.Abort();
-                ArrayPool<byte>.Shared.Return(chunk);
             }
         }
 
-        private async Task<(object? Value, string? Error)> DecodeJsonBodyAsync(DataMessageReadStream body, Type type, CancellationToken ct)
+        private async Task<(object? Value, string? Error)> DecodeJsonBodyAsync(DataMessageReadStream body, Stream source, Type type, CancellationToken ct)
         {
             long limit = server.Options.MaxJsonBody;
-            var buffer = new ArrayBufferWriter<byte>(4096);
-            while (true)
-            {
-                var span = buffer.GetMemory(64 * 1024);
-                int n = await body.ReadAsync(span, ct).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                if (buffer.WrittenCount + (long)n > limit)
-                {
-                    await body.DrainAsync(ct).ConfigureAwait(false);
-                    return (null, $"cannot decode marshaled JSON: body of {body.BytesRead} bytes exceeds the server's {limit}-byte limit (SRV-12)");
-                }
-
-                buffer.Advance(n);
-            }
-
+            // Pooled and grown by doubling: a fresh 64 KiB writer per call was most of a call's allocation (issue 6).
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
+            int length = 0;
             try
             {
-                return (RpcJson.Deserialize(buffer.WrittenSpan, type), null);
+                while (true)
+                {
+                    if (buffer.Length - length < 1024)
+                    {
+                        byte[] grown = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, length).CopyTo(grown);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = grown;
+                    }
+
+                    int n = await source.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    if (length + (long)n > limit)
+                    {
+                        await body.DrainAsync(ct).ConfigureAwait(false);
+                        return (null, $"cannot decode marshaled JSON: body of {body.BytesRead} bytes exceeds the server's {limit}-byte limit (SRV-12)");
+                    }
+
+                    length += n;
+                }
+
+                try
+                {
+                    return (RpcJson.Deserialize(buffer.AsSpan(0, length), type), null);
+                }
+                catch (JsonException ex)
+                {
+                    return (null, $"cannot decode marshaled JSON: {ex.Message}");
+                }
+                catch (Exception ex) when (ex is NotSupportedException or ArgumentException or InvalidOperationException or FormatException)
+                {
+                    return (null, $"cannot decode marshaled JSON: {ex.Message}");
+                }
             }
-            catch (JsonException ex)
+            finally
             {
-                return (null, $"cannot decode marshaled JSON: {ex.Message}");
-            }
-            catch (Exception ex) when (ex is NotSupportedException or ArgumentException or InvalidOperationException or FormatException)
-            {
-                return (null, $"cannot decode marshaled JSON: {ex.Message}");
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
 
         private async Task RejectAsync(DataMessageReadStream body, Status status, string message, CancellationToken ct)
         {
-            await body.DrainAsync(ct).ConfigureAwait(false);
+            if (server.Options.Hooks.DrainRejectedBody(body))
+            {
+                await body.DrainAsync(ct).ConfigureAwait(false);
+            }
+
             await RespondErrorAsync(status, message, ct).ConfigureAwait(false);
         }
 
         private async Task RespondErrorAsync(Status status, string message, CancellationToken ct)
         {
             server.Log($"connection {id}: answering status {(ulong)status}: {message}");
-            await writer.WriteHeaderMessageAsync(RpcHeader.Failure(status, message).ToCanonicalBytes(), ct).ConfigureAwait(false);
+            await writer.WriteHeaderMessageAsync(server.Options.Hooks.EncodeFailure(status, message), ct).ConfigureAwait(false);
             await writer.Frames.FlushAsync(ct).ConfigureAwait(false);
         }
 

@@ -11,4 +11,7 @@ public sealed class RpcServerOptions
 
     /// <summary>Receives one line per connection event (open, close, errors). Null: no logging.</summary>
     public Action<string>? Log { get; set; }
+
+    /// <summary>Decision points a mutant server overrides (kit self-test only); correct by default.</summary>
+    internal RpcServerHooks Hooks { get; set; } = RpcServerHooks.Correct;
 }

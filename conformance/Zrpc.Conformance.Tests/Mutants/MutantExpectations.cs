@@ -1,0 +1,33 @@
+namespace Zrpc.Conformance.Tests.Mutants;
+
+/// <summary>
+/// Which requirements each server mutant breaks: the suite must catch the mutant with a failing
+/// @must scenario tagged with one of them. Written from the spec, not from the suite's results,
+/// so a mutant nobody catches shows up as a gap instead of being explained away.
+/// </summary>
+internal static class MutantExpectations
+{
+    public static IReadOnlyDictionary<string, string[]> Breaks { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["big-endian-length"] = ["FRAME-1"],
+        ["end-flag-ignored"] = ["FRAME-4"],
+        ["end-flag-written-as-ff"] = ["FRAME-3"],
+        ["frame-type-not-checked"] = ["MSG-3", "FRAME-2", "FRAME-10"],
+        ["rst-ignored"] = ["CONN-2"],
+        ["no-frame-length-limit"] = ["FRAME-6"],
+        ["oversize-in-body-answered"] = ["SRV-10"],
+        ["header-limit-off-by-one"] = ["MSG-5"],
+        ["status-zero-ok"] = ["RPC-4", "HDR-9"],
+        ["no-trailing-newline"] = ["HDR-2"],
+        ["error-response-with-datatype"] = ["RPC-5"],
+        ["split-frames-wrong"] = ["MSG-4"],
+        ["separate-end-frame"] = ["MSG-4"],
+        ["octets-response-short"] = ["CTS-4", "RPC-9"],
+        ["no-drain-after-error"] = ["SRV-7"],
+        ["drain-json-early"] = ["SRV-8"],
+        ["error-message-cut"] = ["HDR-8"],
+        ["case-sensitive-field-names"] = ["HDR-4"],
+        ["unknown-fields-rejected"] = ["HDR-4"],
+        ["no-concurrency"] = ["TRANS-3"],
+    };
+}

@@ -1,0 +1,50 @@
+using Zrpc.Conformance.Adapters;
+using Zrpc.Conformance.Driver;
+using Zrpc.Conformance.Runner;
+using Zrpc.Mutants;
+
+namespace Zrpc.Conformance.Tests.Mutants;
+
+/// <summary>Runs scenarios against the in-process reference server, with or without a defect.</summary>
+internal static class MutantRuns
+{
+    private static readonly Lazy<IReadOnlyList<ScenarioCase>> Loaded = new(() =>
+        FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory));
+
+    private static readonly Lazy<ScenarioExecutor> Executor = new(() => new ScenarioExecutor(new RunSettings().BindingAssembly));
+
+    /// <summary>Every scenario except @slow ones.</summary>
+    public static IReadOnlyList<ScenarioCase> Quick => Loaded.Value.Where(s => !s.HasTag("@slow")).ToList();
+
+    /// <summary>The quick scenarios tagged with any of <paramref name="requirementIds"/>.</summary>
+    public static IReadOnlyList<ScenarioCase> TaggedWith(IEnumerable<string> requirementIds)
+    {
+        var wanted = requirementIds.ToHashSet(StringComparer.Ordinal);
+        return Quick.Where(s => s.RequirementIds.Any(wanted.Contains)).ToList();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="scenarios"/> in order on one fresh server; with <paramref name="stopAtFirstMustFailure"/>
+    /// it stops once a @must scenario has failed (enough to show the mutant is caught).
+    /// </summary>
+    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure)
+    {
+        var settings = new RunSettings { Targets = [defect is null ? null : ReferenceServerTarget.DefectPrefix + defect.Name] };
+        var results = new List<ScenarioResult>();
+        await using var target = new ReferenceServerTarget(defect);
+        foreach (var scenario in scenarios)
+        {
+            var result = await ConformanceRun.RunOneAsync(scenario, target, settings, Executor.Value);
+            results.Add(result);
+            if (stopAtFirstMustFailure && IsMustFailure(result))
+            {
+                break;
+            }
+        }
+
+        return results;
+    }
+
+    public static bool IsMustFailure(ScenarioResult result)
+        => result.Verdict == Verdict.Fail && result.Scenario.HasTag("@must");
+}

@@ -1,0 +1,59 @@
+using System.Text;
+using NUnit.Framework;
+using Zrpc.Conformance.Tests.Suite;
+using Zrpc.Mutants;
+
+namespace Zrpc.Conformance.Tests.Mutants;
+
+/// <summary>
+/// The kit tests itself (issue 5, section 2): every deliberately broken server must fail at least
+/// one @must scenario that cites a requirement the defect breaks. A mutant that survives is a gap
+/// in the suite, to be fixed in the suite.
+/// </summary>
+[TestFixture]
+[Category("mutants")]
+public sealed class MutantsAreCaughtTests
+{
+    public static IEnumerable<TestCaseData> Mutants()
+        => ServerDefects.All.Select(d => new TestCaseData(d.Name).SetName($"mutant {d.Name} is caught"));
+
+    [Test]
+    public void EveryMutantHasExpectedRequirementsAndViceVersa()
+    {
+        Assert.That(MutantExpectations.Breaks.Keys, Is.EquivalentTo(ServerDefects.Names),
+            "MutantExpectations must name exactly the defects of ServerDefects");
+        Assert.That(ServerDefects.All, Has.Count.GreaterThanOrEqualTo(15));
+    }
+
+    [TestCaseSource(nameof(Mutants))]
+    public async Task Caught(string name)
+    {
+        var defect = ServerDefects.Find(name);
+        var expected = MutantExpectations.Breaks[name];
+        var selection = MutantRuns.TaggedWith(expected);
+        Assert.That(selection.Where(s => s.HasTag("@must")), Is.Not.Empty,
+            $"no @must scenario is tagged with {string.Join(" or ", expected)}: the suite cannot catch {name}");
+
+        var results = await MutantRuns.RunAsync(defect, selection, stopAtFirstMustFailure: true);
+        var catcher = results.FirstOrDefault(MutantRuns.IsMustFailure);
+        if (catcher is null)
+        {
+            Assert.Fail($"mutant {name} ({defect.Description}) SURVIVED: none of these @must scenarios tagged " +
+                        $"{string.Join("/", expected)} failed: {string.Join(", ", results.Select(r => $"{r.Id}={r.Verdict}"))}");
+        }
+
+        TestContext.Out.WriteLine($"{name} caught by {catcher!.Id} [{string.Join(" ", catcher.Scenario.RequirementIds)}]: {catcher.Execution.Message}");
+        Assert.That(catcher.Scenario.RequirementIds.Intersect(expected), Is.Not.Empty);
+    }
+
+    /// <summary>Control: the unmutated reference passes every selection the mutants are judged by.</summary>
+    [Test]
+    public async Task ReferenceWithoutDefectPassesTheSameSelections()
+    {
+        var selection = MutantRuns.TaggedWith(MutantExpectations.Breaks.Values.SelectMany(ids => ids));
+        var results = await MutantRuns.RunAsync(null, selection, stopAtFirstMustFailure: false);
+        var failed = results.Where(r => r.Verdict == Runner.Verdict.Fail).ToList();
+        Assert.That(results, Has.Count.EqualTo(selection.Count));
+        Assert.That(failed, Is.Empty, () => string.Join("\n\n", failed.Select(FailureText.Describe)));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Reqnroll;
+using Zrpc.Conformance.Adapters;
+using Zrpc.Conformance.Steps;
+
+namespace Zrpc.Conformance.ClientRole;
+
+/// <summary>One call's result line, parsed, with the time it arrived.</summary>
+public sealed record CallOutcome(int Call, string Outcome, JsonObject Line, long Timestamp)
+{
+    public override string ToString() => Line.ToJsonString();
+}
+
+/// <summary>
+/// What a client-role scenario builds and sees: the calls for the driver's script, the answers
+/// scripted for the fake server, and, once run, the driver's result lines and the recorded
+/// requests. The run happens once, at the first check (the first Then step).
+/// </summary>
+public sealed partial class ClientScenario(TargetContext context, ScenarioContext scenario)
+{
+    /// <summary>Allowance for process scheduling on top of the client's own timeout.</summary>
+    public static readonly TimeSpan TimingMargin = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long past the script's total time the kit lets a driver run before killing it.</summary>
+    public static readonly TimeSpan KillMargin = TimeSpan.FromSeconds(10);
+
+    private readonly List<JsonObject> _calls = [];
+    private readonly Dictionary<int, ScriptedAnswer> _answers = [];
+    private FakeServer? _server;
+    private long _driverStarted;
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TargetContext Context => context;
+
+    /// <summary>The answer most recently scripted ("the kit then ..." continues it).</summary>
+    public ScriptedAnswer? LastAnswer { get; private set; }
+
+    public IReadOnlyList<CallOutcome> Outcomes { get; private set; } = [];
+
+    public IReadOnlyList<ReceivedRequest> Requests => _server?.Requests ?? [];
+
+    public int CallCount => _calls.Count;
+
+    public JsonObject CallAt(int number) => _calls[number - 1];
+
+    public void AddCall(JsonObject call)
+    {
+        if (Outcomes.Count > 0 || _server is not null) throw new InvalidOperationException("calls must be scripted before the first check");
+        _calls.Add(call);
+    }
+
+    public ScriptedAnswer Answer(int request)
+    {
+        if (!_answers.TryGetValue(request, out var answer)) _answers[request] = answer = new ScriptedAnswer();
+        LastAnswer = answer;
+        return answer;
+    }
+
+    [GeneratedRegex(@"^[A-Z]+-[0-9]+$")]
+    private static partial Regex RequirementTag();
+
+    /// <summary>The scenario's first requirement tag: what a client's misbehaviour in it violates.</summary>
+    public string? Requirement => scenario.ScenarioInfo.CombinedTags.FirstOrDefault(t => RequirementTag().IsMatch(t));
+
+    public RequirementViolation Violation(string message) => new(Requirement, message);
+
+    /// <summary>Starts the fake server and the driver once; checks the driver kept its contract.</summary>
+    public async Task EnsureRanAsync()
+    {
+        if (_server is not null) return;
+        if (context.Target is not ClientDriverTarget target)
+        {
+            NUnit.Framework.Assert.Ignore($"a client-role (@client) scenario needs a client driver target (--role client), not {context.TargetName}");
+            return;
+        }
+
+        var hardLimit = Timeout * Math.Max(1, _calls.Count) + KillMargin;
+        context.AllowStepTime(hardLimit + TimeSpan.FromSeconds(15));
+        _server = new FakeServer(context, _answers);
+        _server.Start();
+        var (program, arguments) = target.CommandFor(_server.Address);
+        var script = new JsonObject
+        {
+            ["timeout"] = Timeout.TotalSeconds,
+            ["calls"] = new JsonArray(_calls.Select(c => (JsonNode)c.DeepClone()).ToArray()),
+        }.ToJsonString();
+        context.Note($"script: {script}");
+        _driverStarted = Stopwatch.GetTimestamp();
+        DriverRunResult run;
+        try
+        {
+            run = await DriverProcess.RunAsync(program, arguments, script, hardLimit, _ => context.ReportProgress(), context.ScenarioAborted).ConfigureAwait(false);
+            await _server.WaitForConnectionsAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var line in run.Lines) context.Note($"driver stdout: {line.Text}");
+        if (!string.IsNullOrWhiteSpace(run.StandardError)) context.Note($"driver stderr:\n{run.StandardError.TrimEnd()}");
+        context.Note($"driver ran {run.Duration.TotalSeconds:0.00} s, exit code {(run.Killed ? "none (killed)" : run.ExitCode?.ToString() ?? "?")}, {_server.ConnectionCount} connection(s), {_server.Requests.Count} request(s)");
+
+        if (run.StartError is not null)
+            throw new RequirementViolation(null, $"the client driver could not be started: {run.StartError}");
+        if (run.Killed)
+            throw new RequirementViolation("CLI-6",
+                $"the client driver was still running {hardLimit.TotalSeconds:0.#} s after it started (calls × timeout {Timeout.TotalSeconds:0.#} s + {KillMargin.TotalSeconds:0} s): the client hung instead of failing the call; the kit killed it. Lines so far: {Lines(run)}");
+        Outcomes = ParseLines(run);
+    }
+
+    private IReadOnlyList<CallOutcome> ParseLines(DriverRunResult run)
+    {
+        var stackTrace = run.Lines.FirstOrDefault(l => l.Text.StartsWith("   at ", StringComparison.Ordinal) || l.Text.StartsWith("Traceback", StringComparison.Ordinal)
+                                                       || l.Text.StartsWith("Unhandled exception", StringComparison.Ordinal));
+        if (stackTrace is not null)
+            throw Violation($"the client crashed: a stack trace on the driver's stdout ('{stackTrace.Text}'). Lines: {Lines(run)}");
+        if (run.ExitCode != 0)
+            throw Violation($"the client crashed: the driver exited with code {run.ExitCode} (CLIENT-DRIVER.md: 0 when the script ran). Lines: {Lines(run)}");
+        var outcomes = new List<CallOutcome>();
+        foreach (var line in run.Lines)
+        {
+            JsonObject? parsed = null;
+            try { parsed = JsonNode.Parse(line.Text) as JsonObject; }
+            catch (JsonException) { }
+            var number = outcomes.Count + 1;
+            if (parsed is null || parsed["call"] is not JsonValue call || call.GetValueKind() != JsonValueKind.Number || call.GetValue<double>() != number
+                || parsed["outcome"]?.GetValue<string>() is not ("ok" or "status" or "error") || number > _calls.Count)
+                throw new RequirementViolation(null,
+                    $"the client driver broke its contract: line {number} '{line.Text}' is not a result of call {number} (a JSON object with \"call\":{number} and outcome ok, status or error; CLIENT-DRIVER.md section 3)");
+            outcomes.Add(new CallOutcome(number, parsed["outcome"]!.GetValue<string>(), parsed, line.Timestamp));
+        }
+
+        if (outcomes.Count != _calls.Count)
+            throw Violation($"the client crashed or stopped: the driver printed {outcomes.Count} result line(s) for {_calls.Count} call(s) and exited 0. Lines: {Lines(run)}");
+        return outcomes;
+    }
+
+    private static string Lines(DriverRunResult run) => run.Lines.Count == 0 ? "(none)" : string.Join(" | ", run.Lines.Select(l => l.Text));
+
+    public async Task<CallOutcome> OutcomeAsync(int call)
+    {
+        await EnsureRanAsync().ConfigureAwait(false);
+        if (call < 1 || call > Outcomes.Count) throw new ArgumentException($"the scenario has no call {call}");
+        return Outcomes[call - 1];
+    }
+
+    /// <summary>
+    /// How long the client took to report call <paramref name="call"/>, from the moment the kit
+    /// had sent all it would send for that call's request (or, when the client never sent it,
+    /// from the previous outcome or the driver's start).
+    /// </summary>
+    public TimeSpan ReportDelay(CallOutcome outcome)
+    {
+        var start = Requests.FirstOrDefault(r => r.Number == outcome.Call) is { AnswerSentAt: > 0 } request
+            ? request.AnswerSentAt
+            : outcome.Call > 1 ? Outcomes[outcome.Call - 2].Timestamp : _driverStarted;
+        return Stopwatch.GetElapsedTime(start, outcome.Timestamp);
+    }
+
+    public async Task<ReceivedRequest> RequestAsync(int number)
+    {
+        await EnsureRanAsync().ConfigureAwait(false);
+        return Requests.FirstOrDefault(r => r.Number == number)
+               ?? throw new RequirementViolation("RPC-1", $"the client sent {Requests.Count} request(s); request {number} never arrived at the kit");
+    }
+}

@@ -1,0 +1,316 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Zrpc.Conformance.Adapters;
+using Zrpc.Conformance.Steps.Wire;
+
+namespace Zrpc.Conformance.ClientRole;
+
+/// <summary>
+/// The kit in the server role: a loopback listener for one scenario. For every request it reads
+/// the whole request first (recording it byte by byte), then performs the answer the scenario
+/// scripted for that request number, exactly as told. Requests are numbered over all connections
+/// in the order they complete. Every byte passes through the scenario's traffic log.
+/// </summary>
+public sealed class FakeServer : IAsyncDisposable
+{
+    private static readonly byte[] Pattern = BuildPattern();
+    private readonly TargetContext _context;
+    private readonly IReadOnlyDictionary<int, ScriptedAnswer> _answers;
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _connections = [];
+    private readonly List<ReceivedRequest> _requests = [];
+    private readonly object _gate = new();
+    private Task? _acceptLoop;
+    private int _connectionCount;
+    private int _requestCount;
+
+    public FakeServer(TargetContext context, IReadOnlyDictionary<int, ScriptedAnswer> answers)
+    {
+        _context = context;
+        _answers = answers;
+    }
+
+    /// <summary>tcp://127.0.0.1:PORT, the value of {address}.</summary>
+    public string Address { get; private set; } = "";
+
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    public IReadOnlyList<ReceivedRequest> Requests
+    {
+        get { lock (_gate) return _requests.ToList(); }
+    }
+
+    public void Start()
+    {
+        _listener.Start();
+        Address = $"tcp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>Waits (bounded) until every connection's handler has finished, e.g. after the driver exited.</summary>
+    public async Task WaitForConnectionsAsync(TimeSpan limit)
+    {
+        Task[] running;
+        lock (_gate) running = _connections.ToArray();
+        await Task.WhenAny(Task.WhenAll(running), Task.Delay(limit)).ConfigureAwait(false);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            socket.NoDelay = true;
+            var number = Interlocked.Increment(ref _connectionCount);
+            var connection = _context.Adopt($"client#{number}", new NetworkStream(socket, ownsSocket: true));
+            lock (_gate) _connections.Add(Task.Run(() => ServeAsync(connection, socket, number)));
+        }
+    }
+
+    private async Task ServeAsync(ConformanceConnection connection, Socket socket, int connectionNumber)
+    {
+        var stream = connection.Stream;
+        var log = _context.Traffic;
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var request = await ReadRequestAsync(stream, connection.Label, connectionNumber).ConfigureAwait(false);
+                if (request is null) return;
+                if (request.Problem is not null)
+                {
+                    log.RecordEvent(connection.Label, null, $"request {request.Number} is malformed: {request.Problem}; the kit ends the connection");
+                    await stream.WriteAsync(WireConstants.CanonicalRst, _stop.Token).ConfigureAwait(false);
+                    return;
+                }
+
+                if (!_answers.TryGetValue(request.Number, out var answer))
+                {
+                    log.RecordEvent(connection.Label, null, $"the scenario scripted no answer to request {request.Number}: the kit sends RST and closes");
+                    _context.Note($"request {request.Number} was not expected by the scenario (no scripted answer); the kit reset the connection");
+                    await stream.WriteAsync(WireConstants.CanonicalRst, _stop.Token).ConfigureAwait(false);
+                    request.AnswerSentAt = Stopwatch.GetTimestamp();
+                    return;
+                }
+
+                log.RecordEvent(connection.Label, null, $"answering request {request.Number} as scripted");
+                foreach (var action in answer.Actions)
+                {
+                    switch (action)
+                    {
+                        case SendBytes bytes:
+                            await stream.WriteAsync(bytes.Bytes, _stop.Token).ConfigureAwait(false);
+                            break;
+                        case SendPatternBody body:
+                            await SendPatternAsync(stream, body.Length).ConfigureAwait(false);
+                            break;
+                        case CloseConnection:
+                            request.AnswerSentAt = Stopwatch.GetTimestamp();
+                            socket.Shutdown(SocketShutdown.Send);
+                            log.RecordEvent(connection.Label, TrafficDirection.Sent, "end of stream (the kit closed the connection)");
+                            await DiscardUntilEndAsync(stream).ConfigureAwait(false);
+                            return;
+                        case AbortConnection:
+                            request.AnswerSentAt = Stopwatch.GetTimestamp();
+                            socket.LingerState = new LingerOption(true, 0);
+                            log.RecordEvent(connection.Label, TrafficDirection.Sent, "TCP reset (the kit aborted the connection)");
+                            socket.Close();
+                            return;
+                        case Stall:
+                            request.AnswerSentAt = Stopwatch.GetTimestamp();
+                            log.RecordEvent(connection.Label, null, "the kit stalls: it sends nothing more and waits for the client");
+                            await DiscardUntilEndAsync(stream).ConfigureAwait(false);
+                            return;
+                    }
+                }
+
+                request.AnswerSentAt = Stopwatch.GetTimestamp();
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client went away; the traffic log has recorded how.
+        }
+    }
+
+    /// <summary>Reads one request; null at a clean end (end of stream or RST where a request starts).</summary>
+    private async Task<ReceivedRequest?> ReadRequestAsync(Stream stream, string label, int connectionNumber)
+    {
+        var frameHeader = new byte[WireConstants.FrameHeaderSize];
+        ReceivedRequest? request = null;
+        var header = new MemoryStream();
+        while (true)
+        {
+            var got = await ReadUpToAsync(stream, frameHeader).ConfigureAwait(false);
+            if (got == 0 && request is null) return null;
+            request ??= NewRequest(label, connectionNumber);
+            if (got < frameHeader.Length)
+                return Fail(request, $"end of stream inside the request (after {got} of 6 frame header bytes)");
+            var frame = Parse(frameHeader);
+            if (frame.Type == WireConstants.Rst)
+            {
+                if (header.Length == 0 && request.HeaderFrames.Count == 0)
+                {
+                    Forget(request);
+                    return null; // CONN-3: a client may end a connection with RST
+                }
+
+                return Fail(request, "RST inside the request's Header message");
+            }
+
+            if (frame.Type != WireConstants.Header)
+                return Fail(request, $"a {WireConstants.TypeName(frame.Type)} frame where a request's Header frame was expected (RPC-1, MSG-3)");
+            request.HeaderFrames.Add(frame);
+            if (header.Length + frame.Length > WireConstants.MaxHeaderMessage)
+                return Fail(request, $"the request Header message grows past 4096 bytes (MSG-5)");
+            var payload = new byte[frame.Length];
+            if (await ReadUpToAsync(stream, payload).ConfigureAwait(false) < payload.Length)
+                return Fail(request, "end of stream inside a Header frame payload");
+            header.Write(payload);
+            if (frame.EndFlag != 0) break;
+        }
+
+        request.HeaderContent = header.ToArray();
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var chunk = new byte[1 << 20];
+        while (true)
+        {
+            if (await ReadUpToAsync(stream, frameHeader).ConfigureAwait(false) < frameHeader.Length)
+                return Fail(request, "end of stream before the request body's last frame (RPC-1)");
+            var frame = Parse(frameHeader);
+            if (frame.Type != WireConstants.Data)
+                return Fail(request, $"a {WireConstants.TypeName(frame.Type)} frame where the request body's Data frame was expected (RPC-1, MSG-3)");
+            request.BodyFrameCount++;
+            if (request.BodyFrames.Count < ReceivedRequest.FramesKept) request.BodyFrames.Add(frame);
+            if (frame.Length > WireConstants.MaxPayload)
+                return Fail(request, $"a Data frame of {frame.Length} bytes, over 4 MiB (FRAME-5)");
+            var left = (int)frame.Length;
+            while (left > 0)
+            {
+                var n = await ReadUpToAsync(stream, chunk.AsMemory(0, Math.Min(left, chunk.Length))).ConfigureAwait(false);
+                if (n == 0) return Fail(request, "end of stream inside a Data frame payload");
+                sha.AppendData(chunk, 0, n);
+                var room = ReceivedRequest.BodyBytesKept - (int)request.BodyPrefix.Length;
+                if (room > 0) request.BodyPrefix.Write(chunk, 0, Math.Min(room, n));
+                request.BodyLength += n;
+                left -= n;
+                _context.ReportProgress();
+            }
+
+            if (frame.EndFlag != 0) break;
+        }
+
+        request.BodySha256 = Convert.ToHexStringLower(sha.GetHashAndReset());
+        return request;
+    }
+
+    private ReceivedRequest NewRequest(string label, int connectionNumber)
+    {
+        lock (_gate)
+        {
+            var request = new ReceivedRequest { Number = ++_requestCount, Connection = label, ConnectionNumber = connectionNumber };
+            _requests.Add(request);
+            return request;
+        }
+    }
+
+    private void Forget(ReceivedRequest request)
+    {
+        lock (_gate)
+        {
+            _requests.Remove(request);
+            _requestCount--;
+        }
+    }
+
+    private static ReceivedRequest Fail(ReceivedRequest request, string problem)
+    {
+        request.Problem = problem;
+        return request;
+    }
+
+    private static FrameSeen Parse(byte[] header) => new(header[0], header[1], BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(2)));
+
+    /// <summary>Fills the buffer; returns fewer bytes only at end of stream.</summary>
+    private async Task<int> ReadUpToAsync(Stream stream, Memory<byte> buffer)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer[total..], _stop.Token).ConfigureAwait(false);
+            if (n == 0) break;
+            total += n;
+        }
+
+        return total;
+    }
+
+    private async Task DiscardUntilEndAsync(Stream stream)
+    {
+        var buffer = new byte[64 * 1024];
+        while (await stream.ReadAsync(buffer, _stop.Token).ConfigureAwait(false) > 0)
+        {
+        }
+    }
+
+    private async Task SendPatternAsync(Stream stream, long length)
+    {
+        var header = new byte[WireConstants.FrameHeaderSize];
+        long offset = 0;
+        while (true)
+        {
+            var size = (int)Math.Min(length - offset, WireConstants.MaxPayload);
+            var last = length - offset < WireConstants.MaxPayload; // MSG-4: an exact multiple ends with an empty frame
+            FrameBytes.WriteHeader(header, WireConstants.Data, last ? (byte)1 : (byte)0, (uint)size);
+            await stream.WriteAsync(header, _stop.Token).ConfigureAwait(false);
+            await stream.WriteAsync(Pattern.AsMemory((int)(offset % 251), size), _stop.Token).ConfigureAwait(false);
+            offset += size;
+            _context.ReportProgress();
+            if (last) return;
+        }
+    }
+
+    private static byte[] BuildPattern()
+    {
+        var pattern = new byte[WireConstants.MaxPayload + 251];
+        for (var i = 0; i < pattern.Length; i++) pattern[i] = (byte)(i % 251);
+        return pattern;
+    }
+
+    /// <summary>SHA-256 of the first <paramref name="length"/> bytes of the i mod 251 pattern.</summary>
+    public static string PatternSha256(long length)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long offset = 0;
+        while (offset < length)
+        {
+            var size = (int)Math.Min(length - offset, WireConstants.MaxPayload);
+            sha.AppendData(Pattern, (int)(offset % 251), size);
+            offset += size;
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener.Stop();
+        if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
+        await WaitForConnectionsAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Zrpc.Bench;
+
+/// <summary>Turns a report into the printed table (Markdown, so it pastes into the README) and the JSON file.</summary>
+public static class ReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static string ToJson(BenchReport report) => JsonSerializer.Serialize(report, Json);
+
+    /// <summary>Writes the JSON; a directory (or a path without .json) gets a time-stamped file inside it.</summary>
+    public static string Save(BenchReport report, string output)
+    {
+        string path = output.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+            ? output
+            : Path.Combine(output, $"bench-{report.Command}-{report.StartedUtc:yyyyMMdd-HHmmss}.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, ToJson(report));
+        return path;
+    }
+
+    public static string ToTable(BenchReport r)
+    {
+        var s = new StringBuilder();
+        var ci = CultureInfo.InvariantCulture;
+        var m = r.Machine;
+        s.AppendLine(ci, $"Machine: {m.Cpu}, {m.Cores} cores, {m.Os}, {m.Runtime}");
+        s.AppendLine(ci, $"Medians of {r.Runs} runs; {Size(r.BytesPerTransfer)} per transfer; {r.CallSeconds:0.##} s per call-rate run.");
+        if (r.Raw.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("| Transport | Raw copy GiB/s | CPU s/GiB | Alloc B/GiB |");
+            s.AppendLine("|---|---:|---:|---:|");
+            foreach (var x in r.Raw)
+                s.AppendLine(ci, $"| {x.Transport} | {x.GiBps:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} |");
+        }
+
+        if (r.Stream.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("| Transport | Service | Call | GiB/s | Ratio to raw | CPU s/GiB | Alloc B/GiB |");
+            s.AppendLine("|---|---|---|---:|---:|---:|---:|");
+            foreach (var x in r.Stream)
+                s.AppendLine(ci, $"| {x.Transport} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToRaw:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} |");
+        }
+
+        if (r.PingPong.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("| Transport | Raw ping-pong round trips/s | p50 us | p99 us |");
+            s.AppendLine("|---|---:|---:|---:|");
+            foreach (var x in r.PingPong)
+                s.AppendLine(ci, $"| {x.Transport} | {x.RoundTripsPerSecond:N0} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} |");
+        }
+
+        if (r.Calls.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("| Transport | Connections | Echo calls/s | Ratio to ping-pong | p50 us | p99 us | Alloc B/call | CPU us/call |");
+            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var x in r.Calls)
+                s.AppendLine(ci, $"| {x.Transport} | {x.Connections} | {x.CallsPerSecond:N0} | {x.RatioToRawPingPong:0.00} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} | {x.AllocatedPerCall:N0} | {x.CpuMicrosecondsPerCall:0.0} |");
+        }
+
+        s.AppendLine();
+        s.AppendLine(ci, $"Peak working set: {Size(r.PeakWorkingSetBytes)}; total {r.TotalSeconds:0} s.");
+        return s.ToString();
+    }
+
+    private static string Size(long bytes) => bytes >= BenchOptions.GiB && bytes % BenchOptions.GiB == 0
+        ? $"{bytes / BenchOptions.GiB} GiB"
+        : $"{bytes / (double)(1 << 20):0.#} MiB";
+}

@@ -1,0 +1,330 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using Zrpc.Rpc;
+using Zrpc.TestService;
+
+namespace Zrpc.Bench;
+
+/// <summary>Runs the measurements in this process and collects medians into a <see cref="BenchReport"/>.</summary>
+public sealed class Runner(BenchOptions options, TextWriter log)
+{
+    private const int RawWriteSize = 4 << 20;
+    private const int ReadSize = 1 << 20;
+    private const int PingSize = 64;
+    private const long WarmUpBytes = 32L << 20;
+
+    private static readonly JsonElement EchoBody = JsonDocument.Parse("""{"name":"bench","n":42,"ok":true,"tags":["a","b","c"]}""").RootElement.Clone();
+
+    public async Task<BenchReport> RunAsync(CancellationToken ct)
+    {
+        var started = Stopwatch.StartNew();
+        var report = new BenchReport
+        {
+            Machine = MachineInfo.Collect(),
+            Command = options.Command,
+            BytesPerTransfer = options.Bytes,
+            Runs = options.Runs,
+            CallSeconds = options.CallDuration.TotalSeconds,
+        };
+        bool all = options.Command == "all";
+        if (all || options.Command is "raw" or "stream")
+        {
+            foreach (var t in options.Transports)
+            {
+                report.Raw.Add(await RawCopyAsync(t, ct));
+            }
+        }
+
+        if (all || options.Command == "stream")
+        {
+            var services = new List<(string, Action<RpcServer>)> { ("null", NullService.Register) };
+            if (options.WithConformanceService) services.Add(("conformance", ConformanceService.Register));
+            foreach (var t in options.Transports)
+            {
+                double raw = report.Raw.First(r => r.Transport == t).GiBps;
+                foreach (var (name, register) in services)
+                {
+                    report.Stream.Add(await StreamAsync(t, name, register, "Source", raw, ct));
+                    report.Stream.Add(await StreamAsync(t, name, register, "Sink", raw, ct));
+                }
+            }
+        }
+
+        if (all || options.Command == "calls")
+        {
+            foreach (var t in options.Transports)
+            {
+                var ping = await PingPongAsync(t, ct);
+                report.PingPong.Add(ping);
+                var levels = t == "tcp" ? options.Concurrency : [1];
+                foreach (int c in levels)
+                {
+                    report.Calls.Add(await CallsAsync(t, c, ping.RoundTripsPerSecond, ct));
+                }
+            }
+        }
+
+        report.PeakWorkingSetBytes = CostMeter.PeakWorkingSet();
+        report.TotalSeconds = started.Elapsed.TotalSeconds;
+        return report;
+    }
+
+    // ---- (1) the limit: bytes through the transport, no protocol ----
+
+    private async Task<RawResult> RawCopyAsync(string transport, CancellationToken ct)
+    {
+        await RawCopyOnceAsync(transport, WarmUpBytes, ct);
+        var runs = new List<Cost>();
+        for (int i = 0; i < options.Runs; i++)
+        {
+            runs.Add(await RawCopyOnceAsync(transport, options.Bytes, ct));
+        }
+
+        var result = new RawResult(transport, Median(runs, GiBps), Median(runs, CpuPerGiB), Median(runs, AllocPerGiB), runs.Select(GiBps).ToArray());
+        log.WriteLine($"raw    {transport,-5} {result.GiBps,7:0.00} GiB/s  runs [{Join(result.RunsGiBps)}]");
+        return result;
+    }
+
+    private static async Task<Cost> RawCopyOnceAsync(string transport, long bytes, CancellationToken ct)
+    {
+        await using var pair = await TransportPairs.OpenAsync(transport, ct);
+        byte[] source = ArrayPool<byte>.Shared.Rent(RawWriteSize);
+        byte[] sink = ArrayPool<byte>.Shared.Rent(ReadSize);
+        try
+        {
+            var meter = CostMeter.Start();
+            var writer = Task.Run(async () =>
+            {
+                for (long left = bytes; left > 0;)
+                {
+                    int n = (int)Math.Min(RawWriteSize, left);
+                    await pair.Client.WriteAsync(source.AsMemory(0, n), ct);
+                    left -= n;
+                }
+            }, ct);
+            long received = 0;
+            while (received < bytes)
+            {
+                int n = await pair.Server.ReadAsync(sink.AsMemory(0, ReadSize), ct);
+                if (n == 0) throw new IOException($"raw copy ended after {received} of {bytes} bytes");
+                received += n;
+            }
+
+            await writer;
+            return meter.Stop() with { };
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(source);
+            ArrayPool<byte>.Shared.Return(sink);
+        }
+    }
+
+    // ---- (2) Octets streaming through the protocol ----
+
+    private async Task<StreamResult> StreamAsync(string transport, string service, Action<RpcServer> register, string endpoint, double raw, CancellationToken ct)
+    {
+        await StreamOnceAsync(transport, register, endpoint, WarmUpBytes, ct);
+        var runs = new List<Cost>();
+        for (int i = 0; i < options.Runs; i++)
+        {
+            runs.Add(await StreamOnceAsync(transport, register, endpoint, options.Bytes, ct));
+        }
+
+        double gibps = Median(runs, GiBps);
+        var result = new StreamResult(transport, service, endpoint, gibps, gibps / raw, Median(runs, CpuPerGiB), Median(runs, AllocPerGiB), runs.Select(GiBps).ToArray());
+        log.WriteLine($"stream {transport,-5} {service,-11} {endpoint,-6} {gibps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw  alloc/GiB {result.AllocatedPerGiB,10:N0}  runs [{Join(result.RunsGiBps)}]");
+        return result;
+    }
+
+    private static async Task<Cost> StreamOnceAsync(string transport, Action<RpcServer> register, string endpoint, long bytes, CancellationToken ct)
+    {
+        var pair = await TransportPairs.OpenAsync(transport, ct);
+        var server = new RpcServer();
+        register(server);
+        var serving = Task.Run(() => server.ServeConnectionAsync(pair.Server, ct), ct);
+        var client = new RpcClient(pair.Client, new RpcClientOptions { CallTimeout = Timeout.InfiniteTimeSpan });
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        try
+        {
+            var meter = CostMeter.Start();
+            if (endpoint == "Source")
+            {
+                var request = new ConformanceService.SourceRequest { Length = (ulong)bytes };
+                await using var body = await client.CallAsync<ConformanceService.SourceRequest, Stream>(ConformanceService.Source, request, ct);
+                long received = 0;
+                int n;
+                while ((n = await body.ReadAsync(buffer.AsMemory(0, ReadSize), ct)) > 0)
+                {
+                    received += n;
+                }
+
+                if (received != bytes) throw new IOException($"Source delivered {received} of {bytes} bytes");
+            }
+            else
+            {
+                var response = await client.CallAsync<Stream, ConformanceService.SinkResponse>(ConformanceService.Sink, new UnfilledStream(bytes), ct);
+                if (response.Length != (ulong)bytes) throw new IOException($"Sink counted {response.Length} of {bytes} bytes");
+            }
+
+            return meter.Stop();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            await client.DisposeAsync();
+            await serving;
+            await pair.DisposeAsync();
+        }
+    }
+
+    // ---- (3) call rate ----
+
+    private async Task<PingPongResult> PingPongAsync(string transport, CancellationToken ct)
+    {
+        var rates = new List<double>();
+        var p50s = new List<double>();
+        var p99s = new List<double>();
+        await PingPongOnceAsync(transport, TimeSpan.FromMilliseconds(200), ct);
+        for (int i = 0; i < options.Runs; i++)
+        {
+            var (rate, latencies) = await PingPongOnceAsync(transport, options.CallDuration, ct);
+            rates.Add(rate);
+            p50s.Add(Stats.Percentile(latencies, 50) * 1e6 / Stopwatch.Frequency);
+            p99s.Add(Stats.Percentile(latencies, 99) * 1e6 / Stopwatch.Frequency);
+        }
+
+        var result = new PingPongResult(transport, Stats.Median(rates), Stats.Median(p50s), Stats.Median(p99s));
+        log.WriteLine($"ping   {transport,-5} {result.RoundTripsPerSecond,10:N0} round trips/s  p50 {result.P50Microseconds:0.0} us  p99 {result.P99Microseconds:0.0} us");
+        return result;
+    }
+
+    private static async Task<(double Rate, long[] Latencies)> PingPongOnceAsync(string transport, TimeSpan duration, CancellationToken ct)
+    {
+        await using var pair = await TransportPairs.OpenAsync(transport, ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var echo = Task.Run(async () =>
+        {
+            byte[] b = new byte[PingSize];
+            while (true)
+            {
+                if (!await ReadExactlyOrEndAsync(pair.Server, b, ct)) return;
+                await pair.Server.WriteAsync(b, ct);
+            }
+        }, ct);
+        byte[] ping = new byte[PingSize];
+        var latencies = new List<long>(1 << 16);
+        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long begin = Stopwatch.GetTimestamp();
+        long now = begin;
+        while (now < end)
+        {
+            await pair.Client.WriteAsync(ping, ct);
+            await pair.Client.ReadExactlyAsync(ping, ct);
+            long after = Stopwatch.GetTimestamp();
+            latencies.Add(after - now);
+            now = after;
+        }
+
+        double rate = latencies.Count / ((now - begin) / (double)Stopwatch.Frequency);
+        await pair.Client.DisposeAsync();
+        await echo;
+        var sorted = latencies.ToArray();
+        Array.Sort(sorted);
+        return (rate, sorted);
+    }
+
+    private static async Task<bool> ReadExactlyOrEndAsync(Stream s, byte[] b, CancellationToken ct)
+    {
+        int got = 0;
+        while (got < b.Length)
+        {
+            int n = await s.ReadAsync(b.AsMemory(got), ct);
+            if (n == 0) return false;
+            got += n;
+        }
+
+        return true;
+    }
+
+    private async Task<CallResult> CallsAsync(string transport, int connections, double rawPingPong, CancellationToken ct)
+    {
+        var server = new RpcServer();
+        ConformanceService.Register(server);
+        var pairs = new List<ConnectionPair>();
+        var serving = new List<Task>();
+        var clients = new List<RpcClient>();
+        try
+        {
+            for (int i = 0; i < connections; i++)
+            {
+                var pair = await TransportPairs.OpenAsync(transport, ct);
+                pairs.Add(pair);
+                serving.Add(Task.Run(() => server.ServeConnectionAsync(pair.Server, ct), ct));
+                clients.Add(new RpcClient(pair.Client));
+            }
+
+            await CallsOnceAsync(clients, TimeSpan.FromMilliseconds(300), ct);
+            var runs = new List<(double Rate, double P50, double P99, double AllocPerCall, double CpuPerCall)>();
+            for (int r = 0; r < options.Runs; r++)
+            {
+                var meter = CostMeter.Start();
+                var latencies = await CallsOnceAsync(clients, options.CallDuration, ct);
+                var cost = meter.Stop();
+                double f = 1e6 / Stopwatch.Frequency;
+                runs.Add((latencies.Length / cost.Seconds, Stats.Percentile(latencies, 50) * f, Stats.Percentile(latencies, 99) * f,
+                    cost.Allocated / (double)latencies.Length, cost.Cpu.TotalMicroseconds / latencies.Length));
+            }
+
+            double rate = Stats.Median(runs.Select(x => x.Rate));
+            var result = new CallResult(transport, connections, rate, rate / rawPingPong,
+                Stats.Median(runs.Select(x => x.P50)), Stats.Median(runs.Select(x => x.P99)),
+                Stats.Median(runs.Select(x => x.AllocPerCall)), Stats.Median(runs.Select(x => x.CpuPerCall)),
+                runs.Select(x => x.Rate).ToArray());
+            log.WriteLine($"echo   {transport,-5} x{connections,-3} {rate,10:N0} calls/s  {result.RatioToRawPingPong,6:P0} of ping-pong  p50 {result.P50Microseconds:0.0} us  p99 {result.P99Microseconds:0.0} us  alloc/call {result.AllocatedPerCall:N0} B");
+            return result;
+        }
+        finally
+        {
+            foreach (var c in clients) await c.DisposeAsync();
+            await Task.WhenAll(serving);
+            foreach (var p in pairs) await p.DisposeAsync();
+        }
+    }
+
+    private static async Task<long[]> CallsOnceAsync(List<RpcClient> clients, TimeSpan duration, CancellationToken ct)
+    {
+        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var perClient = await Task.WhenAll(clients.Select(client => Task.Run(async () =>
+        {
+            var latencies = new List<long>(1 << 15);
+            long now = Stopwatch.GetTimestamp();
+            while (now < end)
+            {
+                var reply = await client.CallAsync<JsonElement, JsonElement>(ConformanceService.Echo, EchoBody, ct);
+                if (reply.ValueKind != JsonValueKind.Object) throw new IOException("Echo returned something else than the object sent");
+                long after = Stopwatch.GetTimestamp();
+                latencies.Add(after - now);
+                now = after;
+            }
+
+            return latencies;
+        }, ct)));
+        var all = perClient.SelectMany(l => l).ToArray();
+        Array.Sort(all);
+        return all;
+    }
+
+    // ---- helpers ----
+
+    private double GiBps(Cost c) => options.Bytes / (double)BenchOptions.GiB / c.Seconds;
+
+    private double CpuPerGiB(Cost c) => c.Cpu.TotalSeconds / (options.Bytes / (double)BenchOptions.GiB);
+
+    private double AllocPerGiB(Cost c) => c.Allocated / (options.Bytes / (double)BenchOptions.GiB);
+
+    private static double Median(List<Cost> runs, Func<Cost, double> f) => Stats.Median(runs.Select(f));
+
+    private static string Join(double[] values) => string.Join(" ", values.Select(v => v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)));
+}

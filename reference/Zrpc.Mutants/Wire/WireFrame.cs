@@ -1,0 +1,91 @@
+namespace Zrpc.Mutants.Wire;
+
+/// <summary>A frame header as the mutant reads or writes it (its own idea of the length byte order).</summary>
+internal readonly record struct WireFrame(byte Type, byte Flag, uint Length)
+{
+    public const byte Header = 0x01;
+    public const byte Data = 0x02;
+    public const byte Rst = 0xFF;
+}
+
+/// <summary>
+/// One step of what the server's real frame reader is shown, or of what goes back to the peer:
+/// bytes to hand over, a number of payload bytes to pass through unchanged, or bytes written
+/// straight back to the peer.
+/// </summary>
+internal readonly record struct Segment(byte[]? Bytes, long PassThrough, byte[]? Reply)
+{
+    public static Segment Emit(byte[] bytes) => new(bytes, 0, null);
+
+    public static Segment Pass(long count) => new(null, count, null);
+
+    public static Segment Answer(byte[] bytes) => new(null, 0, bytes);
+}
+
+/// <summary>
+/// What a wire-level mutant changes. One instance per connection (rules may keep state).
+/// Null members mean "as the reference does".
+/// </summary>
+internal sealed class WireRules
+{
+    /// <summary>Reads and writes frame lengths big-endian (against FRAME-1).</summary>
+    public bool BigEndianLengths { get; init; }
+
+    /// <summary>Turns an incoming frame into what the reference reader gets to see.</summary>
+    public Func<WireFrame, IEnumerable<Segment>>? Inbound { get; init; }
+
+    /// <summary>Rewrites the end flag of every outgoing frame.</summary>
+    public Func<byte, byte>? OutboundFlag { get; init; }
+
+    /// <summary>Rewrites the content of every outgoing Header message.</summary>
+    public Func<byte[], byte[]>? OutboundHeader { get; init; }
+
+    /// <summary>Re-frames outgoing Data messages into frames of at most this many bytes.</summary>
+    public int? DataFrameLimit { get; init; }
+
+    /// <summary>Sends the last content byte of an outgoing Data message in a frame without the end flag, then an empty end frame.</summary>
+    public bool SeparateEndFrame { get; init; }
+
+    /// <summary>Drops the last byte of every Octets response body.</summary>
+    public bool DropLastOctetsByte { get; init; }
+
+    public bool ReframesData => DataFrameLimit is not null || SeparateEndFrame || DropLastOctetsByte;
+
+    /// <summary>The frame header bytes for this rule set's byte order.</summary>
+    public byte[] Encode(byte type, byte flag, uint length)
+    {
+        var bytes = new byte[6];
+        bytes[0] = type;
+        bytes[1] = flag;
+        if (BigEndianLengths)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(2), length);
+        }
+        else
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(2), length);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>The header the reference reader expects (always little-endian: it is the correct reader).</summary>
+    public static byte[] ForReader(byte type, byte flag, uint length)
+    {
+        var bytes = new byte[6];
+        bytes[0] = type;
+        bytes[1] = flag;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(2), length);
+        return bytes;
+    }
+
+    /// <summary>The frame unchanged, as the reference reader gets it.</summary>
+    public static IEnumerable<Segment> Unchanged(WireFrame frame)
+    {
+        yield return Segment.Emit(ForReader(frame.Type, frame.Flag, frame.Length));
+        if (frame.Type != WireFrame.Rst && frame.Length > 0)
+        {
+            yield return Segment.Pass(frame.Length);
+        }
+    }
+}
