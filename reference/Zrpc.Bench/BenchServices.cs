@@ -13,9 +13,13 @@ public static class NullService
     {
         server.Register<ConformanceService.SourceRequest, Stream>(ConformanceService.Source, (request, _) =>
             Task.FromResult<Stream>(new UnfilledStream((long)(request?.Length ?? 0))));
+        // One spare read buffer per server, not ArrayPool.Shared: the shared pool parks a returned
+        // array in the returning thread's slot, so a call continued on another thread rented a fresh
+        // 1 MiB array now and then, and that showed up as protocol allocation per GiB.
+        var spare = new System.Runtime.CompilerServices.StrongBox<byte[]?>(new byte[1 << 20]);
         server.Register<Stream, ConformanceService.SinkResponse>(ConformanceService.Sink, async (body, ct) =>
         {
-            byte[] chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            byte[] chunk = Interlocked.Exchange(ref spare.Value, null) ?? new byte[1 << 20];
             ulong length = 0;
             try
             {
@@ -27,7 +31,7 @@ public static class NullService
             }
             finally
             {
-                System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+                spare.Value = chunk;
             }
 
             return new ConformanceService.SinkResponse { Length = length };

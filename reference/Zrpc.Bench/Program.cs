@@ -22,6 +22,8 @@ if (options.Command == "micro")
         config = config.AddJob(Job.ShortRun);
     }
 
+    // Results next to the JSON reports, not in whatever directory the command was started from.
+    config = config.WithArtifactsPath(Path.Combine(options.Output, "micro"));
     var summaries = BenchmarkSwitcher.FromAssembly(typeof(Runner).Assembly)
         .Run(options.MicroArgs.Length == 0 ? ["--filter", "*"] : options.MicroArgs, config);
     return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;

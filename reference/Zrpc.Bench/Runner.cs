@@ -28,7 +28,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             CallSeconds = options.CallDuration.TotalSeconds,
         };
         bool all = options.Command == "all";
-        if (all || options.Command is "raw" or "stream")
+        if (options.Command == "raw")
         {
             foreach (var t in options.Transports)
             {
@@ -42,12 +42,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             if (options.WithConformanceService) services.Add(("conformance", ConformanceService.Register));
             foreach (var t in options.Transports)
             {
-                double raw = report.Raw.First(r => r.Transport == t).GiBps;
-                foreach (var (name, register) in services)
-                {
-                    report.Stream.Add(await StreamAsync(t, name, register, "Source", raw, ct));
-                    report.Stream.Add(await StreamAsync(t, name, register, "Sink", raw, ct));
-                }
+                await InterleavedStreamAsync(report, t, services, ct);
             }
         }
 
@@ -74,7 +69,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
 
     private async Task<RawResult> RawCopyAsync(string transport, CancellationToken ct)
     {
-        await RawCopyOnceAsync(transport, WarmUpBytes, ct);
+        await RawCopyOnceAsync(transport, Math.Min(WarmUpBytes, options.Bytes), ct);
         var runs = new List<Cost>();
         for (int i = 0; i < options.Runs; i++)
         {
@@ -123,21 +118,6 @@ public sealed class Runner(BenchOptions options, TextWriter log)
 
     // ---- (2) Octets streaming through the protocol ----
 
-    private async Task<StreamResult> StreamAsync(string transport, string service, Action<RpcServer> register, string endpoint, double raw, CancellationToken ct)
-    {
-        await StreamOnceAsync(transport, register, endpoint, WarmUpBytes, ct);
-        var runs = new List<Cost>();
-        for (int i = 0; i < options.Runs; i++)
-        {
-            runs.Add(await StreamOnceAsync(transport, register, endpoint, options.Bytes, ct));
-        }
-
-        double gibps = Median(runs, GiBps);
-        var result = new StreamResult(transport, service, endpoint, gibps, gibps / raw, Median(runs, CpuPerGiB), Median(runs, AllocPerGiB), runs.Select(GiBps).ToArray());
-        log.WriteLine($"stream {transport,-5} {service,-11} {endpoint,-6} {gibps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw  alloc/GiB {result.AllocatedPerGiB,10:N0}  runs [{Join(result.RunsGiBps)}]");
-        return result;
-    }
-
     private static async Task<Cost> StreamOnceAsync(string transport, Action<RpcServer> register, string endpoint, long bytes, CancellationToken ct)
     {
         var pair = await TransportPairs.OpenAsync(transport, ct);
@@ -176,6 +156,47 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             await client.DisposeAsync();
             await serving;
             await pair.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Raw copy and every protocol configuration of one transport, one repetition after the other
+    /// (raw, Source, Sink, raw, Source, Sink, ...): on a shared machine the load drifts within
+    /// seconds, and a ratio taken from neighbouring runs (median of the per-repetition ratios) is far
+    /// steadier than one taken from medians measured minutes apart.
+    /// </summary>
+    private async Task InterleavedStreamAsync(BenchReport report, string transport, List<(string Name, Action<RpcServer> Register)> services, CancellationToken ct)
+    {
+        long warm = Math.Min(WarmUpBytes, options.Bytes);
+        var configs = services.SelectMany(s => new[] { (s.Name, s.Register, Endpoint: "Source"), (s.Name, s.Register, Endpoint: "Sink") }).ToList();
+        await RawCopyOnceAsync(transport, warm, ct);
+        foreach (var c in configs)
+        {
+            await StreamOnceAsync(transport, c.Register, c.Endpoint, warm, ct);
+        }
+
+        var raw = new List<Cost>();
+        var runs = configs.Select(_ => new List<Cost>()).ToList();
+        for (int i = 0; i < options.Runs; i++)
+        {
+            raw.Add(await RawCopyOnceAsync(transport, options.Bytes, ct));
+            for (int k = 0; k < configs.Count; k++)
+            {
+                runs[k].Add(await StreamOnceAsync(transport, configs[k].Register, configs[k].Endpoint, options.Bytes, ct));
+            }
+        }
+
+        var rawResult = new RawResult(transport, Median(raw, GiBps), Median(raw, CpuPerGiB), Median(raw, AllocPerGiB), raw.Select(GiBps).ToArray());
+        report.Raw.Add(rawResult);
+        log.WriteLine($"raw    {transport,-5} {rawResult.GiBps,7:0.00} GiB/s  runs [{Join(rawResult.RunsGiBps)}]");
+        for (int k = 0; k < configs.Count; k++)
+        {
+            var r = runs[k];
+            double ratio = Stats.Median(r.Select((cost, i) => GiBps(cost) / GiBps(raw[i])));
+            var result = new StreamResult(transport, configs[k].Name, configs[k].Endpoint, Median(r, GiBps), ratio,
+                Median(r, CpuPerGiB), Median(r, AllocPerGiB), r.Select(GiBps).ToArray());
+            report.Stream.Add(result);
+            log.WriteLine($"stream {transport,-5} {result.Service,-11} {result.Direction,-6} {result.GiBps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw  alloc/GiB {result.AllocatedPerGiB,10:N0}  runs [{Join(result.RunsGiBps)}]");
         }
     }
 

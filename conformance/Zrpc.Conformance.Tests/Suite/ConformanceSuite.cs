@@ -23,7 +23,8 @@ public sealed class ConformanceSuite(string targetText)
 
     public static IEnumerable<TestCaseData> Scenarios()
     {
-        foreach (var scenario in Loaded.Value.Values)
+        // Client-role scenarios run against client drivers only (ClientSuite).
+        foreach (var scenario in Loaded.Value.Values.Where(s => !Zrpc.Conformance.ClientRole.Roles.IsClientScenario(s)))
         {
             var data = new TestCaseData(scenario.Id).SetName(scenario.Id);
             foreach (var tag in scenario.Tags)

@@ -37,6 +37,7 @@ public static class DriverProcess
             RedirectStandardError = true,
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
+            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), // no BOM before the script's JSON
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         Process process;

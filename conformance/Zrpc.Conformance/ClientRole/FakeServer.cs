@@ -107,13 +107,25 @@ public sealed class FakeServer : IAsyncDisposable
                 }
 
                 log.RecordEvent(connection.Label, null, $"answering request {request.Number} as scripted");
+                // Consecutive byte actions go out in one write, so that what the scenario sends
+                // together (a response and unsolicited bytes after it, CLI-5) arrives together.
+                var pending = new MemoryStream();
                 foreach (var action in answer.Actions)
                 {
+                    if (action is SendBytes bytes)
+                    {
+                        pending.Write(bytes.Bytes);
+                        continue;
+                    }
+
+                    if (pending.Length > 0)
+                    {
+                        await stream.WriteAsync(pending.GetBuffer().AsMemory(0, (int)pending.Length), _stop.Token).ConfigureAwait(false);
+                        pending.SetLength(0);
+                    }
+
                     switch (action)
                     {
-                        case SendBytes bytes:
-                            await stream.WriteAsync(bytes.Bytes, _stop.Token).ConfigureAwait(false);
-                            break;
                         case SendPatternBody body:
                             await SendPatternAsync(stream, body.Length).ConfigureAwait(false);
                             break;
@@ -135,6 +147,11 @@ public sealed class FakeServer : IAsyncDisposable
                             await DiscardUntilEndAsync(stream).ConfigureAwait(false);
                             return;
                     }
+                }
+
+                if (pending.Length > 0)
+                {
+                    await stream.WriteAsync(pending.GetBuffer().AsMemory(0, (int)pending.Length), _stop.Token).ConfigureAwait(false);
                 }
 
                 request.AnswerSentAt = Stopwatch.GetTimestamp();

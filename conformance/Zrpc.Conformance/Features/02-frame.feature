@@ -11,8 +11,8 @@ Feature: Frame layer
   Scenario: A request in plain frames gets an answer
     When the client sends these frames:
       | type   | end | payload                                                                     |
-      | Header | 1   | text:{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n |
-      | Data   | 1   | text:{"a":1}\n                                                              |
+      | Header | 1   | text:{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\\n |
+      | Data   | 1   | text:{"a":1}\\n                                                              |
     Then the next response has status OK
     And the response body is the JSON '{"a":1}'
 
@@ -20,8 +20,8 @@ Feature: Frame layer
   Scenario Outline: Any non-zero end flag ends a message
     When the client sends these frames:
       | type   | end        | payload                                                                     |
-      | Header | <flag>     | text:{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n |
-      | Data   | <flag>     | text:[7]\n                                                                  |
+      | Header | <flag>     | text:{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\\n |
+      | Data   | <flag>     | text:[7]\\n                                                                  |
     Then the next response has status OK
     And the response body is the JSON '[7]'
 
@@ -70,7 +70,7 @@ Feature: Frame layer
       | Header | 0   | empty                                                                       |
       | Header | 0   | text:{"Endpoint":"Echo","DataType":2,"Accept":2,                           |
       | Header | 0   | empty                                                                       |
-      | Header | 1   | text:"Error":0,"ErrorMessage":""}\n                                         |
+      | Header | 1   | text:"Error":0,"ErrorMessage":""}\\n                                         |
       | Data   | 0   | empty                                                                       |
       | Data   | 0   | text:{"b":                                                                  |
       | Data   | 0   | empty                                                                       |
@@ -83,7 +83,7 @@ Feature: Frame layer
   Scenario Outline: A frame of an unknown type ends the connection
     When the client sends these frames:
       | type   | end | payload     |
-      | <type> | 1   | text:{}\n   |
+      | <type> | 1   | text:{}\\n   |
     Then the implementation ends the connection
     And the bystander connection still works
 

@@ -30,7 +30,7 @@ Feature: Message layer
     When the client sends a request header for "Echo" with DataType 2 and Accept 2
     And the client sends these frames:
       | type | end | payload        |
-      | Data | 0   | text:{"a":2}\n |
+      | Data | 0   | text:{"a":2}\\n |
       | Data | 1   | empty          |
     Then the next response has status OK
     And the response body is the JSON '{"a":2}'
@@ -40,7 +40,7 @@ Feature: Message layer
   Scenario: A Data frame where a request header should start ends the connection
     When the client sends these frames:
       | type | end | payload        |
-      | Data | 1   | text:{"a":1}\n |
+      | Data | 1   | text:{"a":1}\\n |
     Then the implementation ends the connection
     And the bystander connection still works
 
@@ -49,7 +49,7 @@ Feature: Message layer
     When the client sends these frames:
       | type   | end | payload                            |
       | Header | 0   | text:{"Endpoint":"Echo",           |
-      | Data   | 1   | text:"DataType":2,"Accept":2}\n    |
+      | Data   | 1   | text:"DataType":2,"Accept":2}\\n    |
     Then the implementation ends the connection
     And the bystander connection still works
 
@@ -59,7 +59,7 @@ Feature: Message layer
     And the client sends these frames:
       | type   | end | payload        |
       | Data   | 0   | hex:00 01 02   |
-      | Header | 1   | text:{}\n      |
+      | Header | 1   | text:{}\\n      |
     Then the implementation ends the connection
     And the bystander connection still works
 

@@ -34,9 +34,9 @@ Feature: RPC header
 
     Examples:
       | id    | header                                                                |
-      | lower | {"endpoint":"Echo","datatype":2,"accept":2,"error":0,"errormessage":""}\n |
-      | upper | {"ENDPOINT":"Echo","DATATYPE":2,"ACCEPT":2,"ERROR":0,"ERRORMESSAGE":""}\n |
-      | mixed | {"eNdPoInT":"Echo","DaTaTyPe":2,"aCcEpT":2}\n                         |
+      | lower | {"endpoint":"Echo","datatype":2,"accept":2,"error":0,"errormessage":""}\\n |
+      | upper | {"ENDPOINT":"Echo","DATATYPE":2,"ACCEPT":2,"ERROR":0,"ERRORMESSAGE":""}\\n |
+      | mixed | {"eNdPoInT":"Echo","DaTaTyPe":2,"aCcEpT":2}\\n                         |
 
   @id:hdr-unknown-fields-ignored @HDR-4 @must
   Scenario: Unknown fields are ignored
@@ -68,26 +68,26 @@ Feature: RPC header
 
     Examples:
       | id                 | header                                                                 |
-      | not-json           | Endpoint=Echo\n                                                        |
+      | not-json           | Endpoint=Echo\\n                                                        |
       | truncated-json     | {"Endpoint":"Echo","DataType":2,                                       |
-      | array              | ["Echo",2,2,0,""]\n                                                    |
-      | string             | "Echo"\n                                                               |
-      | number             | 2\n                                                                    |
-      | null               | null\n                                                                 |
+      | array              | ["Echo",2,2,0,""]\\n                                                    |
+      | string             | "Echo"\\n                                                               |
+      | number             | 2\\n                                                                    |
+      | null               | null\\n                                                                 |
       | empty              |                                                                        |
-      | trailing-garbage   | {"Endpoint":"Echo","DataType":2,"Accept":2} x\n                        |
-      | two-objects        | {"Endpoint":"Echo","DataType":2,"Accept":2}{}\n                        |
-      | datatype-string    | {"Endpoint":"Echo","DataType":"2","Accept":2}\n                        |
-      | datatype-fraction  | {"Endpoint":"Echo","DataType":2.5,"Accept":2}\n                        |
-      | datatype-dot-zero  | {"Endpoint":"Echo","DataType":2.0,"Accept":2}\n                        |
-      | datatype-exponent  | {"Endpoint":"Echo","DataType":2e0,"Accept":2}\n                        |
-      | datatype-negative  | {"Endpoint":"Echo","DataType":-2,"Accept":2}\n                         |
-      | datatype-256       | {"Endpoint":"Echo","DataType":258,"Accept":2}\n                        |
-      | accept-bool        | {"Endpoint":"Echo","DataType":2,"Accept":true}\n                       |
-      | error-2-pow-64     | {"Endpoint":"Echo","DataType":2,"Accept":2,"Error":18446744073709551616}\n |
-      | endpoint-number    | {"Endpoint":7,"DataType":2,"Accept":2}\n                               |
-      | endpoint-object    | {"Endpoint":{"name":"Echo"},"DataType":2,"Accept":2}\n                 |
-      | message-array      | {"Endpoint":"Echo","DataType":2,"Accept":2,"ErrorMessage":[]}\n        |
+      | trailing-garbage   | {"Endpoint":"Echo","DataType":2,"Accept":2} x\\n                        |
+      | two-objects        | {"Endpoint":"Echo","DataType":2,"Accept":2}{}\\n                        |
+      | datatype-string    | {"Endpoint":"Echo","DataType":"2","Accept":2}\\n                        |
+      | datatype-fraction  | {"Endpoint":"Echo","DataType":2.5,"Accept":2}\\n                        |
+      | datatype-dot-zero  | {"Endpoint":"Echo","DataType":2.0,"Accept":2}\\n                        |
+      | datatype-exponent  | {"Endpoint":"Echo","DataType":2e0,"Accept":2}\\n                        |
+      | datatype-negative  | {"Endpoint":"Echo","DataType":-2,"Accept":2}\\n                         |
+      | datatype-256       | {"Endpoint":"Echo","DataType":258,"Accept":2}\\n                        |
+      | accept-bool        | {"Endpoint":"Echo","DataType":2,"Accept":true}\\n                       |
+      | error-2-pow-64     | {"Endpoint":"Echo","DataType":2,"Accept":2,"Error":18446744073709551616}\\n |
+      | endpoint-number    | {"Endpoint":7,"DataType":2,"Accept":2}\\n                               |
+      | endpoint-object    | {"Endpoint":{"name":"Echo"},"DataType":2,"Accept":2}\\n                 |
+      | message-array      | {"Endpoint":"Echo","DataType":2,"Accept":2,"ErrorMessage":[]}\\n        |
 
   @id:hdr-invalid-utf8 @HDR-6 @must
   Scenario: Invalid UTF-8 in a header is either refused or replaced, never anything else
@@ -117,7 +117,7 @@ Feature: RPC header
       | two-byte   | 3000  | é    |
       | four-byte  | 2000  | 🦀   |
       | escapes    | 1500  | \\<" |
-      | newlines   | 3000  | \n   |
+      | newlines   | 3000  | \\n   |
 
   @id:hdr-go-escaping @HDR-3 @should
   Scenario: Strings in headers are escaped as the 2017 implementation escapes them

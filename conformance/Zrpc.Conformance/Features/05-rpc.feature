@@ -59,9 +59,9 @@ Feature: RPC exchange
 
     Examples:
       | id           | body             |
-      | letter       | {"a":1} x\n      |
-      | second-value | {"a":1}{"b":2}\n |
-      | second-number| 1 2\n            |
+      | letter       | {"a":1} x\\n      |
+      | second-value | {"a":1}{"b":2}\\n |
+      | second-number| 1 2\\n            |
 
   @id:rpc-json-compact-response @RPC-8 @should
   Scenario: A JSON response body is compact JSON followed by one line feed

@@ -18,6 +18,19 @@ public static class ConformanceCli
                           "Repeat for a side-by-side matrix. Default: the built-in reference server.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var role = new Option<string>("--role")
+        { HelpName = "server|client|both",
+            Description = "Which side is tested. server (default): --target is a server, @client scenarios are skipped. " +
+                          "client: --target is a client driver, exec:COMMAND ARGS with {address} (see CLIENT-DRIVER.md); only @client scenarios run. " +
+                          "both: --target servers run the server scenarios, --client-target drivers the @client ones.",
+            DefaultValueFactory = _ => ClientRole.Roles.Server,
+        };
+        role.AcceptOnlyFromAmong(ClientRole.Roles.Server, ClientRole.Roles.Client, ClientRole.Roles.Both);
+        var clientTarget = new Option<string[]>("--client-target")
+        { HelpName = "TARGET",
+            Description = "With --role both (or client): a client driver to test, exec:COMMAND ARGS where {address} becomes the kit's fake server address. Repeatable.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var tags = new Option<string>("--tags") { HelpName = "EXPRESSION", Description = "Tag expression (\"@RPC-7 and not @slow\") or a list of tags (\"@RPC-7 @RPC-8\": any of them)." };
         var section = new Option<string[]>("--section") { HelpName = "SECTION", Description = "Run one spec section: feature file name (frame) or requirement area (FRAME). Repeatable." };
         var only = new Option<string[]>("--only") { HelpName = "ID", Description = "Run the scenario with this stable id (an outline's id runs all its rows). Repeatable." };
@@ -45,7 +58,7 @@ public static class ConformanceCli
         var spec = new Option<string>("--spec") { HelpName = "DIR", Description = "Folder of the spec's *.md files (default: the copy built into the runner)." };
 
         var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.");
-        foreach (var option in new Option[] { target, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, fuzz, seed, fuzzReplay, deviations, matrix, requireCoverage, list, features, spec })
+        foreach (var option in new Option[] { target, role, clientTarget, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, fuzz, seed, fuzzReplay, deviations, matrix, requireCoverage, list, features, spec })
         {
             root.Options.Add(option);
         }
@@ -121,7 +134,8 @@ public static class ConformanceCli
                 return pr.GetValue(requireCoverage) && coverage.UncoveredMusts.Count > 0 ? ExitCodes.MustFailed : ExitCodes.Success;
             }
 
-            var selected = selection.Apply(scenarios);
+            var roleName = pr.GetValue(role) ?? ClientRole.Roles.Server;
+            var selected = ClientRole.Roles.ForRole(selection.Apply(scenarios), roleName);
             if (pr.GetValue(list))
             {
                 foreach (var scenario in selected)
@@ -148,6 +162,38 @@ public static class ConformanceCli
             }
 
             var targets = pr.GetValue(target) is { Length: > 0 } given ? given.Select(t => (string?)t).ToList() : [null];
+            var clientTargets = (pr.GetValue(clientTarget) ?? []).ToList();
+            if (roleName == ClientRole.Roles.Client)
+            {
+                // In the client role --target names client drivers.
+                clientTargets = [.. targets.Where(t => t is not null).Select(t => t!), .. clientTargets];
+                targets = [];
+            }
+            else if (roleName == ClientRole.Roles.Server && clientTargets.Count > 0)
+            {
+                error.WriteLine("error: --client-target needs --role both or --role client");
+                return ExitCodes.UsageError;
+            }
+
+            if (roleName != ClientRole.Roles.Server && clientTargets.Count == 0)
+            {
+                error.WriteLine($"error: --role {roleName} needs a client driver: {(roleName == ClientRole.Roles.Client ? "--target" : "--client-target")} 'exec:COMMAND ARGS' with {{address}} in it (see conformance/CLIENT-DRIVER.md)");
+                return ExitCodes.UsageError;
+            }
+
+            foreach (var text in clientTargets)
+            {
+                try
+                {
+                    ClientRole.ClientDriverTarget.Create(text);
+                }
+                catch (FormatException e)
+                {
+                    error.WriteLine($"error: {e.Message}");
+                    return ExitCodes.UsageError;
+                }
+            }
+
             foreach (var text in targets.Where(t => t is not null))
             {
                 try
@@ -164,6 +210,7 @@ public static class ConformanceCli
             var settings = new RunSettings
             {
                 Targets = targets,
+                ClientTargets = clientTargets,
                 StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
                 Deviations = expected,
                 BindingAssembly = bindingAssembly ?? typeof(ConformanceCli).Assembly,

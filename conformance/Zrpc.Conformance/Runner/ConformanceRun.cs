@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Zrpc.Conformance.Adapters;
+using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.Driver;
 using Zrpc.Spec;
 
@@ -13,6 +14,9 @@ public sealed class RunSettings
 
     /// <summary>--target values; null or "reference" is the built-in reference server.</summary>
     public IReadOnlyList<string?> Targets { get; init; } = [null];
+
+    /// <summary>Client driver targets (exec:COMMAND ARGS with {address}); they run only the @client scenarios.</summary>
+    public IReadOnlyList<string> ClientTargets { get; init; } = [];
 
     public TimeSpan StepTimeout { get; init; } = DefaultStepTimeout;
 
@@ -67,9 +71,13 @@ public static class ConformanceRun
     {
         var executor = new ScenarioExecutor(settings.BindingAssembly);
         var runs = new List<TargetRun>();
-        foreach (var targetText in settings.Targets)
+        var all = settings.Targets.Select(t => (Text: t, Client: false)).Concat(settings.ClientTargets.Select(t => ((string?)t, true)));
+        foreach (var (targetText, isClient) in all)
         {
-            await using var target = Targets.Create(targetText);
+            // Server targets run the server-role scenarios, client drivers the @client ones.
+            var applicable = scenarios.Where(s => s.HasTag(Roles.ClientRoleTag) == isClient).ToList();
+            if (applicable.Count == 0) continue;
+            await using var target = isClient ? ClientDriverTarget.Create(targetText!) : Targets.Create(targetText);
             var unreachable = await ProbeAsync(target, cancellationToken).ConfigureAwait(false);
             observer?.TargetStarted(target, unreachable);
             if (unreachable is not null)
@@ -79,7 +87,7 @@ public static class ConformanceRun
             }
 
             var results = new List<ScenarioResult>();
-            foreach (var scenario in scenarios)
+            foreach (var scenario in applicable)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var result = await RunOneAsync(scenario, target, settings, executor).ConfigureAwait(false);
@@ -96,7 +104,7 @@ public static class ConformanceRun
     /// <summary>Runs one scenario against one target (the NUnit driver calls this per test case).</summary>
     public static async Task<ScenarioResult> RunOneAsync(ScenarioCase scenario, ITarget target, RunSettings settings, ScenarioExecutor executor)
     {
-        var replay = ReplayCommand(settings, target.TargetArgument, scenario.Id);
+        var replay = ReplayCommand(settings, target.TargetArgument, scenario.Id, clientRole: target is ClientDriverTarget);
         await using var context = new TargetContext(target, settings.StepTimeout, replay);
         var execution = await executor.RunAsync(scenario, context).ConfigureAwait(false);
         var (verdict, reason, unexpectedPass) = settings.Deviations.Classify(scenario, execution);
@@ -118,6 +126,11 @@ public static class ConformanceRun
     /// <summary>Opens and closes one connection; returns why the target is unreachable, or null.</summary>
     public static async Task<string?> ProbeAsync(ITarget target, CancellationToken cancellationToken)
     {
+        if (target is ClientDriverTarget driver)
+        {
+            return await driver.ProbeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             var stream = await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -134,9 +147,14 @@ public static class ConformanceRun
         }
     }
 
-    public static string ReplayCommand(RunSettings settings, string? targetArgument, string scenarioId)
+    public static string ReplayCommand(RunSettings settings, string? targetArgument, string scenarioId, bool clientRole = false)
     {
         var command = settings.ReplayPrefix;
+        if (clientRole)
+        {
+            command += " --role client";
+        }
+
         if (targetArgument is not null)
         {
             command += " --target " + ShellQuote(targetArgument);

@@ -90,7 +90,8 @@ public sealed class CallSteps(ScenarioState state)
     [StepDefinition(@"^the client calls Fail with a Message of (\d+) repetitions of '([\s\S]*)'$")]
     public Task CallFailLong(int count, string unit)
     {
-        var message = string.Concat(Enumerable.Repeat(unit, count));
+        // Table cells lose trailing whitespace, so a newline unit is written \\n there.
+        var message = string.Concat(Enumerable.Repeat(Encoding.UTF8.GetString(FrameBytes.Unescape(unit)), count));
         state.LastFailMessageSent = message;
         var json = JsonSerializer.Serialize(new { Message = message });
         return CallAsync("Fail", FrameBytes.CanonicalMessage(WireConstants.Data, Encoding.UTF8.GetBytes(json + "\n")),

@@ -22,4 +22,16 @@ public class HeaderJsonBenchmarks
 
     [Benchmark]
     public RpcHeader DecodeHeader() => RpcHeader.Parse(_encoded);
+
+    /// <summary>The MarshaledJSON body of the call-rate benchmark's Echo, encoded (RPC-8) and decoded.</summary>
+    [Benchmark]
+    public byte[] EncodeEchoBody() => RpcJson.Serialize(EchoValue, typeof(System.Text.Json.JsonElement));
+
+    [Benchmark]
+    public object? DecodeEchoBody() => RpcJson.Deserialize(EchoBytes, typeof(System.Text.Json.JsonElement));
+
+    private static readonly System.Text.Json.JsonElement EchoValue =
+        System.Text.Json.JsonDocument.Parse("""{"name":"bench","n":42,"ok":true,"tags":["a","b","c"]}""").RootElement.Clone();
+
+    private static readonly byte[] EchoBytes = RpcJson.Serialize(EchoValue, typeof(System.Text.Json.JsonElement));
 }

@@ -52,10 +52,11 @@ internal sealed class DefectHooks : RpcServerHooks
 
     /// <summary>
     /// A JSON decoder that stops as soon as its value is complete: when a frame without the end
-    /// flag finishes on a line feed, the (empty) end frame behind it is never read.
+    /// flag completes a JSON value, the (empty) end frame behind it is never read.
     /// </summary>
     private sealed class StopAtValueStream(DataMessageReadStream body, FrameReader frames, Action stopped) : DelegatingStream(body)
     {
+        private readonly MemoryStream _seen = new();
         private bool _done;
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -66,14 +67,27 @@ internal sealed class DefectHooks : RpcServerHooks
             }
 
             int n = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (n > 0 && buffer.Span[n - 1] == (byte)'\n' && frames.PayloadRemaining == 0
-                && frames.Current is { End: false, Type: FrameType.Data })
+            _seen.Write(buffer.Span[..n]);
+            if (n > 0 && frames.PayloadRemaining == 0 && frames.Current is { End: false, Type: FrameType.Data } && IsCompleteValue())
             {
                 _done = true;
                 stopped();
             }
 
             return n;
+        }
+
+        private bool IsCompleteValue()
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(_seen.GetBuffer().AsMemory(0, (int)_seen.Length));
+                return true;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
         }
 
         public override ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -172,6 +172,19 @@ public class RpcClientTests
         await answering.WaitAsync(Patience);
     }
 
+    [Test, Category("CLI-5")]
+    public async Task BytesArrivingWithNoRequestOutstanding_FailTheNextCall()
+    {
+        var (client, server) = Create();
+        var unsolicited = Wire.Concat(HeaderFrame(RpcHeader.Ok(DataType.MarshaledJson)), Wire.Frame(FrameType.Data, true, "9\n"u8));
+        var answering = server.AnswerAsync(HeaderFrame(RpcHeader.Ok(DataType.MarshaledJson)), Wire.Frame(FrameType.Data, true, "1\n"u8), unsolicited);
+        Assert.That(await client.CallAsync<JsonElement, int>("X", Json("1"), default), Is.EqualTo(1));
+        await answering;
+        var ex = await Assert.ThrowsAsync<ProtocolException>(async () => await client.CallAsync<JsonElement, int>("X", Json("2"), default));
+        Assert.That(ex!.RequirementId, Is.EqualTo("CLI-5"));
+        Assert.That(client.IsEnded, Is.True);
+    }
+
     [Test, Category("RPC-10"), Category("CLI-7")]
     public async Task NextCall_BeforeTheResponseStreamIsFinished_IsRefused()
     {

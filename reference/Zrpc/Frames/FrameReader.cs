@@ -5,16 +5,38 @@ namespace Zrpc.Frames;
 
 /// <summary>
 /// Reads frames from a byte stream: a validated header first, then its payload in caller-sized
-/// pieces. Nothing is buffered beyond the six header bytes, so a frame's length never causes an
-/// allocation (FRAME-6).
+/// pieces. Nothing is buffered beyond the six header bytes and an optional fixed read-ahead
+/// buffer, so a frame's length never causes an allocation (FRAME-6).
 /// </summary>
 public sealed class FrameReader
 {
+    /// <summary>Read-ahead size used by the RPC client and server, which own their connections.</summary>
+    public const int ConnectionReadAhead = 16 * 1024;
+
     private readonly Stream _stream;
     private readonly byte[] _headerBuffer = new byte[FrameLimits.HeaderSize];
     private bool _broken;
     private readonly bool _honoursCancellation;
     private CancellationTokenSource? _timeoutSource;
+    private readonly byte[]? _ahead;
+    private int _aheadStart;
+    private int _aheadEnd;
+
+    /// <param name="stream">The connection.</param>
+    /// <param name="readAheadBytes">
+    /// Size of a read-ahead buffer (0: none). With it, one read can bring in a frame header, a
+    /// small payload and the next frames, instead of one read per header and per payload (issue 6).
+    /// Only for a reader that owns the stream: bytes past the current frame are taken from it.
+    /// </param>
+    public FrameReader(Stream stream, int readAheadBytes)
+        : this(stream)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(readAheadBytes);
+        if (readAheadBytes > 0)
+        {
+            _ahead = new byte[Math.Max(readAheadBytes, FrameLimits.HeaderSize)];
+        }
+    }
 
     public FrameReader(Stream stream)
     {
@@ -70,8 +92,16 @@ public sealed class FrameReader
         {
             while (filled < FrameLimits.HeaderSize)
             {
+                if (AheadCount > 0)
+                {
+                    filled += TakeAhead(_headerBuffer.AsSpan(filled));
+                    continue;
+                }
+
                 bool bounded = filled > 0 || !IdleAllowed;
-                int n = await ReadWithTimeoutAsync(_headerBuffer.AsMemory(filled), bounded, cancellationToken).ConfigureAwait(false);
+                int n = _ahead is null
+                    ? await ReadWithTimeoutAsync(_headerBuffer.AsMemory(filled), bounded, cancellationToken).ConfigureAwait(false)
+                    : await FillAheadAsync(bounded, cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
                     if (filled == 0)
@@ -83,7 +113,10 @@ public sealed class FrameReader
                     throw new ProtocolException("FRAME-11", $"end of stream after {filled} of {FrameLimits.HeaderSize} frame header bytes (FRAME-11)");
                 }
 
-                filled += n;
+                if (_ahead is null)
+                {
+                    filled += n;
+                }
             }
         }
         catch
@@ -129,7 +162,23 @@ public sealed class FrameReader
         int n;
         try
         {
-            n = await ReadWithTimeoutAsync(buffer, bounded: true, cancellationToken).ConfigureAwait(false);
+            if (_ahead is not null && (AheadCount > 0 || buffer.Length < _ahead.Length))
+            {
+                // Small reads are served from the read-ahead buffer; big ones go straight to the
+                // caller's buffer once it is empty, so bulk payloads are not copied twice.
+                if (AheadCount == 0 && await FillAheadAsync(bounded: true, cancellationToken).ConfigureAwait(false) == 0)
+                {
+                    n = 0;
+                }
+                else
+                {
+                    n = TakeAhead(buffer.Span);
+                }
+            }
+            else
+            {
+                n = await ReadWithTimeoutAsync(buffer, bounded: true, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
@@ -169,6 +218,29 @@ public sealed class FrameReader
         {
             await ReadPayloadAsync(scratch, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private int AheadCount => _aheadEnd - _aheadStart;
+
+    /// <summary>Bytes already read from the stream but not yet handed out (read-ahead only).</summary>
+    public int BufferedCount => AheadCount;
+
+    private int TakeAhead(Span<byte> destination)
+    {
+        int take = Math.Min(destination.Length, AheadCount);
+        _ahead.AsSpan(_aheadStart, take).CopyTo(destination);
+        _aheadStart += take;
+        return take;
+    }
+
+    /// <summary>Refills the (empty) read-ahead buffer with one read; returns what that read got.</summary>
+    private async ValueTask<int> FillAheadAsync(bool bounded, CancellationToken cancellationToken)
+    {
+        _aheadStart = 0;
+        _aheadEnd = 0;
+        int n = await ReadWithTimeoutAsync(_ahead, bounded, cancellationToken).ConfigureAwait(false);
+        _aheadEnd = n;
+        return n;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

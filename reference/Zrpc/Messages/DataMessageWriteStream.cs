@@ -231,11 +231,11 @@ public sealed class DataMessageWriteStream : Stream
             size = Math.Min(FrameLimits.HeaderSize + FullFrame, (size - FrameLimits.HeaderSize) * 4 + FrameLimits.HeaderSize);
         }
 
-        byte[] grown = ArrayPool<byte>.Shared.Rent(size);
+        byte[] grown = FrameBufferPool.Rent(size);
         if (_buffer is not null)
         {
             _buffer.AsSpan(0, FrameLimits.HeaderSize + _payloadLength).CopyTo(grown);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            FrameBufferPool.Return(_buffer);
         }
 
         _buffer = grown;
@@ -245,7 +245,7 @@ public sealed class DataMessageWriteStream : Stream
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            FrameBufferPool.Return(_buffer);
             _buffer = null;
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Zrpc.Frames;
 
 namespace Zrpc.Messages;
@@ -29,6 +30,7 @@ public sealed class MessageReader
     /// Reads a whole Header message. Returns null on a clean end of stream or an RST before its
     /// first frame (CONN-3); see <see cref="ResetReceived"/> to tell them apart.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>?> ReadHeaderMessageAsync(CancellationToken cancellationToken)
     {
         if (_openData is { Ended: false })

@@ -15,10 +15,12 @@ public sealed class RpcClient : IRpcClient
 {
     private readonly Stream _connection;
     private readonly RpcClientOptions _options;
+    private readonly FrameReader _frameReader;
     private readonly FrameWriter _frameWriter;
     private readonly MessageReader _reader;
     private readonly MessageWriter _writer;
     private int _inCall;
+    private CancellationTokenSource? _callTimeout;
     private volatile bool _ended;
     private bool _disposed;
 
@@ -31,7 +33,8 @@ public sealed class RpcClient : IRpcClient
     {
         _connection = connection ?? throw new ArgumentNullException(nameof(connection));
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        var frameReader = new FrameReader(connection) { ReadTimeout = options.ReadTimeout };
+        var frameReader = new FrameReader(connection, FrameReader.ConnectionReadAhead) { ReadTimeout = options.ReadTimeout };
+        _frameReader = frameReader;
         _frameWriter = new FrameWriter(connection);
         _reader = new MessageReader(frameReader);
         _writer = new MessageWriter(_frameWriter);
@@ -103,9 +106,20 @@ public sealed class RpcClient : IRpcClient
 
         EnterCall();
         bool handedOut = false;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // One timeout source per client, re-armed per call (calls never overlap): a linked source
+        // and its timer per call were a good part of a small call's allocation (issue 6).
+        var timeout = _callTimeout is not null && _callTimeout.TryReset() ? _callTimeout : (_callTimeout = new CancellationTokenSource());
+        var link = ct.CanBeCanceled ? ct.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout) : default;
         try
         {
+            // Bytes left over from the previous response answer no request of ours (CLI-5).
+            // Only what the read-ahead already holds is seen; a later arrival is caught as a
+            // mismatched next response at best, which is why CLI-5 is a SHOULD.
+            if (_frameReader.BufferedCount > 0)
+            {
+                throw new ProtocolException("CLI-5", $"the server sent {_frameReader.BufferedCount} bytes while no request was outstanding (CLI-5)");
+            }
+
             if (octets is not null)
             {
                 await _writer.WriteHeaderMessageAsync(header, ct).ConfigureAwait(false);
@@ -176,6 +190,13 @@ public sealed class RpcClient : IRpcClient
         }
         finally
         {
+            link.Dispose();
+            if (_options.CallTimeout != Timeout.InfiniteTimeSpan)
+            {
+                // Disarm: an idle client must not be cancelled later by a timer of a finished call.
+                timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+
             if (!handedOut)
             {
                 ExitCall();

@@ -336,9 +336,9 @@ public sealed record RpcHeader(string Endpoint, byte DataType, byte Accept, ulon
     private static void PutString(Span<byte> destination, ref int p, string value)
     {
         destination[p++] = (byte)'"';
-        foreach (var r in EnumerateRunes(value))
+        for (int i = 0; i < value.Length;)
         {
-            p += WriteEscaped(r.Rune, destination[p..]);
+            p += WriteEscaped(NextRune(value, ref i), destination[p..]);
         }
 
         destination[p++] = (byte)'"';
@@ -388,9 +388,9 @@ public sealed record RpcHeader(string Endpoint, byte DataType, byte Accept, ulon
     private static int EscapedLength(string value)
     {
         int n = 0;
-        foreach (var r in EnumerateRunes(value))
+        for (int i = 0; i < value.Length;)
         {
-            n += EscapedLength(r.Rune);
+            n += EscapedLength(NextRune(value, ref i));
         }
 
         return n;
@@ -406,6 +406,21 @@ public sealed record RpcHeader(string Endpoint, byte DataType, byte Accept, ulon
         }
 
         return n;
+    }
+
+    // The rune at value[i] (a lone surrogate read as U+FFFD, as in EnumerateRunes); i moves past it.
+    // A loop over this instead of the iterator: the header of every call is encoded with it (issue 6).
+    private static Rune NextRune(string value, ref int i)
+    {
+        var status = Rune.DecodeFromUtf16(value.AsSpan(i), out Rune rune, out int consumed);
+        if (status != OperationStatus.Done)
+        {
+            rune = Rune.ReplacementChar;
+            consumed = Math.Max(consumed, 1);
+        }
+
+        i += consumed;
+        return rune;
     }
 
     // Runes of a .NET string with lone surrogates replaced by U+FFFD (a C# string's only way to be

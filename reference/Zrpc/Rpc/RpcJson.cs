@@ -25,17 +25,44 @@ public static class RpcJson
 
     public static DataType DataTypeOf(Type type) => IsOctets(type) ? DataType.Octets : DataType.MarshaledJson;
 
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = Options.Encoder, Indented = false, SkipValidation = false, MaxDepth = 10000 };
+
+    // One writer per thread, reset after each body: a fresh Utf8JsonWriter and buffer per call
+    // were a good share of a small call's allocation (issue 6). Bodies that grew the buffer
+    // beyond KeepCapacity do not keep it.
+    private const int KeepCapacity = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     /// <summary>Compact JSON plus '\n' (RPC-8).</summary>
     public static byte[] Serialize(object? value, Type type)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Options.Encoder, Indented = false, SkipValidation = false, MaxDepth = 10000 }))
+        var buffer = t_buffer ?? new ArrayBufferWriter<byte>(256);
+        var writer = t_writer ?? new Utf8JsonWriter(buffer, WriterOptions);
+        // Taken out of the slots while in use, so a converter that serializes again gets its own.
+        t_buffer = null;
+        t_writer = null;
+        try
         {
             JsonSerializer.Serialize(writer, value, type, Options);
+            writer.Flush();
+            buffer.Write("\n"u8);
+            return buffer.WrittenSpan.ToArray();
         }
-
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            if (buffer.Capacity <= KeepCapacity)
+            {
+                buffer.ResetWrittenCount();
+                writer.Reset(buffer);
+                t_buffer = buffer;
+                t_writer = writer;
+            }
+        }
     }
 
     /// <summary>

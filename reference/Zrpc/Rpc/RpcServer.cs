@@ -101,7 +101,7 @@ public sealed class RpcServer
         long id = Interlocked.Increment(ref _connectionCounter);
         Log($"connection {id}: open");
         connection = Options.Hooks.WrapConnection(connection);
-        var frameReader = new FrameReader(connection) { ReadTimeout = Options.ReadTimeout };
+        var frameReader = new FrameReader(connection, FrameReader.ConnectionReadAhead) { ReadTimeout = Options.ReadTimeout };
         var frameWriter = new FrameWriter(connection);
         var session = new ServerSession(this, id, new MessageReader(frameReader), new MessageWriter(frameWriter));
         try

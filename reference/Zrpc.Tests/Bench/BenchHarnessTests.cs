@@ -1,0 +1,77 @@
+using System.Text.Json;
+using NUnit.Framework;
+using Zrpc.Bench;
+
+namespace Zrpc.Tests.Bench;
+
+/// <summary>
+/// The benchmark harness itself (issue 6): that a tiny run through one transport produces a
+/// well-formed report. No figure is asserted against a threshold: timings on a shared machine are noise.
+/// </summary>
+[TestFixture]
+public class BenchHarnessTests
+{
+    [Test]
+    public void Sizes_accept_binary_suffixes_and_quick_shrinks_the_default()
+    {
+        Assert.That(BenchOptions.Parse(["all", "--bytes", "4G"]).Bytes, Is.EqualTo(4L << 30));
+        Assert.That(BenchOptions.Parse(["raw", "--bytes", "3MiB"]).Bytes, Is.EqualTo(3L << 20));
+        Assert.That(BenchOptions.Parse(["stream"]).Bytes, Is.EqualTo(1L << 30));
+        Assert.That(BenchOptions.Parse(["calls", "--quick"]).Bytes, Is.EqualTo(256L << 20));
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["all", "--transports", "carrier-pigeon"]));
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["everything"]));
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task A_tiny_run_over_tcp_writes_a_report_with_every_section(CancellationToken ct)
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"zrpc-bench-test-{Guid.NewGuid():N}.json");
+        var options = BenchOptions.Parse(["all", "--bytes", "3M", "--runs", "1", "--duration", "0.05",
+            "--transports", "tcp", "--concurrency", "1,2", "--out", json]);
+        try
+        {
+            var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
+            ReportWriter.Save(report, options.Output);
+            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json, ct));
+            var root = doc.RootElement;
+
+            var machine = root.GetProperty("machine");
+            Assert.That(machine.GetProperty("cpu").GetString(), Is.Not.Empty);
+            Assert.That(machine.GetProperty("cores").GetInt32(), Is.EqualTo(Environment.ProcessorCount));
+            Assert.That(machine.GetProperty("dotnet").GetString(), Is.EqualTo(Environment.Version.ToString()));
+            Assert.That(root.GetProperty("bytesPerTransfer").GetInt64(), Is.EqualTo(3L << 20));
+
+            var raw = root.GetProperty("raw").EnumerateArray().Single();
+            Assert.That(raw.GetProperty("transport").GetString(), Is.EqualTo("tcp"));
+            Assert.That(raw.GetProperty("giBps").GetDouble(), Is.GreaterThan(0));
+
+            // Null service and Conformance Test Service, each Source and Sink.
+            var stream = root.GetProperty("stream").EnumerateArray().ToArray();
+            Assert.That(stream.Select(s => (s.GetProperty("service").GetString(), s.GetProperty("direction").GetString())),
+                Is.EquivalentTo(new[] { ("null", "Source"), ("null", "Sink"), ("conformance", "Source"), ("conformance", "Sink") }));
+            foreach (var s in stream)
+            {
+                double ratio = s.GetProperty("ratioToRaw").GetDouble();
+                Assert.That(ratio, Is.EqualTo(s.GetProperty("giBps").GetDouble() / raw.GetProperty("giBps").GetDouble()).Within(1e-9));
+                Assert.That(s.GetProperty("allocatedPerGiB").GetDouble(), Is.GreaterThanOrEqualTo(0));
+            }
+
+            Assert.That(root.GetProperty("pingPong").EnumerateArray().Single().GetProperty("roundTripsPerSecond").GetDouble(), Is.GreaterThan(0));
+            var calls = root.GetProperty("calls").EnumerateArray().ToArray();
+            Assert.That(calls.Select(c => c.GetProperty("connections").GetInt32()), Is.EqualTo(new[] { 1, 2 }));
+            foreach (var c in calls)
+            {
+                Assert.That(c.GetProperty("callsPerSecond").GetDouble(), Is.GreaterThan(0));
+                Assert.That(c.GetProperty("p50Microseconds").GetDouble(), Is.LessThanOrEqualTo(c.GetProperty("p99Microseconds").GetDouble()));
+            }
+
+            Assert.That(root.GetProperty("peakWorkingSetBytes").GetInt64(), Is.GreaterThan(0));
+            string table = ReportWriter.ToTable(report);
+            Assert.That(table, Does.Contain("| tcp | null | Source |").And.Contain("Echo calls/s"));
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+}
