@@ -13,8 +13,40 @@ namespace Zrpc.Cli;
 /// </summary>
 internal static class ServeCommand
 {
-    /// <summary>How long a stop (Ctrl-C, SIGTERM) waits for open connections to wind down.</summary>
-    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+    /// <summary>Beyond the server's own shutdown grace: a read that ignores cancellation (stdin) must not hang the exit.</summary>
+    private static readonly TimeSpan ExitMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>The hardening limits of <see cref="RpcServerOptions"/>, as options of `serve` (issue 7).</summary>
+    private sealed record Limits(Option<double> Idle, Option<int> MaxConnections, Option<long> MaxJsonBody, Option<int> MaxJsonDepth, Option<double> ShutdownGrace)
+    {
+        public static Limits Create() => new(
+            new Option<double>("--idle-timeout") { Description = "Seconds a connection may stay idle between requests before it is closed (CONN-6); 0 = no limit.", DefaultValueFactory = _ => 0, HelpName = "seconds" },
+            new Option<int>("--max-connections") { Description = "Connections served at once; more are closed on accept.", DefaultValueFactory = _ => 1024, HelpName = "n" },
+            new Option<long>("--max-json-body") { Description = "Largest JSON request body decoded; larger ones are drained and answered RequestError (SRV-12).", DefaultValueFactory = _ => 64L << 20, HelpName = "bytes" },
+            new Option<int>("--max-json-depth") { Description = "Deepest JSON nesting decoded; deeper bodies are answered RequestError (SRV-12).", DefaultValueFactory = _ => 256, HelpName = "n" },
+            new Option<double>("--shutdown-grace") { Description = "On Ctrl-C/SIGTERM, seconds calls in flight get to finish; then their connections get RST.", DefaultValueFactory = _ => 10, HelpName = "seconds" });
+
+        public IEnumerable<Option> All => [Idle, MaxConnections, MaxJsonBody, MaxJsonDepth, ShutdownGrace];
+
+        /// <summary>Fills the options, or returns what is wrong with the values.</summary>
+        public string? ApplyTo(ParseResult result, RpcServerOptions options)
+        {
+            double idle = result.GetValue(Idle), grace = result.GetValue(ShutdownGrace);
+            int connections = result.GetValue(MaxConnections), depth = result.GetValue(MaxJsonDepth);
+            long body = result.GetValue(MaxJsonBody);
+            if (idle < 0 || double.IsNaN(idle)) return $"--idle-timeout must be 0 or more seconds, not {idle}";
+            if (grace < 0 || double.IsNaN(grace)) return $"--shutdown-grace must be 0 or more seconds, not {grace}";
+            if (connections < 1) return $"--max-connections must be at least 1, not {connections}";
+            if (depth < 1) return $"--max-json-depth must be at least 1, not {depth}";
+            if (body < 1) return $"--max-json-body must be at least 1 byte, not {body}";
+            options.IdleTimeout = idle == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(idle);
+            options.ShutdownGrace = TimeSpan.FromSeconds(grace);
+            options.MaxConnections = connections;
+            options.MaxJsonDepth = depth;
+            options.MaxJsonBody = body;
+            return null;
+        }
+    }
 
     public static Command Create()
     {
@@ -36,6 +68,7 @@ internal static class ServeCommand
         };
         var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
         listen.Required = false;
+        var limits = Limits.Create();
 
         var command = new Command("serve",
             "Serve the Conformance Test Service (Echo, Fail, Source, Sink) until stopped with Ctrl-C or SIGTERM (exit 0). " +
@@ -47,6 +80,10 @@ internal static class ServeCommand
             defect,
             listDefects,
         };
+        foreach (var option in limits.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction((parseResult, cancellationToken) =>
         {
             if (parseResult.GetValue(listDefects))
@@ -76,12 +113,19 @@ internal static class ServeCommand
                 }
             }
 
-            return RunAsync(address, parseResult.GetValue(readTimeout), parseResult.GetValue(quiet), chosen, cancellationToken);
+            var options = new RpcServerOptions();
+            if (limits.ApplyTo(parseResult, options) is { } problem)
+            {
+                Console.Error.WriteLine($"zrpc serve: {problem}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            return RunAsync(address, parseResult.GetValue(readTimeout), parseResult.GetValue(quiet), chosen, options, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(TransportAddress address, double readTimeoutSeconds, bool quiet, ServerDefect? defect, CancellationToken outer)
+    private static async Task<int> RunAsync(TransportAddress address, double readTimeoutSeconds, bool quiet, ServerDefect? defect, RpcServerOptions options, CancellationToken outer)
     {
         Action<string>? log = quiet ? null : line => Console.Error.WriteLine($"zrpc serve: {DateTime.Now:HH:mm:ss.fff} {line}");
         if (readTimeoutSeconds < 0 || double.IsNaN(readTimeoutSeconds))
@@ -90,11 +134,8 @@ internal static class ServeCommand
             return ExitCodes.Usage;
         }
 
-        var options = new RpcServerOptions
-        {
-            ReadTimeout = readTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(readTimeoutSeconds),
-            Log = log,
-        };
+        options.ReadTimeout = readTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(readTimeoutSeconds);
+        options.Log = log;
         defect?.ApplyTo(options);
         var server = new RpcServer(options);
         ConformanceService.Register(server);
@@ -132,11 +173,11 @@ internal static class ServeCommand
                 await listener.DisposeAsync().ConfigureAwait(false);
                 try
                 {
-                    await serving.WaitAsync(ShutdownGrace).ConfigureAwait(false);
+                    await serving.WaitAsync(options.ShutdownGrace + ExitMargin).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {
-                    log?.Invoke($"connections still open after {ShutdownGrace.TotalSeconds:0} s; exiting anyway");
+                    log?.Invoke($"connections still open after {(options.ShutdownGrace + ExitMargin).TotalSeconds:0} s; exiting anyway");
                 }
             }
         }

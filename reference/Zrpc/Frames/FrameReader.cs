@@ -67,6 +67,13 @@ public sealed class FrameReader
     /// </summary>
     public bool IdleAllowed { get; set; } = true;
 
+    /// <summary>
+    /// How long the peer may stay idle between messages before the read fails with
+    /// <see cref="IdleTimeoutException"/> (CONN-6, a MAY); <see cref="Timeout.InfiniteTimeSpan"/>,
+    /// the default, lets it idle for ever.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
     /// <summary>Payload bytes of the current frame that have not been read yet.</summary>
     public long PayloadRemaining { get; private set; }
 
@@ -243,18 +250,22 @@ public sealed class FrameReader
         return n;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, bool bounded, CancellationToken cancellationToken)
+    private ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, bool bounded, CancellationToken cancellationToken)
     {
-        if (!bounded || ReadTimeout == Timeout.InfiniteTimeSpan)
-        {
-            return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
+        var limit = bounded ? ReadTimeout : IdleTimeout;
+        return limit == Timeout.InfiniteTimeSpan
+            ? _stream.ReadAsync(buffer, cancellationToken)
+            : ReadWithinAsync(buffer, limit, idle: !bounded, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReadWithinAsync(Memory<byte> buffer, TimeSpan limit, bool idle, CancellationToken cancellationToken)
+    {
 
         // One timer source per reader, re-armed for every read: a linked source, a Task and a
         // WaitAsync per read used to cost more than the read itself for small frames (issue 6).
         var timeout = _timeoutSource is not null && _timeoutSource.TryReset() ? _timeoutSource : (_timeoutSource = new CancellationTokenSource());
-        timeout.CancelAfter(ReadTimeout);
+        timeout.CancelAfter(limit);
         var link = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout)
             : default;
@@ -269,10 +280,15 @@ public sealed class FrameReader
             // WaitAsync as well as the token: some streams (a process's stdin) ignore cancellation,
             // and the timeout must still end the connection.
             return await _stream.ReadAsync(buffer, timeout.Token).AsTask()
-                .WaitAsync(ReadTimeout, cancellationToken).ConfigureAwait(false);
+                .WaitAsync(limit, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
+            if (idle)
+            {
+                throw new IdleTimeoutException(limit);
+            }
+
             throw new ProtocolException("CONN-5", $"read timeout of {ReadTimeout.TotalSeconds:0.###} s expired inside an incomplete frame or message (CONN-5)");
         }
         finally

@@ -50,12 +50,16 @@ public sealed class RpcServer
 
     /// <summary>
     /// Accepts connections until the listener has no more (or <paramref name="ct"/> fires) and
-    /// serves them concurrently (TRANS-3); returns once every connection has ended.
+    /// serves them concurrently (TRANS-3), at most <see cref="RpcServerOptions.MaxConnections"/> at
+    /// once. When <paramref name="ct"/> fires it shuts down gracefully: it stops accepting, closes
+    /// idle connections, lets calls in flight finish within <see cref="RpcServerOptions.ShutdownGrace"/>,
+    /// then ends the rest with RST (CONN-1). Returns once every connection has ended.
     /// </summary>
     public async Task ServeAsync(IConnectionListener listener, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(listener);
         var running = new ConcurrentDictionary<Task, byte>();
+        using var hard = new CancellationTokenSource();
         try
         {
             while (!ct.IsCancellationRequested)
@@ -80,14 +84,32 @@ public sealed class RpcServer
                     break;
                 }
 
-                var task = Task.Run(() => ServeConnectionAsync(connection, ct), CancellationToken.None);
+                if (running.Count >= Options.MaxConnections)
+                {
+                    Log($"connection limit of {Options.MaxConnections} reached: closing a new connection at once");
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                var task = Task.Run(() => ServeConnectionCoreAsync(connection, hard.Token, ct), CancellationToken.None);
                 running.TryAdd(task, 0);
                 _ = task.ContinueWith(t => running.TryRemove(t, out _), TaskScheduler.Default);
             }
         }
         finally
         {
-            await Task.WhenAll(running.Keys).ConfigureAwait(false);
+            var all = Task.WhenAll(running.Keys);
+            if (!all.IsCompleted)
+            {
+                Log($"shutting down: {running.Count} connection(s) open; calls in flight get {Options.ShutdownGrace.TotalSeconds:0.#} s");
+                if (await Task.WhenAny(all, Task.Delay(Options.ShutdownGrace, CancellationToken.None)).ConfigureAwait(false) != all)
+                {
+                    Log("shutdown grace over: ending the remaining connections (RST, close)");
+                    await hard.CancelAsync().ConfigureAwait(false);
+                }
+            }
+
+            await all.ConfigureAwait(false);
         }
     }
 
@@ -95,22 +117,48 @@ public sealed class RpcServer
     /// Serves one connection until end of stream, RST or a protocol error, then disposes it. Never
     /// throws for peer misbehaviour; cancellation ends the connection quietly.
     /// </summary>
-    public async Task ServeConnectionAsync(Stream connection, CancellationToken ct)
+    public Task ServeConnectionAsync(Stream connection, CancellationToken ct) =>
+        ServeConnectionCoreAsync(connection, ct, CancellationToken.None);
+
+    /// <param name="ct">Ends the connection at once (with RST if a call is in flight).</param>
+    /// <param name="stopping">Graceful stop: close now if idle, else after the current call.</param>
+    private async Task ServeConnectionCoreAsync(Stream connection, CancellationToken ct, CancellationToken stopping)
     {
         ArgumentNullException.ThrowIfNull(connection);
         long id = Interlocked.Increment(ref _connectionCounter);
         Log($"connection {id}: open");
         connection = Options.Hooks.WrapConnection(connection);
-        var frameReader = new FrameReader(connection, FrameReader.ConnectionReadAhead) { ReadTimeout = Options.ReadTimeout };
+        var frameReader = new FrameReader(connection, FrameReader.ConnectionReadAhead)
+        {
+            ReadTimeout = Options.ReadTimeout,
+            IdleTimeout = Options.IdleTimeout,
+        };
         var frameWriter = new FrameWriter(connection);
         var session = new ServerSession(this, id, new MessageReader(frameReader), new MessageWriter(frameWriter));
+        var raw = connection;
+        // An idle connection is closed the moment a graceful stop begins; a busy one finishes its call.
+        using var onStop = stopping.Register(() =>
+        {
+            if (!session.InRequest)
+            {
+                raw.Dispose();
+            }
+        });
         try
         {
-            while (await session.ServeRequestAsync(ct).ConfigureAwait(false))
+            while (!stopping.IsCancellationRequested && await session.ServeRequestAsync(ct).ConfigureAwait(false))
             {
             }
 
-            Log($"connection {id}: closed by peer");
+            Log(stopping.IsCancellationRequested ? $"connection {id}: closed by shutdown" : $"connection {id}: closed by peer");
+        }
+        catch (IdleTimeoutException ex)
+        {
+            Log($"connection {id}: {ex.Message}; closing");
+        }
+        catch (Exception) when (stopping.IsCancellationRequested && !session.InRequest && !ct.IsCancellationRequested)
+        {
+            Log($"connection {id}: idle at shutdown; closed");
         }
         catch (ConnectionResetException ex)
         {
@@ -128,7 +176,8 @@ public sealed class RpcServer
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            Log($"connection {id}: server shutting down; closing");
+            Log($"connection {id}: server shutting down; sending RST and closing (CONN-1)");
+            await TrySendRstAsync(frameWriter).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -183,10 +232,45 @@ public sealed class RpcServer
     /// <summary>The handler's Octets response stream failed after the OK header went out (SRV-11).</summary>
     internal sealed class HandlerStreamException(Exception inner) : Exception("the handler's response stream failed", inner);
 
+    /// <summary>
+    /// A hostile body can nest far deeper than any real request; checking the depth with a
+    /// token scan first bounds the decoder's work and stack (issue 7).
+    /// </summary>
+    private static bool TooDeep(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        if (json.Length <= maxDepth)
+        {
+            return false; // every level takes at least one byte
+        }
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = int.MaxValue, AllowTrailingCommas = false });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.CurrentDepth >= maxDepth)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON is the decoder's to report, with its own message.
+        }
+
+        return false;
+    }
+
     /// <summary>The state of one connection: reads a request, answers it.</summary>
     private sealed class ServerSession(RpcServer server, long id, MessageReader reader, MessageWriter writer)
     {
         private static readonly byte[] OkJsonHeader = RpcHeader.Ok(DataType.MarshaledJson).ToCanonicalBytes();
+
+        /// <summary>True from a request's header until its response is out; false while idle between requests.</summary>
+        public bool InRequest => Volatile.Read(ref _inRequest);
+
+        private bool _inRequest;
 
         /// <summary>Serves one request; false when the peer ended the connection at a request boundary (CONN-3).</summary>
         public async Task<bool> ServeRequestAsync(CancellationToken ct)
@@ -202,8 +286,22 @@ public sealed class RpcServer
                 return false;
             }
 
+            Volatile.Write(ref _inRequest, true);
+            try
+            {
+                return await HandleRequestAsync(headerBytes.Value, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _inRequest, false);
+            }
+        }
+
+        private async Task<bool> HandleRequestAsync(ReadOnlyMemory<byte> headerBytes, CancellationToken ct)
+        {
+
             // Malformed → ProtocolException → RST and close, never an error response (SRV-10).
-            var header = server.Options.Hooks.ParseRequestHeader(headerBytes.Value.Span);
+            var header = server.Options.Hooks.ParseRequestHeader(headerBytes.Span);
             var body = reader.OpenDataMessageStream();
 
             if (!server.TryGetEndpoint(header.Endpoint, out var endpoint))
@@ -373,6 +471,11 @@ public sealed class RpcServer
                     }
 
                     length += n;
+                }
+
+                if (TooDeep(buffer.AsSpan(0, length), server.Options.MaxJsonDepth))
+                {
+                    return (null, $"cannot decode marshaled JSON: nested deeper than the server's limit of {server.Options.MaxJsonDepth} (SRV-12)");
                 }
 
                 try

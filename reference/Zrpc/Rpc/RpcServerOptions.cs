@@ -9,6 +9,27 @@ public sealed class RpcServerOptions
     /// <summary>Largest MarshaledJSON request body the server decodes (SRV-12); default 64 MiB.</summary>
     public long MaxJsonBody { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// How long a connection may stay idle between requests before the server closes it quietly
+    /// (CONN-6, a MAY); default: no limit, as zrepl keeps connections open for long jobs.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Connections served at once by <see cref="RpcServer.ServeAsync"/>; a connection accepted
+    /// beyond it is closed at once, so a flood cannot exhaust memory or file handles. Default 1024.
+    /// </summary>
+    public int MaxConnections { get; set; } = 1024;
+
+    /// <summary>Deepest nesting of a MarshaledJSON request body the server decodes (SRV-12); default 256.</summary>
+    public int MaxJsonDepth { get; set; } = 256;
+
+    /// <summary>
+    /// On shutdown, how long calls in flight may take to finish before their connections are
+    /// ended with RST; idle connections are closed at once. Default 10 s.
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Receives one line per connection event (open, close, errors). Null: no logging.</summary>
     public Action<string>? Log { get; set; }
 
