@@ -88,26 +88,6 @@ public sealed class ClientSuite(string driverName)
     public async Task Scenario(string id)
     {
         var result = await ConformanceRun.RunOneAsync(Loaded.Value[id], _target, _settings, _executor);
-        TestContext.Out.WriteLine($"{result.Verdict.ToString().ToUpperInvariant()} {id} against {result.Target}");
-        foreach (var note in result.Notes) TestContext.Out.WriteLine("note: " + note);
-        switch (result.Verdict)
-        {
-            case Verdict.Fail:
-                Assert.Fail(FailureText.Describe(result));
-                break;
-            case Verdict.Warn:
-                Assert.Warn(FailureText.Describe(result));
-                break;
-            case Verdict.Skip:
-                Assert.Ignore(result.Execution.Message ?? "skipped");
-                break;
-            case Verdict.Known:
-                Assert.Ignore($"known deviation: {result.DeviationReason}\n{result.Execution.Message}");
-                break;
-            default:
-                if (result.UnexpectedPass)
-                    Assert.Warn($"listed as a known deviation ({result.DeviationReason}) but passed: fixed? remove it from the list");
-                break;
-        }
+        SuiteVerdicts.Report(id, result);
     }
 }
