@@ -8,6 +8,11 @@ public sealed class PatternStream : Stream
 {
     public const int Modulus = 251;
 
+    private const int RunLength = 64 * 1024;
+
+    // The pattern from phase 0, long enough that a run of RunLength bytes starts at any phase.
+    private static readonly byte[] PatternTable = BuildTable();
+
     private readonly ulong _length;
     private ulong _position;
 
@@ -30,17 +35,29 @@ public sealed class PatternStream : Stream
         ulong left = _length - _position;
         int n = (int)Math.Min((ulong)buffer.Length, left);
         int phase = (int)(_position % Modulus);
-        for (int i = 0; i < n; i++)
+        // Whole runs copied from a table instead of a byte loop with a modulo: Source streamed at
+        // under a third of what the transport carries when this was the byte loop (issue 6).
+        for (int done = 0; done < n;)
         {
-            buffer[i] = (byte)phase;
-            if (++phase == Modulus)
-            {
-                phase = 0;
-            }
+            int run = Math.Min(n - done, RunLength);
+            PatternTable.AsSpan(phase, run).CopyTo(buffer.Slice(done, run));
+            done += run;
+            phase = (phase + run) % Modulus;
         }
 
         _position += (ulong)n;
         return n;
+    }
+
+    private static byte[] BuildTable()
+    {
+        var table = new byte[RunLength + Modulus];
+        for (int i = 0; i < table.Length; i++)
+        {
+            table[i] = (byte)(i % Modulus);
+        }
+
+        return table;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
