@@ -31,11 +31,21 @@ public sealed record BenchOptions
 
     public string[] MicroArgs { get; init; } = [];
 
+    /// <summary>Size of the synthesized capture frame-dump and tshark read (item 5).</summary>
+    public long CaptureBytes { get; init; } = GiB;
+
+    /// <summary>A capture to read instead of a synthesized one (kept afterwards); synthesized here when missing.</summary>
+    public string? Capture { get; init; }
+
+    public bool WithDump { get; init; } = true;
+
+    public bool WithSuite { get; init; } = true;
+
     /// <summary>Prints sampled allocations by type at the end (GCAllocationTick events).</summary>
     public bool AllocationTrace { get; init; }
 
     public static readonly string Usage = """
-        usage: Zrpc.Bench [all|raw|stream|calls|micro] [options]
+        usage: Zrpc.Bench [all|raw|stream|calls|dump|suite|micro] [options]
           --bytes N[K|M|G]     bytes per bulk transfer (default 1G; --quick 256M; the issue's figure: 4G)
           --runs N             repetitions, medians are reported (default 3)
           --quick              smaller sizes and shorter call runs
@@ -43,6 +53,9 @@ public sealed record BenchOptions
           --transports LIST    comma list of tcp,unix,pipe (default all three)
           --concurrency LIST   comma list of connection counts (default 1,4,16,64)
           --no-conformance     skip Source/Sink of the Conformance Test Service (payload work included)
+          --capture-bytes N    size of the synthesized capture for dump (default 1G; --quick 256M)
+          --capture PATH       read this pcap in dump (written there first when it does not exist, and kept)
+          --no-dump            all without frame-dump/tshark; --no-suite: all without the conformance suite
           --alloc-trace        print sampled allocations by type (GCAllocationTick) at the end
           --out PATH           JSON file or directory (default artifacts/bench)
           micro [BenchmarkDotNet args]   e.g. micro --filter '*'
@@ -58,7 +71,7 @@ public sealed record BenchOptions
             i = 1;
         }
 
-        if (o.Command is not ("all" or "raw" or "stream" or "calls" or "micro"))
+        if (o.Command is not ("all" or "raw" or "stream" or "calls" or "dump" or "suite" or "micro"))
         {
             throw new ArgumentException($"unknown command '{o.Command}'\n{Usage}");
         }
@@ -71,6 +84,7 @@ public sealed record BenchOptions
         }
 
         long? bytes = null;
+        long? captureBytes = null;
         double? duration = null;
         for (; i < args.Length; i++)
         {
@@ -86,6 +100,10 @@ public sealed record BenchOptions
                 case "--alloc-trace": o = o with { AllocationTrace = true }; break;
                 case "--no-conformance": o = o with { WithConformanceService = false }; break;
                 case "--out": o = o with { Output = Value() }; break;
+                case "--capture-bytes": captureBytes = ParseSize(Value()); break;
+                case "--capture": o = o with { Capture = Value() }; break;
+                case "--no-dump": o = o with { WithDump = false }; break;
+                case "--no-suite": o = o with { WithSuite = false }; break;
                 case "-h" or "--help": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"unknown option '{args[i]}'\n{Usage}");
             }
@@ -102,6 +120,7 @@ public sealed record BenchOptions
         return o with
         {
             Bytes = bytes ?? (o.Quick ? 256L << 20 : GiB),
+            CaptureBytes = captureBytes ?? (o.Quick ? 256L << 20 : GiB),
             CallDuration = TimeSpan.FromSeconds(duration ?? (o.Quick ? 0.5 : 2)),
         };
     }

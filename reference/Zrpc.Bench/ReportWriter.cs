@@ -65,6 +65,25 @@ public static class ReportWriter
                 s.AppendLine(ci, $"| {x.Transport} | {x.Connections} | {x.CallsPerSecond:N0} | {x.RatioToRawPingPong:0.00} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} | {x.AllocatedPerCall:N0} | {x.CpuMicrosecondsPerCall:0.0} |");
         }
 
+        if (r.Capture is { } cap)
+        {
+            s.AppendLine();
+            s.AppendLine(ci, $"Capture: {cap.FileBytes / 1e6:N0} MB pcap, {cap.Packets:N0} packets, {cap.Calls:N0} calls on {cap.Connections} connections (synthesized in {cap.SynthesisSeconds:0.0} s).");
+            s.AppendLine();
+            s.AppendLine("| Tool | Reads | MB/s | Seconds | CPU s | Peak RSS MiB | Speed vs tshark + zrpc.lua |");
+            s.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+            foreach (var x in r.Dump)
+                s.AppendLine(ci, $"| {x.Tool} | {x.Mode} | {x.MBps:N0} | {x.Seconds:0.0} | {x.CpuSeconds:0.0} | {x.PeakRssBytes / 1048576.0:N0} | {(double.IsNaN(x.RatioToTsharkDissector) ? "-" : x.RatioToTsharkDissector.ToString("0.0", ci) + "x")} |");
+        }
+
+        if (r.Suite is { } suite)
+        {
+            s.AppendLine();
+            s.AppendLine("| Conformance suite | Wall s | CPU s | Peak RSS MiB | Verdicts |");
+            s.AppendLine("|---|---:|---:|---:|---|");
+            s.AppendLine(ci, $"| {suite.Command} | {suite.Seconds:0.0} | {suite.CpuSeconds:0.0} | {suite.PeakRssBytes / 1048576.0:N0} | {suite.Verdicts} |");
+        }
+
         s.AppendLine();
         s.AppendLine(ci, $"Peak working set: {Size(r.PeakWorkingSetBytes)}; total {r.TotalSeconds:0} s.");
         return s.ToString();

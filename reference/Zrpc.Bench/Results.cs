@@ -34,6 +34,12 @@ public sealed class BenchReport
 
     public List<CallResult> Calls { get; } = [];
 
+    public Capture.CaptureResult? Capture { get; set; }
+
+    public List<Capture.DumpResult> Dump { get; } = [];
+
+    public Capture.SuiteResult? Suite { get; set; }
+
     public long PeakWorkingSetBytes { get; set; }
 
     public double TotalSeconds { get; set; }

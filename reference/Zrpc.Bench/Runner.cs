@@ -60,6 +60,17 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             }
         }
 
+        var tools = new Capture.ToolBench(options, log);
+        if ((all && options.WithDump) || options.Command == "dump")
+        {
+            await tools.DumpAsync(report, ct);
+        }
+
+        if ((all && options.WithSuite) || options.Command == "suite")
+        {
+            await tools.SuiteAsync(report, ct);
+        }
+
         report.PeakWorkingSetBytes = CostMeter.PeakWorkingSet();
         report.TotalSeconds = started.Elapsed.TotalSeconds;
         return report;

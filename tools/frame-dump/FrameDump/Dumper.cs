@@ -80,6 +80,7 @@ public static class Dumper
         {
             BodyLimit = Math.Max(options.BodyLimit, 64),
             HexLimit = options.Hex ? Math.Max(options.HexLimit, 1) : 0,
+            HashBodies = !options.Summary || fixture is not null,
         };
 
         if (options.RawFile is not null)

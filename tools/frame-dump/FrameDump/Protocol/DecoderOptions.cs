@@ -8,4 +8,7 @@ public sealed record DecoderOptions
 
     /// <summary>Bytes of each frame's payload kept for hex dumps (0: none).</summary>
     public int HexLimit { get; init; }
+
+    /// <summary>Whether Data messages get a SHA-256 (the listings show it; a summary does not need it).</summary>
+    public bool HashBodies { get; init; } = true;
 }

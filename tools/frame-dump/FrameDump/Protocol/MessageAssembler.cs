@@ -42,6 +42,7 @@ public sealed class MessageAssembler : IFrameSink
     private bool headerOversize;
     private bool reportedNonCanonical;
     private IncrementalHash? hash;
+    private bool hashDirty;
     private byte[]? bodyHead;
     private int bodyHeadFill;
     private FrameRecord? frame;
@@ -132,7 +133,12 @@ public sealed class MessageAssembler : IFrameSink
         }
         else
         {
-            hash!.AppendData(chunk);
+            if (options.HashBodies)
+            {
+                hash!.AppendData(chunk);
+                hashDirty = true;
+            }
+
             if (bodyHeadFill < bodyHead!.Length)
             {
                 int n = Math.Min(bodyHead.Length - bodyHeadFill, chunk.Length);
@@ -277,8 +283,16 @@ public sealed class MessageAssembler : IFrameSink
         reportedNonCanonical = false;
         if (rawType != (byte)FrameType.Header)
         {
-            hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            bodyHead = new byte[options.BodyLimit];
+            // One hasher and one head buffer per direction, reused: creating a SHA-256 context per
+            // message was the biggest cost of a capture full of small JSON calls (issue 6, item 5).
+            hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            if (hashDirty)
+            {
+                hash.GetHashAndReset();
+                hashDirty = false;
+            }
+
+            bodyHead ??= new byte[options.BodyLimit];
             bodyHeadFill = 0;
         }
     }
@@ -296,10 +310,12 @@ public sealed class MessageAssembler : IFrameSink
         else
         {
             done.BodyHead = bodyHead![..bodyHeadFill];
-            done.Sha256 = done.LostBytes == 0 ? Convert.ToHexStringLower(hash!.GetHashAndReset()) : null;
-            hash!.Dispose();
-            hash = null;
-            bodyHead = null;
+            if (options.HashBodies)
+            {
+                byte[] digest = hash!.GetHashAndReset();
+                hashDirty = false;
+                done.Sha256 = done.LostBytes == 0 ? Convert.ToHexStringLower(digest) : null;
+            }
         }
 
         sink.OnMessage(direction, done);
