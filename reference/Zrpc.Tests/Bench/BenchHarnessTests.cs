@@ -27,7 +27,7 @@ public class BenchHarnessTests
     {
         string json = Path.Combine(Path.GetTempPath(), $"zrpc-bench-test-{Guid.NewGuid():N}.json");
         var options = BenchOptions.Parse(["all", "--bytes", "3M", "--runs", "1", "--duration", "0.05",
-            "--transports", "tcp", "--concurrency", "1,2", "--out", json]);
+            "--transports", "tcp", "--concurrency", "1,2", "--capture-bytes", "3M", "--no-suite", "--out", json]);
         try
         {
             var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
@@ -65,6 +65,20 @@ public class BenchHarnessTests
                 Assert.That(c.GetProperty("p50Microseconds").GetDouble(), Is.LessThanOrEqualTo(c.GetProperty("p99Microseconds").GetDouble()));
             }
 
+            // frame-dump read the synthesized capture (its summary is checked against what was written).
+            var capture = root.GetProperty("capture");
+            Assert.That(capture.GetProperty("fileBytes").GetInt64(), Is.GreaterThanOrEqualTo(3L << 20));
+            Assert.That(capture.GetProperty("calls").GetInt64(), Is.GreaterThan(0));
+            var dump = root.GetProperty("dump").EnumerateArray().ToArray();
+            Assert.That(dump.Where(d => d.GetProperty("tool").GetString() == "frame-dump").Select(d => d.GetProperty("mode").GetString()),
+                Is.EquivalentTo(new[] { "--summary", "text listing" }));
+            foreach (var d in dump)
+            {
+                Assert.That(d.GetProperty("mBps").GetDouble(), Is.GreaterThan(0));
+                Assert.That(d.GetProperty("peakRssBytes").GetInt64(), Is.GreaterThan(0), $"{d.GetProperty("tool")} {d.GetProperty("mode")}: peak memory sampled");
+            }
+
+            Assert.That(root.GetProperty("suite").ValueKind, Is.EqualTo(JsonValueKind.Null), "--no-suite");
             Assert.That(root.GetProperty("peakWorkingSetBytes").GetInt64(), Is.GreaterThan(0));
             string table = ReportWriter.ToTable(report);
             Assert.That(table, Does.Contain("| tcp | null | Source |").And.Contain("Echo calls/s"));

@@ -268,6 +268,34 @@ public class RpcServerTests
         Assert.That(h.Log, Has.Some.Contains("CONN-5"));
     }
 
+    [Test, Category("CONN-5")]
+    public async Task HeaderTrickledAByteAtATime_IsCutOffAfterTheReadTimeout_ThoughNoSingleReadTimesOut()
+    {
+        // Each byte comes well within the per-read timeout; the whole header would take 4 s.
+        await using var h = new Harness(readTimeout: TimeSpan.FromMilliseconds(600));
+        var header = RawRequests.Header("Echo", 2, 2);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var trickle = Task.Run(async () =>
+        {
+            try
+            {
+                foreach (var b in header)
+                {
+                    await h.SendAsync([b]);
+                    await Task.Delay(50);
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The server ended the connection while bytes were still coming.
+            }
+        });
+        Assert.That(await h.RestAsync(), Is.EqualTo(Wire.Rst), "the server must end the connection (RST, then close)");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)), $"cut off before the {header.Length}-byte header could have been completed at 20 bytes/s");
+        Assert.That(h.Log, Has.Some.Contains("CONN-5").And.Contains("after its first byte"));
+        await trickle;
+    }
+
     [Test, Category("CONN-6")]
     public async Task IdleBetweenRequests_IsNotTimedOut()
     {

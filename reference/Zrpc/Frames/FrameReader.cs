@@ -21,6 +21,8 @@ public sealed class FrameReader
     private readonly byte[]? _ahead;
     private int _aheadStart;
     private int _aheadEnd;
+    private long _deadline;
+    private TimeSpan _deadlineSpan;
 
     /// <param name="stream">The connection.</param>
     /// <param name="readAheadBytes">
@@ -74,6 +76,28 @@ public sealed class FrameReader
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 
+    /// <summary>When the first byte of the last frame header arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long FrameStartedAt { get; private set; }
+
+    /// <summary>
+    /// Bounds every read until <see cref="ClearDeadline"/> by <paramref name="within"/> counted from
+    /// <paramref name="startedAt"/> as well as by <see cref="ReadTimeout"/>: a peer that sends a
+    /// byte just before each read timeout would otherwise hold a small message open for ever
+    /// (CONN-5; a slow sender at one byte per second).
+    /// </summary>
+    public void SetDeadline(long startedAt, TimeSpan within)
+    {
+        if (within == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        _deadlineSpan = within;
+        _deadline = startedAt + (long)(within.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    }
+
+    public void ClearDeadline() => _deadline = 0;
+
     /// <summary>Payload bytes of the current frame that have not been read yet.</summary>
     public long PayloadRemaining { get; private set; }
 
@@ -101,6 +125,11 @@ public sealed class FrameReader
             {
                 if (AheadCount > 0)
                 {
+                    if (filled == 0)
+                    {
+                        FrameStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                    }
+
                     filled += TakeAhead(_headerBuffer.AsSpan(filled));
                     continue;
                 }
@@ -122,6 +151,11 @@ public sealed class FrameReader
 
                 if (_ahead is null)
                 {
+                    if (filled == 0)
+                    {
+                        FrameStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                    }
+
                     filled += n;
                 }
             }
@@ -253,6 +287,22 @@ public sealed class FrameReader
     private ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, bool bounded, CancellationToken cancellationToken)
     {
         var limit = bounded ? ReadTimeout : IdleTimeout;
+        if (bounded && _deadline != 0)
+        {
+            long left = _deadline - System.Diagnostics.Stopwatch.GetTimestamp();
+            if (left <= 0)
+            {
+                _broken = true;
+                throw DeadlineExpired();
+            }
+
+            var untilDeadline = TimeSpan.FromSeconds(left / (double)System.Diagnostics.Stopwatch.Frequency);
+            if (limit == Timeout.InfiniteTimeSpan || untilDeadline < limit)
+            {
+                limit = untilDeadline;
+            }
+        }
+
         return limit == Timeout.InfiniteTimeSpan
             ? _stream.ReadAsync(buffer, cancellationToken)
             : ReadWithinAsync(buffer, limit, idle: !bounded, cancellationToken);
@@ -289,6 +339,11 @@ public sealed class FrameReader
                 throw new IdleTimeoutException(limit);
             }
 
+            if (_deadline != 0 && System.Diagnostics.Stopwatch.GetTimestamp() >= _deadline)
+            {
+                throw DeadlineExpired();
+            }
+
             throw new ProtocolException("CONN-5", $"read timeout of {ReadTimeout.TotalSeconds:0.###} s expired inside an incomplete frame or message (CONN-5)");
         }
         finally
@@ -296,6 +351,9 @@ public sealed class FrameReader
             link.Dispose();
         }
     }
+
+    private ProtocolException DeadlineExpired() =>
+        new("CONN-5", $"the message was not complete {_deadlineSpan.TotalSeconds:0.###} s after its first byte (CONN-5)");
 
     private void ThrowIfBroken()
     {

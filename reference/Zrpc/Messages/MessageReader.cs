@@ -27,6 +27,12 @@ public sealed class MessageReader
     public bool ResetReceived { get; private set; }
 
     /// <summary>
+    /// How long a Header message may take from its first byte to its last (CONN-5);
+    /// <see cref="Timeout.InfiniteTimeSpan"/>, the default, bounds only each read.
+    /// </summary>
+    public TimeSpan HeaderMessageTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
     /// Reads a whole Header message. Returns null on a clean end of stream or an RST before its
     /// first frame (CONN-3); see <see cref="ResetReceived"/> to tell them apart.
     /// </summary>
@@ -56,9 +62,24 @@ public sealed class MessageReader
             return null;
         }
 
+        // A Header message is at most 4 KiB: the whole of it, not only each read, must arrive
+        // within the timeout, or one byte a second would hold the connection for ever (CONN-5).
+        Frames.SetDeadline(Frames.FrameStartedAt, HeaderMessageTimeout);
+        try
+        {
+            return await ReadHeaderContentAsync(first.Value, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Frames.ClearDeadline();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadOnlyMemory<byte>?> ReadHeaderContentAsync(FrameHeader frame, CancellationToken cancellationToken)
+    {
         byte[] content = _headerScratch;
         int length = 0;
-        var frame = first.Value;
         while (true)
         {
             if (frame.Type == FrameType.Rst)

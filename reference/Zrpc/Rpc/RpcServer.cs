@@ -134,7 +134,8 @@ public sealed class RpcServer
             IdleTimeout = Options.IdleTimeout,
         };
         var frameWriter = new FrameWriter(connection);
-        var session = new ServerSession(this, id, new MessageReader(frameReader), new MessageWriter(frameWriter));
+        var requests = new MessageReader(frameReader) { HeaderMessageTimeout = Options.ReadTimeout };
+        var session = new ServerSession(this, id, requests, new MessageWriter(frameWriter));
         var raw = connection;
         // An idle connection is closed the moment a graceful stop begins; a busy one finishes its call.
         using var onStop = stopping.Register(() =>
