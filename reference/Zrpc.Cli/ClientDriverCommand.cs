@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Zrpc.Mutants;
 using Zrpc.Rpc;
 using Zrpc.TestService;
 using Zrpc.Transport;
@@ -25,14 +26,52 @@ internal static class ClientDriverCommand
         var connect = AddressOption.Create("--connect", "-c",
             "Server the calls go to: tcp://HOST:PORT, unix:///PATH or exec:COMMAND ARGS.",
             TransportKind.Tcp, TransportKind.Unix, TransportKind.Exec);
+        var defect = new Option<string?>("--defect")
+        {
+            Description = "Run the client with one deliberate defect (the conformance kit's self-test; see --list-defects). Never for real use.",
+            HelpName = "name",
+        };
+        var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
+        connect.Required = false;
         var command = new Command("client-driver",
             "Conformance client driver: read a JSON call script on stdin, make the calls on one connection, " +
             "print one JSON result line per call (see conformance/CLIENT-DRIVER.md). Exit 0 when the script ran, 2 when it is unusable.")
         {
             connect,
+            defect,
+            listDefects,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            if (parseResult.GetValue(listDefects))
+            {
+                Console.Out.Write(ClientDefects.Describe());
+                return ExitCodes.Ok;
+            }
+
+            if (parseResult.GetValue(connect) is not { } address)
+            {
+                Console.Error.WriteLine("zrpc client-driver: --connect is required");
+                return ExitCodes.Usage;
+            }
+
+            ClientDefect? chosen = null;
+            if (parseResult.GetValue(defect) is { } name)
+            {
+                try
+                {
+                    chosen = ClientDefects.Find(name);
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"zrpc client-driver: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+
+                // Loud on purpose: a mutant must never be mistaken for the reference client.
+                Console.Error.WriteLine($"zrpc client-driver: WARNING: running the client with the deliberate defect '{chosen.Name}': {chosen.Description}");
+            }
+
             DriverScript script;
             try
             {
@@ -45,15 +84,16 @@ internal static class ClientDriverCommand
                 return ScriptUnusable;
             }
 
-            await RunAsync(parseResult.GetRequiredValue(connect), script, Console.Out, cancellationToken).ConfigureAwait(false);
+            await RunAsync(address, chosen, script, Console.Out, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static async Task RunAsync(TransportAddress address, DriverScript script, TextWriter output, CancellationToken cancellationToken)
+    private static async Task RunAsync(TransportAddress address, ClientDefect? defect, DriverScript script, TextWriter output, CancellationToken cancellationToken)
     {
         var options = new RpcClientOptions { CallTimeout = script.Timeout, ReadTimeout = script.Timeout };
+        defect?.ApplyTo(options);
         RpcClient? client = null;
         for (var i = 0; i < script.Calls.Count; i++)
         {

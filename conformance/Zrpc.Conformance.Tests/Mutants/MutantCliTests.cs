@@ -32,6 +32,33 @@ public sealed class MutantCliTests
     }
 
     [Test]
+    public async Task ClientDriverListDefectsPrintsEveryClientMutant()
+    {
+        var (code, stdout, _) = await RunCliAsync("client-driver", "--list-defects");
+        Assert.That(code, Is.EqualTo(0));
+        var names = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]).ToList();
+        Assert.That(names, Is.EqualTo(ClientDefects.Names));
+    }
+
+    [Test]
+    public async Task UnknownClientDefectIsAUsageError()
+    {
+        var (code, stdout, stderr) = await RunCliAsync("client-driver", "--connect", "tcp://127.0.0.1:9", "--defect", "no-such-defect");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stdout, Is.Empty, "no result lines for an unusable command line");
+        Assert.That(stderr, Does.Contain("unknown client defect 'no-such-defect'").And.Contain("rst-ignored"));
+    }
+
+    [Test]
+    public void ClientDefectTargetsResolveToTheDriverWithTheDefect()
+    {
+        var target = ClientRole.ClientDriverTarget.Create("reference-client+defect:rst-ignored");
+        Assert.That(target.Arguments, Does.Contain("client-driver").And.Contain("--defect").And.Contain("rst-ignored").And.Contain(ClientRole.ClientDriverTarget.AddressPlaceholder));
+        Assert.That(target.Name, Does.Contain("rst-ignored"));
+        Assert.Throws<FormatException>(() => ClientRole.ClientDriverTarget.Create("reference-client+defect:no-such-defect"));
+    }
+
+    [Test]
     public async Task ServeWithDefectIsCaughtAndWithoutItPasses()
     {
         var scenario = FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory).First(s => s.Id == "rpc-ok-response-has-body/json");

@@ -1,7 +1,7 @@
 namespace Zrpc.Conformance.Tests.Mutants;
 
 /// <summary>
-/// Which requirements each server mutant breaks: the suite must catch the mutant with a failing
+/// Which requirements each server (and client) mutant breaks: the suite must catch the mutant with a failing
 /// @must scenario tagged with one of them. Written from the spec, not from the suite's results,
 /// so a mutant nobody catches shows up as a gap instead of being explained away.
 /// </summary>
@@ -29,5 +29,27 @@ internal static class MutantExpectations
         ["case-sensitive-field-names"] = ["HDR-4"],
         ["unknown-fields-rejected"] = ["HDR-4"],
         ["no-concurrency"] = ["TRANS-3"],
+    };
+
+    /// <summary>The same for the client mutants (<c>zrpc client-driver --defect NAME</c>).</summary>
+    public static IReadOnlyDictionary<string, string[]> ClientBreaks { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["big-endian-length"] = ["FRAME-1"],
+        ["end-flag-written-as-ff"] = ["FRAME-3"],
+        ["no-trailing-newline"] = ["HDR-2"],
+        ["request-status-set"] = ["RPC-2"],
+        ["split-frames-wrong"] = ["MSG-4"],
+        ["octets-request-short"] = ["RPC-9"],
+        ["end-flag-only-0x01"] = ["FRAME-4"],
+        ["frame-type-not-checked"] = ["MSG-3", "FRAME-2", "FRAME-10"],
+        ["rst-ignored"] = ["CONN-2"],
+        ["no-frame-length-limit"] = ["FRAME-6"],
+        ["eof-ends-body"] = ["CLI-4"],
+        ["stops-at-json-value"] = ["CLI-7"],
+        ["case-sensitive-field-names"] = ["HDR-4"],
+        ["unknown-fields-rejected"] = ["HDR-4"],
+        ["status-zero-accepted"] = ["CLI-2"],
+        ["datatype-not-checked"] = ["CLI-3"],
+        ["error-status-as-ok"] = ["CLI-1"],
     };
 }

@@ -1,41 +1,94 @@
 using System.Text;
 using NUnit.Framework;
+using Zrpc.Conformance.Runner;
 using Zrpc.Mutants;
 
 namespace Zrpc.Conformance.Tests.Mutants;
 
 /// <summary>
-/// Writes the README table "mutant → scenarios that catch it" by running every scenario except
-/// @slow against every mutant (several minutes). Opt-in:
-/// <c>ZRPC_MUTANT_TABLE=path.md dotnet test conformance/Zrpc.Conformance.Tests --filter FullyQualifiedName~MutantTable</c>.
+/// Writes the README tables "mutant → scenarios that catch it" by running every scenario except
+/// @slow against every mutant (several minutes each). Opt-in:
+/// <c>ZRPC_MUTANT_TABLE=path.md ZRPC_CLIENT_MUTANT_TABLE=client.md dotnet test conformance/Zrpc.Conformance.Tests --filter FullyQualifiedName~MutantTable</c>
+/// (<c>Name=WriteTable</c> for the server table alone, <c>Name=WriteClientTable</c> for the client table alone).
 /// </summary>
 [TestFixture]
-[Explicit("runs the whole suite once per mutant; writes the README table")]
+[Explicit("runs the whole suite once per mutant; writes the README tables")]
 [Category("mutant-table")]
 public sealed class MutantTable
 {
+    private sealed record Row(string Name, string Description, string[] Expected, IReadOnlyList<ScenarioResult> Results);
+
     [Test]
     public async Task WriteTable()
     {
-        string path = Environment.GetEnvironmentVariable("ZRPC_MUTANT_TABLE") is { Length: > 0 } p
-            ? p
-            : Path.Combine(TestContext.CurrentContext.WorkDirectory, "mutant-table.md");
+        string path = OutputPath("ZRPC_MUTANT_TABLE", "mutant-table.md");
         var scenarios = MutantRuns.Quick;
-        var text = new StringBuilder();
-        text.AppendLine("| Mutant (`zrpc serve --defect NAME`) | Defect | Breaks | @must scenarios that catch it |");
-        text.AppendLine("|---|---|---|---|");
-        var survivors = new List<string>();
+        var rows = new List<Row>();
         foreach (var defect in ServerDefects.All)
         {
             var results = await MutantRuns.RunAsync(defect, scenarios, stopAtFirstMustFailure: false);
-            var expected = MutantExpectations.Breaks[defect.Name];
-            var catchers = results.Where(MutantRuns.IsMustFailure).ToList();
+            rows.Add(new Row(defect.Name, defect.Description, MutantExpectations.Breaks[defect.Name], results));
+        }
+
+        var footer = $"{ServerDefects.All.Count} mutants, {scenarios.Count} scenarios (all but @slow) against each. " +
+                     "Regenerate: `ZRPC_MUTANT_TABLE=FILE.md dotnet test conformance/Zrpc.Conformance.Tests --filter Name=WriteTable`.";
+        var survivors = await WriteAsync(path, "Mutant (`zrpc serve --defect NAME`)", rows, footer);
+        Assert.That(survivors, Is.Empty, "mutants that no citing @must scenario catches");
+    }
+
+    /// <summary>
+    /// The client table: every @client scenario except @slow against every client mutant. Mutants
+    /// run side by side (a few at a time): each is mostly waiting for driver processes and timeouts.
+    /// </summary>
+    [Test]
+    public async Task WriteClientTable()
+    {
+        string path = OutputPath("ZRPC_CLIENT_MUTANT_TABLE", "client-mutant-table.md");
+        var scenarios = ClientMutantRuns.Quick;
+        using var slots = new SemaphoreSlim(Math.Max(2, Environment.ProcessorCount));
+        var runs = ClientDefects.All.Select(async defect =>
+        {
+            await slots.WaitAsync();
+            try
+            {
+                var results = await ClientMutantRuns.RunAsync(defect, scenarios, stopAtFirstMustFailure: false);
+                return new Row(defect.Name, defect.Description, MutantExpectations.ClientBreaks[defect.Name], results);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }).ToList();
+        var rows = await Task.WhenAll(runs);
+
+        var footer = $"{ClientDefects.All.Count} client mutants, {scenarios.Count} client scenarios (all @client but @slow) against each, " +
+                     "each through `zrpc client-driver --defect NAME` (runner target `reference-client+defect:NAME`). " +
+                     "Regenerate: `ZRPC_CLIENT_MUTANT_TABLE=FILE.md dotnet test conformance/Zrpc.Conformance.Tests --filter Name=WriteClientTable`.";
+        var survivors = await WriteAsync(path, "Client mutant (`zrpc client-driver --defect NAME`)", rows, footer);
+        Assert.That(survivors, Is.Empty, "client mutants that no citing @must scenario catches");
+    }
+
+    private static string OutputPath(string variable, string fileName)
+        => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } p
+            ? p
+            : Path.Combine(TestContext.CurrentContext.WorkDirectory, fileName);
+
+    /// <summary>Writes the table; returns the mutants no citing @must scenario catches.</summary>
+    private static async Task<List<string>> WriteAsync(string path, string firstColumn, IEnumerable<Row> rows, string footer)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"| {firstColumn} | Defect | Breaks | @must scenarios that catch it |");
+        text.AppendLine("|---|---|---|---|");
+        var survivors = new List<string>();
+        foreach (var row in rows)
+        {
+            var catchers = row.Results.Where(MutantRuns.IsMustFailure).ToList();
             // A catcher that cites an expected requirement is the one that counts; the others are collateral.
-            var citing = catchers.Where(r => r.Scenario.RequirementIds.Intersect(expected).Any()).Select(r => $"`{r.Id}`").ToList();
+            var citing = catchers.Where(r => r.Scenario.RequirementIds.Intersect(row.Expected).Any()).Select(r => $"`{r.Id}`").ToList();
             var others = catchers.Count - citing.Count;
             if (citing.Count == 0)
             {
-                survivors.Add(defect.Name);
+                survivors.Add(row.Name);
             }
 
             string cell = citing.Count == 0 ? "**none: suite gap**" : string.Join(", ", citing);
@@ -44,15 +97,14 @@ public sealed class MutantTable
                 cell += $" (+{others} other)";
             }
 
-            text.AppendLine($"| `{defect.Name}` | {defect.Description.Replace("|", "\\|")} | {string.Join(", ", expected)} | {cell} |");
-            TestContext.Out.WriteLine($"{defect.Name}: {catchers.Count} @must failures, {citing.Count} citing {string.Join("/", expected)}");
+            text.AppendLine($"| `{row.Name}` | {row.Description.Replace("|", "\\|")} | {string.Join(", ", row.Expected)} | {cell} |");
+            TestContext.Out.WriteLine($"{row.Name}: {catchers.Count} @must failures, {citing.Count} citing {string.Join("/", row.Expected)}");
         }
 
         text.AppendLine();
-        text.AppendLine($"{ServerDefects.All.Count} mutants, {scenarios.Count} scenarios (all but @slow) against each. " +
-            "Regenerate: `ZRPC_MUTANT_TABLE=FILE.md dotnet test conformance/Zrpc.Conformance.Tests --filter FullyQualifiedName~MutantTable`.");
+        text.AppendLine(footer);
         await File.WriteAllTextAsync(path, text.ToString());
         TestContext.Out.WriteLine($"wrote {path}");
-        Assert.That(survivors, Is.Empty, "mutants that no citing @must scenario catches");
+        return survivors;
     }
 }

@@ -1,4 +1,5 @@
 using Zrpc.Conformance.Adapters;
+using Zrpc.Conformance.Reporting;
 using Zrpc.Transport;
 
 namespace Zrpc.Conformance.ClientRole;
@@ -12,14 +13,21 @@ public sealed class ClientDriverTarget : ITarget
 {
     public const string AddressPlaceholder = "{address}";
 
-    private ClientDriverTarget(string text, string command, IReadOnlyList<string> arguments)
+    /// <summary>Target text for the reference client's driver (<c>zrpc client-driver</c>).</summary>
+    public const string ReferenceClient = "reference-client";
+
+    /// <summary>Target text prefix that selects the reference client with one deliberate defect (the kit's self-test).</summary>
+    public const string DefectPrefix = "reference-client+defect:";
+
+    private ClientDriverTarget(string text, string command, IReadOnlyList<string> arguments, string? name = null)
     {
         TargetArgument = text;
         Command = command;
         Arguments = arguments;
+        Name = name ?? "client driver " + text;
     }
 
-    public string Name => "client driver " + TargetArgument;
+    public string Name { get; }
 
     /// <summary>The --target text (<c>exec:COMMAND ARGS</c> with <c>{address}</c>).</summary>
     public string TargetArgument { get; }
@@ -28,9 +36,34 @@ public sealed class ClientDriverTarget : ITarget
 
     public IReadOnlyList<string> Arguments { get; }
 
-    /// <summary>Parses <c>exec:COMMAND ARGS</c>; throws <see cref="FormatException"/> for anything else.</summary>
+    /// <summary>
+    /// Parses <c>exec:COMMAND ARGS</c>, or <c>reference-client</c> / <c>reference-client+defect:NAME</c>
+    /// for the reference client's driver (<c>zrpc client-driver</c> from this build, optionally with
+    /// one of the client mutants); throws <see cref="FormatException"/> for anything else.
+    /// </summary>
     public static ClientDriverTarget Create(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        if (string.Equals(text, ReferenceClient, StringComparison.OrdinalIgnoreCase))
+        {
+            return FromReferenceCli(text, "reference client (zrpc client-driver)", []);
+        }
+
+        if (text.StartsWith(DefectPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            Zrpc.Mutants.ClientDefect defect;
+            try
+            {
+                defect = Zrpc.Mutants.ClientDefects.Find(text[DefectPrefix.Length..]);
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException(e.Message, e);
+            }
+
+            return FromReferenceCli(text, $"reference client with defect {defect.Name}", ["--defect", defect.Name]);
+        }
+
         var address = TransportAddress.Parse(text);
         if (address.Kind != TransportKind.Exec)
             throw new FormatException($"a client-role target must be exec:COMMAND ARGS (a client driver), not '{text}'");
@@ -38,6 +71,30 @@ public sealed class ClientDriverTarget : ITarget
             && !address.Arguments.Any(a => a.Contains(AddressPlaceholder, StringComparison.Ordinal)))
             throw new FormatException($"the client driver command '{text}' must contain {AddressPlaceholder} (where the kit puts its server's address)");
         return new ClientDriverTarget(text, address.Command, address.Arguments);
+    }
+
+    private static ClientDriverTarget FromReferenceCli(string text, string name, IReadOnlyList<string> extra)
+        => new(text, "dotnet", [ReferenceCliPath(), "client-driver", .. extra, "--connect", AddressPlaceholder], name);
+
+    /// <summary>
+    /// Zrpc.Cli.dll next to the runner (the test assembly references it), else the newest build in
+    /// the repository (reference/Zrpc.Cli/bin/CONFIGURATION/net10.0).
+    /// </summary>
+    private static string ReferenceCliPath()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "Zrpc.Cli.dll");
+        if (File.Exists(beside)) return beside;
+        var root = RepositoryCoverageSources.FindRepositoryRoot(AppContext.BaseDirectory)
+                   ?? RepositoryCoverageSources.FindRepositoryRoot(Environment.CurrentDirectory);
+        var built = root is null
+            ? null
+            : new[] { "Release", "Debug" }
+                .Select(c => new FileInfo(Path.Combine(root, "reference", "Zrpc.Cli", "bin", c, "net10.0", "Zrpc.Cli.dll")))
+                .Where(f => f.Exists)
+                .OrderByDescending(f => f.LastWriteTimeUtc)
+                .FirstOrDefault();
+        return built?.FullName
+               ?? throw new FormatException($"the reference client's driver (Zrpc.Cli.dll) is not built: run `dotnet build reference/Zrpc.Cli` first");
     }
 
     /// <summary>The program and arguments to start, with the fake server's address filled in.</summary>

@@ -192,7 +192,7 @@ public sealed class FakeServer : IAsyncDisposable
                 return Fail(request, $"a {WireConstants.TypeName(frame.Type)} frame where a request's Header frame was expected (RPC-1, MSG-3)");
             request.HeaderFrames.Add(frame);
             if (header.Length + frame.Length > WireConstants.MaxHeaderMessage)
-                return Fail(request, $"the request Header message grows past 4096 bytes (MSG-5)");
+                return Fail(request, $"the request Header message grows past 4096 bytes (MSG-5){EndianHint(frame, WireConstants.MaxHeaderMessage)}", EndianRequirement(frame, WireConstants.MaxHeaderMessage));
             var payload = new byte[frame.Length];
             if (await ReadUpToAsync(stream, payload).ConfigureAwait(false) < payload.Length)
                 return Fail(request, "end of stream inside a Header frame payload");
@@ -213,7 +213,7 @@ public sealed class FakeServer : IAsyncDisposable
             request.BodyFrameCount++;
             if (request.BodyFrames.Count < ReceivedRequest.FramesKept) request.BodyFrames.Add(frame);
             if (frame.Length > WireConstants.MaxPayload)
-                return Fail(request, $"a Data frame of {frame.Length} bytes, over 4 MiB (FRAME-5)");
+                return Fail(request, $"a Data frame of {frame.Length} bytes, over 4 MiB (FRAME-5){EndianHint(frame, WireConstants.MaxPayload)}", EndianRequirement(frame, WireConstants.MaxPayload));
             var left = (int)frame.Length;
             while (left > 0)
             {
@@ -253,11 +253,22 @@ public sealed class FakeServer : IAsyncDisposable
         }
     }
 
-    private static ReceivedRequest Fail(ReceivedRequest request, string problem)
+    private static ReceivedRequest Fail(ReceivedRequest request, string problem, string? requirement = null)
     {
         request.Problem = problem;
+        request.ProblemRequirement = requirement;
         return request;
     }
+
+    // A length that only makes sense read big-endian points at the commonest framing mistake.
+    private static bool ReadsBigEndian(FrameSeen frame, long limit) => BinaryPrimitives.ReverseEndianness(frame.Length) <= limit;
+
+    private static string EndianHint(FrameSeen frame, long limit)
+        => ReadsBigEndian(frame, limit)
+            ? $"; read big-endian the length would be {BinaryPrimitives.ReverseEndianness(frame.Length)}: frame lengths are little-endian (FRAME-1)"
+            : "";
+
+    private static string? EndianRequirement(FrameSeen frame, long limit) => ReadsBigEndian(frame, limit) ? "FRAME-1" : null;
 
     private static FrameSeen Parse(byte[] header) => new(header[0], header[1], BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(2)));
 

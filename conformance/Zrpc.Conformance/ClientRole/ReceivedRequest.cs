@@ -27,6 +27,9 @@ public sealed class ReceivedRequest
     /// <summary>Why the request is not a well-formed request (the kit then ended the connection), or null.</summary>
     public string? Problem { get; set; }
 
+    /// <summary>The requirement the problem breaks when the kit can tell (e.g. FRAME-1 for a big-endian length), or null.</summary>
+    public string? ProblemRequirement { get; set; }
+
     /// <summary>Stopwatch timestamp when the kit had sent its whole scripted answer; 0 before.</summary>
     public long AnswerSentAt { get; set; }
 }

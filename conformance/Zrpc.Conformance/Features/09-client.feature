@@ -9,14 +9,14 @@ Feature: Client behaviour
 
   Rule: A client sends canonical requests
 
-    @id:client-request-canonical-json @RPC-2 @HDR-2 @MSG-4 @RPC-1 @TRANS-1 @must
+    @id:client-request-canonical-json @RPC-2 @HDR-2 @MSG-4 @RPC-1 @TRANS-1 @FRAME-1 @FRAME-3 @must
     Scenario: A JSON request is a canonical header and a canonical body
       Given the kit answers request 1 with status OK and the JSON body '{"a":[1,"two",null]}'
       When the client driver calls Echo with JSON '{"a":[1,"two",null]}'
       Then the kit received request 1 as a canonical Echo request with the JSON body '{"a":[1,"two",null]}'
       And call 1 succeeds with the JSON '{"a":[1,"two",null]}'
 
-    @id:client-request-canonical-octets @MSG-4 @RPC-2 @HDR-2 @RPC-9 @must
+    @id:client-request-canonical-octets @MSG-4 @RPC-2 @HDR-2 @RPC-9 @FRAME-1 @FRAME-3 @must
     Scenario Outline: An Octets request body is framed canonically
       Given the kit answers request 1 with status OK and the JSON body '{"Length":<length>}'
       When the client driver calls Sink with an Octets body of <length> bytes
@@ -253,6 +253,17 @@ Feature: Client behaviour
         | array        | [1,2]\\n                                                                  |
         | error-string | {"Endpoint":"","DataType":2,"Accept":0,"Error":"1","ErrorMessage":""}\\n  |
         | trailing     | {"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}x\\n   |
+
+    @id:client-rst-then-response @CONN-2 @FRAME-8 @must
+    Scenario: After an RST the client reads nothing more, not even a well-formed response behind it
+      Given the kit answers request 1 with these frames:
+        | type   | end | payload                                                                    |
+        | RST    | 1   | empty                                                                      |
+        | Header | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Data   | 1   | text:{"after":"rst"}\\n                                                    |
+      And the kit then stalls
+      When the client driver calls Echo with JSON '{"after":"rst"}'
+      Then call 1 fails with an error
 
   Rule: A body counts only once its end-flagged frame has arrived
 

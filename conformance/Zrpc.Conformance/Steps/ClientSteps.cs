@@ -227,8 +227,10 @@ public sealed class ClientSteps(ClientScenario client)
     {
         var request = await client.RequestAsync(number);
         if (request.Problem is not null)
-            throw new RequirementViolation("RPC-1", $"request {number} is not a well-formed request: {request.Problem}");
+            throw new RequirementViolation(request.ProblemRequirement ?? "RPC-1", $"request {number} is not a well-formed request: {request.Problem}");
         var frames = string.Join(", ", request.HeaderFrames.Select(f => $"[end {f.EndFlag}, {f.Length} bytes]"));
+        if (request.HeaderFrames.Concat(request.BodyFrames).FirstOrDefault(f => f.EndFlag > 1) is { } odd)
+            throw new RequirementViolation("FRAME-3", $"request {number}: a {WireConstants.TypeName(odd.Type)} frame has the end flag 0x{odd.EndFlag:x2}; a sender writes 0x00 or 0x01");
         if (request.HeaderFrames.Count != 1 || request.HeaderFrames[0].EndFlag != 1)
             throw new RequirementViolation("MSG-4", $"request {number}: a Header message of {request.HeaderContent.Length} bytes must be one frame with end flag 01; it came as {frames}");
         if (HeaderJson.CanonicalFormProblem(request.HeaderContent) is { } problem)

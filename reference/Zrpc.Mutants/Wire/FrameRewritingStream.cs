@@ -249,8 +249,9 @@ internal sealed class FrameRewritingStream(Stream inner, WireRules rules) : Dele
     {
         try
         {
+            // An OK response or (for client mutants) a request (Error 0) is followed by a body of its DataType.
             var header = RpcHeader.Parse(content);
-            _nextDataIsOctets = header.Error == 1 && header.DataType == 3;
+            _nextDataIsOctets = header.Error <= 1 && header.DataType == 3;
         }
         catch (ProtocolException)
         {

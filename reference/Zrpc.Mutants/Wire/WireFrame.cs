@@ -46,7 +46,7 @@ internal sealed class WireRules
     /// <summary>Sends the last content byte of an outgoing Data message in a frame without the end flag, then an empty end frame.</summary>
     public bool SeparateEndFrame { get; init; }
 
-    /// <summary>Drops the last byte of every Octets response body.</summary>
+    /// <summary>Drops the last byte of every Octets body sent (a server's response, a client's request).</summary>
     public bool DropLastOctetsByte { get; init; }
 
     public bool ReframesData => DataFrameLimit is not null || SeparateEndFrame || DropLastOctetsByte;

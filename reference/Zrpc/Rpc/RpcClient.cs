@@ -19,6 +19,7 @@ public sealed class RpcClient : IRpcClient
     private readonly FrameWriter _frameWriter;
     private readonly MessageReader _reader;
     private readonly MessageWriter _writer;
+    private readonly RpcClientHooks _hooks;
     private int _inCall;
     private CancellationTokenSource? _callTimeout;
     private volatile bool _ended;
@@ -31,8 +32,11 @@ public sealed class RpcClient : IRpcClient
 
     public RpcClient(Stream connection, RpcClientOptions options)
     {
-        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        ArgumentNullException.ThrowIfNull(connection);
         _options = options ?? throw new ArgumentNullException(nameof(options));
+        _hooks = options.Hooks;
+        connection = _hooks.WrapConnection(connection);
+        _connection = connection;
         var frameReader = new FrameReader(connection, FrameReader.ConnectionReadAhead) { ReadTimeout = options.ReadTimeout };
         _frameReader = frameReader;
         _frameWriter = new FrameWriter(connection);
@@ -147,7 +151,7 @@ public sealed class RpcClient : IRpcClient
                 throw new ProtocolException("CLI-4", "the server closed the connection instead of responding (CLI-4)");
             }
 
-            var response = RpcHeader.Parse(responseBytes.Value.Span);
+            var response = _hooks.ParseResponseHeader(responseBytes.Value.Span, accept);
             if (response.Error == (ulong)Status.Unset)
             {
                 throw new ProtocolException("CLI-2", "the response status is 0 (unset) (CLI-2)");

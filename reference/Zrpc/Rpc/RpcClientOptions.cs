@@ -15,4 +15,7 @@ public sealed class RpcClientOptions
 
     /// <summary>Largest MarshaledJSON response body the client decodes; default 64 MiB.</summary>
     public long MaxJsonBody { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Decision points a mutant client overrides (kit self-test only); correct by default.</summary>
+    internal RpcClientHooks Hooks { get; set; } = RpcClientHooks.Correct;
 }

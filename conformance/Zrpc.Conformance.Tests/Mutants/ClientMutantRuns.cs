@@ -1,0 +1,52 @@
+using Zrpc.Conformance.ClientRole;
+using Zrpc.Conformance.Driver;
+using Zrpc.Conformance.Runner;
+using Zrpc.Mutants;
+
+namespace Zrpc.Conformance.Tests.Mutants;
+
+/// <summary>Runs the client-role scenarios against the reference client's driver, with or without a defect.</summary>
+internal static class ClientMutantRuns
+{
+    private static readonly Lazy<IReadOnlyList<ScenarioCase>> Loaded = new(() =>
+        Roles.ForRole(FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory), Roles.Client));
+
+    private static readonly Lazy<ScenarioExecutor> Executor = new(() => new ScenarioExecutor(new RunSettings().BindingAssembly));
+
+    /// <summary>Every @client scenario except @slow ones, in feature-file order.</summary>
+    public static IReadOnlyList<ScenarioCase> Quick => Loaded.Value.Where(s => !s.HasTag("@slow")).ToList();
+
+    /// <summary>The quick client scenarios tagged with any of <paramref name="requirementIds"/>.</summary>
+    public static IReadOnlyList<ScenarioCase> TaggedWith(IEnumerable<string> requirementIds)
+    {
+        var wanted = requirementIds.ToHashSet(StringComparer.Ordinal);
+        return Quick.Where(s => s.RequirementIds.Any(wanted.Contains)).ToList();
+    }
+
+    /// <summary>The runner's target text: <c>reference-client</c> or <c>reference-client+defect:NAME</c>.</summary>
+    public static string TargetText(ClientDefect? defect)
+        => defect is null ? ClientDriverTarget.ReferenceClient : ClientDriverTarget.DefectPrefix + defect.Name;
+
+    /// <summary>
+    /// Runs <paramref name="scenarios"/> in order, each with a fresh driver process; with
+    /// <paramref name="stopAtFirstMustFailure"/> it stops once a @must scenario has failed.
+    /// </summary>
+    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ClientDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure)
+    {
+        var text = TargetText(defect);
+        var settings = new RunSettings { Targets = [], ClientTargets = [text] };
+        var results = new List<ScenarioResult>();
+        await using var target = ClientDriverTarget.Create(text);
+        foreach (var scenario in scenarios)
+        {
+            var result = await ConformanceRun.RunOneAsync(scenario, target, settings, Executor.Value);
+            results.Add(result);
+            if (stopAtFirstMustFailure && MutantRuns.IsMustFailure(result))
+            {
+                break;
+            }
+        }
+
+        return results;
+    }
+}

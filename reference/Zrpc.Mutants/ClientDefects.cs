@@ -1,0 +1,119 @@
+using System.Text;
+using System.Text.Json;
+using Zrpc.Mutants.Behaviour;
+using Zrpc.Mutants.Wire;
+using Zrpc.Rpc;
+
+namespace Zrpc.Mutants;
+
+/// <summary>
+/// The catalogue of client mutants (issue 5: "the same for client mutants"). Each is one mistake a
+/// real client has made or could make: in what it sends, in how its reader takes frames apart, or
+/// in how it judges a response header.
+/// </summary>
+public static class ClientDefects
+{
+    private static readonly byte[] Newline = "\n"u8.ToArray();
+
+    public static IReadOnlyList<ClientDefect> All { get; } =
+    [
+        // What the client sends.
+        Wire("big-endian-length", "writes and reads frame lengths big-endian (FRAME-1)",
+            () => new WireRules { BigEndianLengths = true }),
+        Wire("end-flag-written-as-ff", "writes a set end flag as 0xFF (FRAME-3)",
+            () => new WireRules { OutboundFlag = flag => flag == 0 ? (byte)0 : (byte)0xFF }),
+        Wire("no-trailing-newline", "sends request headers without the trailing line feed (HDR-2)",
+            () => new WireRules { OutboundHeader = c => c.AsSpan().EndsWith(Newline) ? c[..^1] : c }),
+        Wire("request-status-set", "sends requests with Error 1 (OK) instead of 0 (RPC-2)",
+            () => new WireRules { OutboundHeader = c => RewriteHeader(c, h => h with { Error = (ulong)Status.Ok }) }),
+        Wire("split-frames-wrong", "frames request bodies in pieces of 4 MiB - 1 bytes (MSG-4)",
+            () => new WireRules { DataFrameLimit = Frames.FrameLimits.MaxPayload - 1 }),
+        Wire("octets-request-short", "sends one byte less than an Octets request body holds (RPC-9)",
+            () => new WireRules { DropLastOctetsByte = true }),
+
+        // How the client's reader takes responses apart.
+        Reader("end-flag-only-0x01", "treats only an end flag of exactly 0x01 as set (FRAME-4)",
+            () => new ResponseRules { Frame = (f, _) => [f with { Flag = f.Flag == 1 ? (byte)1 : (byte)0 }] }),
+        Reader("frame-type-not-checked", "the 2017 defect: takes every frame but RST as the type it expects next, so a Data frame can start a response and a Header or Trailer frame continue a body (MSG-3, FRAME-2, FRAME-10)",
+            () => new ResponseRules { Frame = (f, view) => [f.Type == WireFrame.Rst ? f : f with { Type = view.ExpectedType }] }),
+        Reader("rst-ignored", "skips RST frames and keeps reading (CONN-2)",
+            () => new ResponseRules { Frame = (f, _) => f.Type == WireFrame.Rst ? [] : [f] }),
+        Reader("no-frame-length-limit", "accepts and waits for response frames longer than 4 MiB (FRAME-6)",
+            () => new ResponseRules { SplitOversize = true }),
+        Reader("eof-ends-body", "takes end of stream between the frames of a response body for the body's end (CLI-4)",
+            () => new ResponseRules { AtEndOfStream = view => view.ExpectingData ? InboundFrame.Of(WireFrame.Data, 1, []) : null }),
+        Reader("stops-at-json-value", "stops reading a JSON response body once its value is complete, leaving the rest of the body (an empty end frame) unread (CLI-7)",
+            () => new ResponseRules { Frame = StopAtJsonValue }),
+
+        // How the client judges a response header.
+        Parser("case-sensitive-field-names", "matches response header field names case-sensitively (HDR-4)",
+            (content, _) => DefectiveHeaderParsers.CaseSensitive(content)),
+        Parser("unknown-fields-rejected", "treats unknown response header fields as malformed (HDR-4)",
+            (content, _) => DefectiveHeaderParsers.RejectUnknown(content)),
+        Parser("status-zero-accepted", "takes a response with status 0 (unset) for OK (CLI-2)",
+            (content, _) => RpcHeader.Parse(content) is { Error: 0 } h ? h with { Error = (ulong)Status.Ok } : RpcHeader.Parse(content)),
+        Parser("datatype-not-checked", "does not compare an OK response's DataType with the Accept it sent (CLI-3)",
+            (content, accept) => RpcHeader.Parse(content) is { Error: (ulong)Status.Ok } h ? h with { DataType = (byte)accept } : RpcHeader.Parse(content)),
+        Parser("error-status-as-ok", "checks only that a status is present: takes an error status for OK and waits for a body (CLI-1)",
+            (content, accept) => RpcHeader.Parse(content) is { Error: > (ulong)Status.Ok } h ? h with { Error = (ulong)Status.Ok, DataType = (byte)accept } : RpcHeader.Parse(content)),
+    ];
+
+    public static IReadOnlyList<string> Names => All.Select(d => d.Name).ToArray();
+
+    /// <summary>The defect called <paramref name="name"/>; <see cref="ArgumentException"/> lists the valid names.</summary>
+    public static ClientDefect Find(string name)
+        => All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
+           ?? throw new ArgumentException($"unknown client defect '{name}'; known: {string.Join(", ", Names)}");
+
+    /// <summary>One line per defect, for --list-defects.</summary>
+    public static string Describe()
+    {
+        var text = new StringBuilder();
+        int width = All.Max(d => d.Name.Length);
+        foreach (var defect in All)
+        {
+            text.Append(defect.Name.PadRight(width + 2)).AppendLine(defect.Description);
+        }
+
+        return text.ToString();
+    }
+
+    private static ClientDefect Wire(string name, string description, Func<WireRules> rules)
+        => new(name, description, () => new ClientDefectHooks { Wire = rules });
+
+    private static ClientDefect Reader(string name, string description, Func<ResponseRules> rules)
+        => new(name, description, () => new ClientDefectHooks { Responses = rules });
+
+    private static ClientDefect Parser(string name, string description, Func<ReadOnlySpan<byte>, DataType, RpcHeader> parse)
+        => new(name, description, () => new ClientDefectHooks { ParseHeader = parse });
+
+    private static byte[] RewriteHeader(byte[] content, Func<RpcHeader, RpcHeader> change)
+        => change(RpcHeader.Parse(content)).ToCanonicalBytes();
+
+    /// <summary>
+    /// A JSON decoder that decides the body is over as soon as it holds a complete value: a frame
+    /// without the end flag that completes the value is handed over as the last one.
+    /// </summary>
+    private static IEnumerable<InboundFrame> StopAtJsonValue(InboundFrame frame, ResponseView view)
+    {
+        if (frame.Type == WireFrame.Data && frame.Flag == 0 && view.BodyIsJson && view.JsonBodyWith(frame.Payload) is { } soFar && IsCompleteValue(soFar))
+        {
+            return [frame with { Flag = 1 }];
+        }
+
+        return [frame];
+    }
+
+    private static bool IsCompleteValue(byte[] json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
