@@ -36,9 +36,11 @@ public static class FuzzCommand
                 ? $"fuzz: replaying {replayFile} against {target.Name}"
                 : $"fuzz: {count} cases, seed {actualSeed}, against {target.Name}");
             int passed = 0, failed = 0;
+            var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
             foreach (var fuzzCase in cases)
             {
                 ct.ThrowIfCancellationRequested();
+                kinds[fuzzCase.Mutation] = kinds.GetValueOrDefault(fuzzCase.Mutation) + 1;
                 var failure = await runner.CheckAsync(fuzzCase, ct);
                 if (failure is null)
                 {
@@ -59,6 +61,7 @@ public static class FuzzCommand
                 output.WriteLine($"      replay: dotnet run --project conformance/Zrpc.Conformance --{targetArgument} --fuzz-replay {saved}");
                 output.WriteLine($"      regenerate: dotnet run --project conformance/Zrpc.Conformance --{targetArgument} --fuzz {fuzzCase.Index + 1} --seed {fuzzCase.Seed}");
             }
+            output.WriteLine($"fuzz kinds: {string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}"))}");
             output.WriteLine($"fuzz seed {actualSeed}: {passed} passed, {failed} failed");
             output.WriteLine($"{passed} passed, {failed} failed, 0 skipped");
             return failed == 0 ? ExitCodes.Success : ExitCodes.MustFailed;
