@@ -10,8 +10,65 @@ namespace FrameDump.Capture;
 /// </summary>
 public static class LinkDecoder
 {
-    /// <summary>Returns null for anything that is not TCP over IPv4/IPv6.</summary>
+    // Enough for TCP in IP in IP (tunnels) and then some; a real capture never nests deeper.
+    private const int MaxNesting = 8;
+
+    /// <summary>
+    /// Returns null for anything that is not TCP over IPv4/IPv6, including packets PacketDotNet
+    /// cannot parse (an unknown link type or IP version, a malformed header): one bad packet in a
+    /// capture must cost that packet, never the run.
+    /// </summary>
     public static TcpSegment? Decode(LinkLayers linkType, byte[] data, DateTime time)
+    {
+        try
+        {
+            return DecodeUnchecked(linkType, data, time);
+        }
+        catch (Exception ex) when (ex is NotImplementedException or NotSupportedException or IndexOutOfRangeException
+            or ArgumentException or InvalidOperationException or NullReferenceException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The capture time of a packet; SharpPcap's own conversion throws for stamps past 2038 that pcap allows.</summary>
+    public static DateTime TimeOf(SharpPcap.PosixTimeval timeval)
+    {
+        const ulong maxSeconds = 253_402_300_799; // 9999-12-31 23:59:59
+        ulong seconds = Math.Min(timeval.Seconds, maxSeconds);
+        ulong micros = Math.Min(timeval.MicroSeconds, 999_999);
+        return DateTime.UnixEpoch.AddSeconds(seconds).AddTicks(seconds == maxSeconds ? 0 : (long)micros * 10);
+    }
+
+    /// <summary>
+    /// Walks down to the TCP layer at most <see cref="MaxNesting"/> levels deep, and not through an
+    /// IPv4 header shorter than 20 bytes: with IHL 0 and protocol 4 (IP in IP) PacketDotNet 1.4.8
+    /// parses the same bytes as the inner packet for ever (found by fuzzing, fixtures/fuzz-regressions).
+    /// </summary>
+    private static TcpPacket? FindTcp(Packet packet)
+    {
+        Packet? current = packet;
+        for (int depth = 0; current is not null && depth < MaxNesting; depth++)
+        {
+            if (current is TcpPacket tcp)
+            {
+                return tcp;
+            }
+
+            // HeaderLength (the IHL field, in 32-bit words) reads the header bytes alone; BytesSegment
+            // would make PacketDotNet recompute the whole chain, which is where it recurses.
+            if (current is IPv4Packet v4 && v4.HeaderLength < 5)
+            {
+                return null;
+            }
+
+            current = current.PayloadPacket;
+        }
+
+        return null;
+    }
+
+    private static TcpSegment? DecodeUnchecked(LinkLayers linkType, byte[] data, DateTime time)
     {
         Packet packet;
         if (linkType is LinkLayers.Null or LinkLayers.Loop)
@@ -30,7 +87,7 @@ public static class LinkDecoder
             packet = Packet.ParsePacket(linkType, data);
         }
 
-        var tcp = packet.Extract<TcpPacket>();
+        var tcp = FindTcp(packet);
         if (tcp?.ParentPacket is not IPPacket ip)
         {
             return null;

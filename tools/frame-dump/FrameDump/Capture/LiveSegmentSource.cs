@@ -91,7 +91,7 @@ public sealed class LiveSegmentSource
                 TcpSegment? segment;
                 try
                 {
-                    segment = LinkDecoder.Decode(raw.LinkLayerType, raw.Data, raw.Timeval.Date);
+                    segment = LinkDecoder.Decode(raw.LinkLayerType, raw.Data, LinkDecoder.TimeOf(raw.Timeval));
                 }
                 catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException)
                 {

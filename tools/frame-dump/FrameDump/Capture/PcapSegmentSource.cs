@@ -83,9 +83,9 @@ public sealed class PcapSegmentSource
             TcpSegment? segment;
             try
             {
-                segment = LinkDecoder.Decode(raw.LinkLayerType, raw.Data, raw.Timeval.Date);
+                segment = LinkDecoder.Decode(raw.LinkLayerType, raw.Data, LinkDecoder.TimeOf(raw.Timeval));
             }
-            catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException)
+            catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException or NullReferenceException or NotImplementedException)
             {
                 // A truncated or malformed packet: skip it; reassembly reports the missing bytes as a gap.
                 segment = null;
