@@ -34,10 +34,10 @@ public static class LinkDecoder
     /// <summary>The capture time of a packet; SharpPcap's own conversion throws for stamps past 2038 that pcap allows.</summary>
     public static DateTime TimeOf(SharpPcap.PosixTimeval timeval)
     {
-        const ulong maxSeconds = 253_402_300_799; // 9999-12-31 23:59:59
-        ulong seconds = Math.Min(timeval.Seconds, maxSeconds);
-        ulong micros = Math.Min(timeval.MicroSeconds, 999_999);
-        return DateTime.UnixEpoch.AddSeconds(seconds).AddTicks(seconds == maxSeconds ? 0 : (long)micros * 10);
+        // Value is the stamp in seconds as a decimal; Seconds and Date convert it and throw when
+        // it does not fit (a stamp past 2038, or one whose fraction field is out of range).
+        decimal seconds = Math.Clamp(timeval.Value, 0m, 253_402_300_799m); // up to 9999-12-31 23:59:59
+        return DateTime.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
     }
 
     /// <summary>
