@@ -12,7 +12,10 @@ public sealed class Runner(BenchOptions options, TextWriter log)
     private const int RawWriteSize = 4 << 20;
     private const int ReadSize = 1 << 20;
     private const int PingSize = 64;
-    private const long WarmUpBytes = 32L << 20;
+    // Long enough for the tiered JIT to finish with the per-frame methods (a few hundred frames):
+    // with 32 MiB, the first measured runs of a configuration still ran instrumented tier-1 code
+    // and came out at a quarter of the later ones.
+    private const long WarmUpBytes = 512L << 20;
 
     private static readonly JsonElement EchoBody = JsonDocument.Parse("""{"name":"bench","n":42,"ok":true,"tags":["a","b","c"]}""").RootElement.Clone();
 
