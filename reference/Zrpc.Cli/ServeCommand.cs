@@ -17,21 +17,22 @@ internal static class ServeCommand
     private static readonly TimeSpan ExitMargin = TimeSpan.FromSeconds(5);
 
     /// <summary>The hardening limits of <see cref="RpcServerOptions"/>, as options of `serve` (issue 7).</summary>
-    private sealed record Limits(Option<double> Idle, Option<int> MaxConnections, Option<long> MaxJsonBody, Option<int> MaxJsonDepth, Option<double> ShutdownGrace)
+    private sealed record Limits(Option<double> Idle, Option<int> MaxConnections, Option<long> MaxJsonBody, Option<int> MaxJsonDepth, Option<double> ShutdownGrace, Option<double> MinBodyRate)
     {
         public static Limits Create() => new(
             new Option<double>("--idle-timeout") { Description = "Seconds a connection may stay idle between requests before it is closed (CONN-6); 0 = no limit.", DefaultValueFactory = _ => 0, HelpName = "seconds" },
             new Option<int>("--max-connections") { Description = "Connections served at once; more are closed on accept.", DefaultValueFactory = _ => 1024, HelpName = "n" },
             new Option<long>("--max-json-body") { Description = "Largest JSON request body decoded; larger ones are drained and answered RequestError (SRV-12).", DefaultValueFactory = _ => 64L << 20, HelpName = "bytes" },
             new Option<int>("--max-json-depth") { Description = "Deepest JSON nesting decoded; deeper bodies are answered RequestError (SRV-12).", DefaultValueFactory = _ => 256, HelpName = "n" },
-            new Option<double>("--shutdown-grace") { Description = "On Ctrl-C/SIGTERM, seconds calls in flight get to finish; then their connections get RST.", DefaultValueFactory = _ => 10, HelpName = "seconds" });
+            new Option<double>("--shutdown-grace") { Description = "On Ctrl-C/SIGTERM, seconds calls in flight get to finish; then their connections get RST.", DefaultValueFactory = _ => 10, HelpName = "seconds" },
+            new Option<double>("--min-body-rate") { Description = "Slowest average rate a request body may arrive at once the read timeout has passed since its start (CONN-5); 0 = no floor.", DefaultValueFactory = _ => 240, HelpName = "bytes/s" });
 
-        public IEnumerable<Option> All => [Idle, MaxConnections, MaxJsonBody, MaxJsonDepth, ShutdownGrace];
+        public IEnumerable<Option> All => [Idle, MaxConnections, MaxJsonBody, MaxJsonDepth, ShutdownGrace, MinBodyRate];
 
         /// <summary>Fills the options, or returns what is wrong with the values.</summary>
         public string? ApplyTo(ParseResult result, RpcServerOptions options)
         {
-            double idle = result.GetValue(Idle), grace = result.GetValue(ShutdownGrace);
+            double idle = result.GetValue(Idle), grace = result.GetValue(ShutdownGrace), rate = result.GetValue(MinBodyRate);
             int connections = result.GetValue(MaxConnections), depth = result.GetValue(MaxJsonDepth);
             long body = result.GetValue(MaxJsonBody);
             if (idle < 0 || double.IsNaN(idle)) return $"--idle-timeout must be 0 or more seconds, not {idle}";
@@ -39,11 +40,13 @@ internal static class ServeCommand
             if (connections < 1) return $"--max-connections must be at least 1, not {connections}";
             if (depth < 1) return $"--max-json-depth must be at least 1, not {depth}";
             if (body < 1) return $"--max-json-body must be at least 1 byte, not {body}";
+            if (rate < 0 || double.IsNaN(rate)) return $"--min-body-rate must be 0 or more bytes per second, not {rate}";
             options.IdleTimeout = idle == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(idle);
             options.ShutdownGrace = TimeSpan.FromSeconds(grace);
             options.MaxConnections = connections;
             options.MaxJsonDepth = depth;
             options.MaxJsonBody = body;
+            options.MinRequestBodyRate = rate;
             return null;
         }
     }

@@ -40,7 +40,7 @@ public class RpcServerTests
         {
             using var cts = new CancellationTokenSource(Patience);
             var r = await RawRequests.ReadResponseAsync(Responses, cts.Token);
-            Assert.That(r, Is.Not.Null, "the server closed the connection instead of responding");
+            Assert.That(r, Is.Not.Null, "the server closed the connection instead of responding: " + string.Join("\n", Log));
             return r!;
         }
 
@@ -294,6 +294,60 @@ public class RpcServerTests
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)), $"cut off before the {header.Length}-byte header could have been completed at 20 bytes/s");
         Assert.That(h.Log, Has.Some.Contains("CONN-5").And.Contains("after its first byte"));
         await trickle;
+    }
+
+    [Test, Category("CONN-5")]
+    public async Task BodyTrickledAByteAtATime_IsCutOffByTheRateFloor_ThoughNoSingleReadTimesOut()
+    {
+        // 10 bytes/s, well under the default floor of 240 bytes/s; each byte within the read timeout.
+        await using var h = new Harness(readTimeout: TimeSpan.FromMilliseconds(500));
+        await h.SendAsync([.. RawRequests.Header("Sink", 3, 2), .. Wire.Frame(0x02, 1, new byte[4000])[..6]]);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        var trickle = Task.Run(async () =>
+        {
+            try
+            {
+                for (int i = 0; i < 4000; i++)
+                {
+                    await h.SendAsync([(byte)i]);
+                    await Task.Delay(100, stop.Token);
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+            {
+                // The server ended the connection while bytes were still coming.
+            }
+        });
+        var rest = await h.RestAsync();
+        await stop.CancelAsync();
+        Assert.That(rest, Is.EqualTo(Wire.Rst), "the server must end the connection (RST, then close), not answer");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "cut off soon after the read timeout's grace, not after 400 s of trickling");
+        Assert.That(h.Log, Has.Some.Contains("CONN-5").And.Contains("bytes/s"));
+        await trickle.WaitAsync(Patience);
+    }
+
+    [Test, Category("CONN-5")]
+    public async Task AHandlerSlowToReadTheBody_IsNotMistakenForASlowSender()
+    {
+        // The whole body is sent at once; the handler waits far past the grace before reading it.
+        await using var h = new Harness(
+            server => server.Register<Stream, ConformanceService.SinkResponse>("SlowSink", async (body, ct) =>
+            {
+                await Task.Delay(1500, ct);
+                long n = 0;
+                var chunk = new byte[7000];
+                int got;
+                while ((got = await body.ReadAsync(chunk, ct)) > 0) n += got;
+                return new ConformanceService.SinkResponse { Length = (ulong)n };
+            }),
+            readTimeout: TimeSpan.FromMilliseconds(200));
+        var body = new byte[300_000];
+        await h.SendAsync(RawRequests.Request("SlowSink", 3, 2, Wire.Frame(FrameType.Data, true, body)));
+        var r = await h.ResponseAsync();
+        Assert.That(r.Header.Status, Is.EqualTo(Status.Ok), r.Header.ErrorMessage + string.Join("\n", h.Log));
+        Assert.That(Encoding.UTF8.GetString(r.Body!), Does.Contain("\"Length\":300000"));
+        await h.AssertEchoWorksAsync();
     }
 
     [Test, Category("CONN-6")]

@@ -23,6 +23,10 @@ public sealed class FrameReader
     private int _aheadEnd;
     private long _deadline;
     private TimeSpan _deadlineSpan;
+    private double _rateFloor;
+    private long _rateStart;
+    private long _rateGrace;
+    private long _rateBytes;
 
     /// <param name="stream">The connection.</param>
     /// <param name="readAheadBytes">
@@ -97,6 +101,29 @@ public sealed class FrameReader
     }
 
     public void ClearDeadline() => _deadline = 0;
+
+    /// <summary>
+    /// From now until <see cref="StopRateFloor"/>, a read that has to wait for the peer fails
+    /// with CONN-5 once the payload received since this call averages under
+    /// <paramref name="bytesPerSecond"/> after <paramref name="grace"/>: a peer sending one byte
+    /// per second inside a large body would otherwise never meet a read timeout. Reads of bytes
+    /// already waiting never fail, so a slow consumer is not mistaken for a slow sender.
+    /// </summary>
+    public void StartRateFloor(double bytesPerSecond, TimeSpan grace)
+    {
+        if (bytesPerSecond <= 0 || grace == Timeout.InfiniteTimeSpan)
+        {
+            _rateFloor = 0;
+            return;
+        }
+
+        _rateFloor = bytesPerSecond;
+        _rateStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        _rateGrace = (long)(grace.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _rateBytes = 0;
+    }
+
+    public void StopRateFloor() => _rateFloor = 0;
 
     /// <summary>Payload bytes of the current frame that have not been read yet.</summary>
     public long PayloadRemaining { get; private set; }
@@ -234,6 +261,7 @@ public sealed class FrameReader
         }
 
         PayloadRemaining -= n;
+        _rateBytes += n;
         return n;
     }
 
@@ -284,9 +312,19 @@ public sealed class FrameReader
         return n;
     }
 
+    /// <summary>Which bound limited a read, so that its expiry is reported as what it was.</summary>
+    private enum ReadBound
+    {
+        Idle,
+        ReadTimeout,
+        MessageDeadline,
+        RateFloor,
+    }
+
     private ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, bool bounded, CancellationToken cancellationToken)
     {
         var limit = bounded ? ReadTimeout : IdleTimeout;
+        var bound = bounded ? ReadBound.ReadTimeout : ReadBound.Idle;
         if (bounded && _deadline != 0)
         {
             long left = _deadline - System.Diagnostics.Stopwatch.GetTimestamp();
@@ -299,19 +337,30 @@ public sealed class FrameReader
             var untilDeadline = TimeSpan.FromSeconds(left / (double)System.Diagnostics.Stopwatch.Frequency);
             if (limit == Timeout.InfiniteTimeSpan || untilDeadline < limit)
             {
-                limit = untilDeadline;
+                (limit, bound) = (untilDeadline, ReadBound.MessageDeadline);
+            }
+        }
+
+        if (bounded && _rateFloor > 0)
+        {
+            // The moment by which the bytes received so far stop meeting the floor; a read that
+            // is still waiting then fails. At least 1 ms, so that bytes already there are read.
+            long due = _rateStart + _rateGrace + (long)(_rateBytes / _rateFloor * System.Diagnostics.Stopwatch.Frequency);
+            var untilDue = TimeSpan.FromSeconds(Math.Max(due - System.Diagnostics.Stopwatch.GetTimestamp(), System.Diagnostics.Stopwatch.Frequency / 1000) / (double)System.Diagnostics.Stopwatch.Frequency);
+            if (limit == Timeout.InfiniteTimeSpan || untilDue < limit)
+            {
+                (limit, bound) = (untilDue, ReadBound.RateFloor);
             }
         }
 
         return limit == Timeout.InfiniteTimeSpan
             ? _stream.ReadAsync(buffer, cancellationToken)
-            : ReadWithinAsync(buffer, limit, idle: !bounded, cancellationToken);
+            : ReadWithinAsync(buffer, limit, bound, cancellationToken);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReadWithinAsync(Memory<byte> buffer, TimeSpan limit, bool idle, CancellationToken cancellationToken)
+    private async ValueTask<int> ReadWithinAsync(Memory<byte> buffer, TimeSpan limit, ReadBound bound, CancellationToken cancellationToken)
     {
-
         // One timer source per reader, re-armed for every read: a linked source, a Task and a
         // WaitAsync per read used to cost more than the read itself for small frames (issue 6).
         var timeout = _timeoutSource is not null && _timeoutSource.TryReset() ? _timeoutSource : (_timeoutSource = new CancellationTokenSource());
@@ -334,23 +383,21 @@ public sealed class FrameReader
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
-            if (idle)
+            throw bound switch
             {
-                throw new IdleTimeoutException(limit);
-            }
-
-            if (_deadline != 0 && System.Diagnostics.Stopwatch.GetTimestamp() >= _deadline)
-            {
-                throw DeadlineExpired();
-            }
-
-            throw new ProtocolException("CONN-5", $"read timeout of {ReadTimeout.TotalSeconds:0.###} s expired inside an incomplete frame or message (CONN-5)");
+                ReadBound.Idle => new IdleTimeoutException(limit),
+                ReadBound.MessageDeadline => DeadlineExpired(),
+                ReadBound.RateFloor => new ProtocolException("CONN-5", $"the message arrived at under {_rateFloor:0.###} bytes/s ({_rateBytes} bytes in {Elapsed(_rateStart):0.#} s) (CONN-5)"),
+                _ => new ProtocolException("CONN-5", $"read timeout of {ReadTimeout.TotalSeconds:0.###} s expired inside an incomplete frame or message (CONN-5)"),
+            };
         }
         finally
         {
             link.Dispose();
         }
     }
+
+    private static double Elapsed(long since) => (System.Diagnostics.Stopwatch.GetTimestamp() - since) / (double)System.Diagnostics.Stopwatch.Frequency;
 
     private ProtocolException DeadlineExpired() =>
         new("CONN-5", $"the message was not complete {_deadlineSpan.TotalSeconds:0.###} s after its first byte (CONN-5)");

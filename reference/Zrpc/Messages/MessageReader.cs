@@ -46,6 +46,7 @@ public sealed class MessageReader
 
         _openData = null;
         ResetReceived = false;
+        Frames.StopRateFloor();
 
         // Waiting for the first frame of a message is idle time, not an incomplete message (CONN-5/6).
         Frames.IdleAllowed = true;

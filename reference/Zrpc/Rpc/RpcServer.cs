@@ -304,6 +304,7 @@ public sealed class RpcServer
             // Malformed → ProtocolException → RST and close, never an error response (SRV-10).
             var header = server.Options.Hooks.ParseRequestHeader(headerBytes.Span);
             var body = reader.OpenDataMessageStream();
+            reader.Frames.StartRateFloor(server.Options.MinRequestBodyRate, server.Options.ReadTimeout);
 
             if (!server.TryGetEndpoint(header.Endpoint, out var endpoint))
             {

@@ -6,6 +6,13 @@ public sealed class RpcServerOptions
     /// <summary>Read timeout while a frame or message is incomplete (CONN-5); default 30 s.</summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Slowest average rate, in bytes per second, at which a request body may arrive once the read
+    /// timeout has passed since its start (CONN-5); 0 turns the floor off. Default 240, as Kestrel
+    /// uses: far below any real link, far above a sender that trickles a byte at a time.
+    /// </summary>
+    public double MinRequestBodyRate { get; set; } = 240;
+
     /// <summary>Largest MarshaledJSON request body the server decodes (SRV-12); default 64 MiB.</summary>
     public long MaxJsonBody { get; set; } = 64L * 1024 * 1024;
 
