@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Zrpc.Frames;
 using Zrpc.Rpc;
 using Zrpc.TestService;
 using Zrpc.Transport;
@@ -277,6 +278,26 @@ static class HostileClients
         {
             await s.WriteAsync(new[] { b });
             await Task.Delay(1000);
+        }
+    };
+
+    /// <summary>
+    /// A whole Sink request header, a Data frame announcing 1 MiB, then one body byte a second for
+    /// up to 20 s: every read completes within the read timeout, so only the body rate floor can
+    /// end it (CONN-5).
+    /// </summary>
+    public static Func<NetworkStream, Task> SlowBodySender => async s =>
+    {
+        byte[] header = RpcHeader.Request("Sink", DataType.Octets, DataType.MarshaledJson).ToCanonicalBytes();
+        var start = new byte[6 + header.Length + 6];
+        FrameHeader.Create(FrameType.Header, true, header.Length).WriteTo(start);
+        header.CopyTo(start, 6);
+        FrameHeader.Create(FrameType.Data, true, 1 << 20).WriteTo(start.AsSpan(6 + header.Length));
+        await s.WriteAsync(start);
+        for (var i = 0; i < 20; i++)
+        {
+            await Task.Delay(1000);
+            await s.WriteAsync(new[] { (byte)i });
         }
     };
 

@@ -44,6 +44,7 @@ public sealed class LoadTests
             HostileClients.RunAsync(endPoint, "stops mid-frame", HostileClients.StopsMidFrame),
             HostileClients.RunAsync(endPoint, "oversize length then nothing", HostileClients.OversizeLengthThenNothing),
             HostileClients.RunAsync(endPoint, "never speaks", HostileClients.NeverSpeaks),
+            HostileClients.RunAsync(endPoint, "slow body sender", HostileClients.SlowBodySender),
         };
 
         var latencies = new LatencyRecorder();

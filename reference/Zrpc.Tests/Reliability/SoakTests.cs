@@ -94,6 +94,7 @@ public sealed class SoakTests
                 Task.Run(() => Hostile("stops mid-frame", HostileClients.StopsMidFrame)),
                 Task.Run(() => Hostile("oversize length then nothing", HostileClients.OversizeLengthThenNothing)),
                 Task.Run(() => Hostile("never speaks", HostileClients.NeverSpeaks)),
+                Task.Run(() => Hostile("slow body sender", HostileClients.SlowBodySender)),
             }).ToArray();
 
         var samples = new List<Sample>();
