@@ -357,7 +357,47 @@ static class ProcessFigures
     }
 
     /// <summary>Open file descriptors (sockets included); -1 where /proc is missing.</summary>
-    public static int OpenHandles() => Directory.Exists("/proc/self/fd") ? Directory.GetFiles("/proc/self/fd").Length : -1;
+    /// <summary>
+    /// Open file descriptors but those of loaded code: the runtime opens an assembly (and its
+    /// symbols) the first time it is needed and keeps it, which is growth but not a leak.
+    /// </summary>
+    public static int OpenHandles() => Directory.Exists("/proc/self/fd")
+        ? OpenHandleKinds().Where(k => !IsLoadedCode(k.Key)).Sum(k => k.Value)
+        : -1;
+
+    static bool IsLoadedCode(string target) =>
+        target.EndsWith(".dll", StringComparison.Ordinal) || target.EndsWith(".pdb", StringComparison.Ordinal)
+        || target.EndsWith(".so", StringComparison.Ordinal) || target.Contains(".so.", StringComparison.Ordinal);
+
+    /// <summary>Open handles by kind (socket, pipe, anon_inode:[eventfd], a file path, ...), to name what grew.</summary>
+    public static Dictionary<string, int> OpenHandleKinds()
+    {
+        var kinds = new Dictionary<string, int>();
+        if (!Directory.Exists("/proc/self/fd")) return kinds;
+        foreach (var fd in Directory.GetFiles("/proc/self/fd"))
+        {
+            string kind;
+            try
+            {
+                kind = new FileInfo(fd).LinkTarget ?? "?";
+            }
+            catch (IOException)
+            {
+                continue; // closed while listing
+            }
+
+            kind = kind.StartsWith("socket:", StringComparison.Ordinal) ? "socket" : kind.StartsWith("pipe:", StringComparison.Ordinal) ? "pipe" : kind;
+            kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
+        }
+
+        return kinds;
+    }
+
+    /// <summary>"socket +3, anon_inode:[eventfd] +1": the kinds whose count changed.</summary>
+    public static string HandleGrowth(Dictionary<string, int> before, Dictionary<string, int> after) =>
+        string.Join(", ", after.Keys.Union(before.Keys)
+            .Select(k => (k, d: after.GetValueOrDefault(k) - before.GetValueOrDefault(k)))
+            .Where(x => x.d != 0).OrderByDescending(x => x.d).Select(x => $"{x.k} {x.d:+0;-0}"));
 
     public static long WorkingSet()
     {
