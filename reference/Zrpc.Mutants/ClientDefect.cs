@@ -8,7 +8,7 @@ namespace Zrpc.Mutants;
 /// --defect NAME</c>, conformance client target <c>reference-client+defect:NAME</c>), so that the
 /// kit can prove its client scenarios catch it.
 /// </summary>
-public sealed class ClientDefect
+public sealed class ClientDefect : IDefect
 {
     private readonly Func<ClientDefectHooks> _hooks;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Zrpc.Mutants.Behaviour;
 using Zrpc.Mutants.Wire;
@@ -25,7 +24,7 @@ public static class ClientDefects
         Wire("no-trailing-newline", "sends request headers without the trailing line feed (HDR-2)",
             () => new WireRules { OutboundHeader = c => c.AsSpan().EndsWith(Newline) ? c[..^1] : c }),
         Wire("request-status-set", "sends requests with Error 1 (OK) instead of 0 (RPC-2)",
-            () => new WireRules { OutboundHeader = c => RewriteHeader(c, h => h with { Error = (ulong)Status.Ok }) }),
+            () => new WireRules { OutboundHeader = c => DefectCatalog.RewriteHeader(c, h => h with { Error = (ulong)Status.Ok }) }),
         Wire("split-frames-wrong", "frames request bodies in pieces of 4 MiB - 1 bytes (MSG-4)",
             () => new WireRules { DataFrameLimit = Frames.FrameLimits.MaxPayload - 1 }),
         Wire("octets-request-short", "sends one byte less than an Octets request body holds (RPC-9)",
@@ -61,22 +60,10 @@ public static class ClientDefects
     public static IReadOnlyList<string> Names => All.Select(d => d.Name).ToArray();
 
     /// <summary>The defect called <paramref name="name"/>; <see cref="ArgumentException"/> lists the valid names.</summary>
-    public static ClientDefect Find(string name)
-        => All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
-           ?? throw new ArgumentException($"unknown client defect '{name}'; known: {string.Join(", ", Names)}");
+    public static ClientDefect Find(string name) => DefectCatalog.Find(All, name, "client defect");
 
     /// <summary>One line per defect, for --list-defects.</summary>
-    public static string Describe()
-    {
-        var text = new StringBuilder();
-        int width = All.Max(d => d.Name.Length);
-        foreach (var defect in All)
-        {
-            text.Append(defect.Name.PadRight(width + 2)).AppendLine(defect.Description);
-        }
-
-        return text.ToString();
-    }
+    public static string Describe() => DefectCatalog.Describe(All);
 
     private static ClientDefect Wire(string name, string description, Func<WireRules> rules)
         => new(name, description, () => new ClientDefectHooks { Wire = rules });
@@ -87,8 +74,6 @@ public static class ClientDefects
     private static ClientDefect Parser(string name, string description, Func<ReadOnlySpan<byte>, DataType, RpcHeader> parse)
         => new(name, description, () => new ClientDefectHooks { ParseHeader = parse });
 
-    private static byte[] RewriteHeader(byte[] content, Func<RpcHeader, RpcHeader> change)
-        => change(RpcHeader.Parse(content)).ToCanonicalBytes();
 
     /// <summary>
     /// A JSON decoder that decides the body is over as soon as it holds a complete value: a frame

@@ -8,7 +8,7 @@ namespace Zrpc.Mutants;
 /// One deliberate, real-world defect the reference server can be run with (<c>zrpc serve --defect
 /// NAME</c>, conformance target <c>reference+defect:NAME</c>), so that the kit can prove it catches it.
 /// </summary>
-public sealed class ServerDefect
+public sealed class ServerDefect : IDefect
 {
     private readonly Func<DefectHooks>? _hooks;
     private readonly bool _serial;

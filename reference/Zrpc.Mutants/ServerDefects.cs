@@ -1,4 +1,3 @@
-using System.Text;
 using Zrpc.Frames;
 using Zrpc.Mutants.Behaviour;
 using Zrpc.Mutants.Wire;
@@ -30,11 +29,11 @@ public static class ServerDefects
         Wire("header-limit-off-by-one", "rejects a request header of exactly 4096 bytes (MSG-5)",
             () => HeaderLimit(FrameLimits.MaxHeaderMessage - 1)),
         Wire("status-zero-ok", "sends OK responses with Error 0 (RPC-4, HDR-9)",
-            () => new WireRules { OutboundHeader = c => RewriteHeader(c, h => h.Error == 1 ? h with { Error = 0 } : h) }),
+            () => new WireRules { OutboundHeader = c => DefectCatalog.RewriteHeader(c, h => h.Error == 1 ? h with { Error = 0 } : h) }),
         Wire("no-trailing-newline", "sends headers without the trailing line feed (HDR-2)",
             () => new WireRules { OutboundHeader = c => c.AsSpan().EndsWith(Newline) ? c[..^1] : c }),
         Wire("error-response-with-datatype", "sends error responses with DataType 2 (RPC-5)",
-            () => new WireRules { OutboundHeader = c => RewriteHeader(c, h => h.Error is 2 or 3 or 4 ? h with { DataType = 2 } : h) }),
+            () => new WireRules { OutboundHeader = c => DefectCatalog.RewriteHeader(c, h => h.Error is 2 or 3 or 4 ? h with { DataType = 2 } : h) }),
         Wire("split-frames-wrong", "frames response bodies in pieces of 4 MiB - 1 bytes (MSG-4)",
             () => new WireRules { DataFrameLimit = FrameLimits.MaxPayload - 1 }),
         Wire("separate-end-frame", "ends every non-empty response body with an extra empty end frame (MSG-4)",
@@ -57,22 +56,10 @@ public static class ServerDefects
     public static IReadOnlyList<string> Names => All.Select(d => d.Name).ToArray();
 
     /// <summary>The defect called <paramref name="name"/>; <see cref="ArgumentException"/> lists the valid names.</summary>
-    public static ServerDefect Find(string name)
-        => All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
-           ?? throw new ArgumentException($"unknown defect '{name}'; known: {string.Join(", ", Names)}");
+    public static ServerDefect Find(string name) => DefectCatalog.Find(All, name, "defect");
 
     /// <summary>One line per defect, for --list-defects.</summary>
-    public static string Describe()
-    {
-        var text = new StringBuilder();
-        int width = All.Max(d => d.Name.Length);
-        foreach (var defect in All)
-        {
-            text.Append(defect.Name.PadRight(width + 2)).AppendLine(defect.Description);
-        }
-
-        return text.ToString();
-    }
+    public static string Describe() => DefectCatalog.Describe(All);
 
     private static ServerDefect Wire(string name, string description, Func<WireRules> rules)
         => new(name, description, () => new DefectHooks { Wire = rules });
@@ -80,8 +67,6 @@ public static class ServerDefects
     private static ServerDefect Hooks(string name, string description, Func<DefectHooks> hooks)
         => new(name, description, hooks);
 
-    private static byte[] RewriteHeader(byte[] content, Func<RpcHeader, RpcHeader> change)
-        => change(RpcHeader.Parse(content)).ToCanonicalBytes();
 
     /// <summary>Every frame but RST is taken as the next frame of the message the server expects.</summary>
     private static WireRules TypeBlind()

@@ -14,9 +14,7 @@ internal sealed class FrameRewritingStream(Stream inner, WireRules rules) : Dele
 {
     private readonly Queue<Segment> _inbound = new();
     private readonly byte[] _inHeader = new byte[6];
-    private byte[]? _emit;
-    private int _emitPos;
-    private long _pass;
+    private readonly PendingBytes _pending = new();
     private bool _inEnded;
 
     private readonly byte[] _outHeader = new byte[6];
@@ -37,30 +35,14 @@ internal sealed class FrameRewritingStream(Stream inner, WireRules rules) : Dele
 
         while (true)
         {
-            if (_emit is not null)
+            if (_pending.Any)
             {
-                int n = Math.Min(buffer.Length, _emit.Length - _emitPos);
-                _emit.AsSpan(_emitPos, n).CopyTo(buffer.Span);
-                _emitPos += n;
-                if (_emitPos == _emit.Length)
-                {
-                    _emit = null;
-                }
-
-                return n;
-            }
-
-            if (_pass > 0)
-            {
-                int n = await Inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _pass)], cancellationToken).ConfigureAwait(false);
+                int n = await _pending.ReadAsync(Inner, buffer, cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
                     _inEnded = true;
-                    _pass = 0;
-                    return 0;
                 }
 
-                _pass -= n;
                 return n;
             }
 
@@ -73,12 +55,11 @@ internal sealed class FrameRewritingStream(Stream inner, WireRules rules) : Dele
                 }
                 else if (segment.Bytes is { Length: > 0 })
                 {
-                    _emit = segment.Bytes;
-                    _emitPos = 0;
+                    _pending.Emit(segment.Bytes);
                 }
                 else
                 {
-                    _pass = segment.PassThrough;
+                    _pending.PassThrough(segment.PassThrough);
                 }
 
                 continue;

@@ -116,9 +116,7 @@ internal sealed class ResponseRewritingStream(Stream inner, ResponseRules rules)
     private readonly Queue<(byte[]? Bytes, long Pass)> _queue = new();
     private readonly ResponseView _view = new();
     private readonly byte[] _frameHeader = new byte[FrameLimits.HeaderSize];
-    private byte[]? _emit;
-    private int _emitPos;
-    private long _pass;
+    private readonly PendingBytes _pending = new();
     private bool _ended;
     private bool _raw;
 
@@ -131,30 +129,14 @@ internal sealed class ResponseRewritingStream(Stream inner, ResponseRules rules)
 
         while (true)
         {
-            if (_emit is not null)
+            if (_pending.Any)
             {
-                int n = Math.Min(buffer.Length, _emit.Length - _emitPos);
-                _emit.AsSpan(_emitPos, n).CopyTo(buffer.Span);
-                _emitPos += n;
-                if (_emitPos == _emit.Length)
-                {
-                    _emit = null;
-                }
-
-                return n;
-            }
-
-            if (_pass > 0)
-            {
-                int n = await Inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _pass)], cancellationToken).ConfigureAwait(false);
+                int n = await _pending.ReadAsync(Inner, buffer, cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
                     _ended = true;
-                    _pass = 0;
-                    return 0;
                 }
 
-                _pass -= n;
                 return n;
             }
 
@@ -162,12 +144,11 @@ internal sealed class ResponseRewritingStream(Stream inner, ResponseRules rules)
             {
                 if (item.Bytes is { Length: > 0 } bytes)
                 {
-                    _emit = bytes;
-                    _emitPos = 0;
+                    _pending.Emit(bytes);
                 }
                 else
                 {
-                    _pass = item.Pass;
+                    _pending.PassThrough(item.Pass);
                 }
 
                 continue;
