@@ -44,14 +44,11 @@ public static class NullService
 /// A stream of a given length whose reads leave the caller's buffer as it is: a body source that
 /// costs nothing, like a file already in the page cache costs little.
 /// </summary>
-public sealed class UnfilledStream(long length) : Stream
+public sealed class UnfilledStream(long length) : GeneratedReadStream
 {
     private readonly long _length = length;
     private long _left = length;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _length;
     public override long Position { get => _length - _left; set => throw new NotSupportedException(); }
 
@@ -61,22 +58,4 @@ public sealed class UnfilledStream(long length) : Stream
         _left -= n;
         return n;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        => ValueTask.FromResult(Read(buffer.Span));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

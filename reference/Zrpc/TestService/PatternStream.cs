@@ -4,7 +4,7 @@ namespace Zrpc.TestService;
 /// A read-only stream of <c>length</c> bytes where byte i is i mod 251 (CTS-4), produced on
 /// demand so that any length costs no memory.
 /// </summary>
-public sealed class PatternStream : Stream
+public sealed class PatternStream : GeneratedReadStream
 {
     public const int Modulus = 251;
 
@@ -24,9 +24,6 @@ public sealed class PatternStream : Stream
     /// <summary>The expected byte at offset <paramref name="index"/>.</summary>
     public static byte ByteAt(ulong index) => (byte)(index % Modulus);
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _length > long.MaxValue ? throw new NotSupportedException() : (long)_length;
     public override long Position { get => (long)_position; set => throw new NotSupportedException(); }
 
@@ -59,22 +56,4 @@ public sealed class PatternStream : Stream
 
         return table;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        => ValueTask.FromResult(Read(buffer.Span));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
