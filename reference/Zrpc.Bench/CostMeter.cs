@@ -6,6 +6,12 @@ namespace Zrpc.Bench;
 public readonly record struct Cost(TimeSpan Wall, TimeSpan Cpu, long Allocated)
 {
     public double Seconds => Wall.TotalSeconds;
+
+    /// <summary>Managed bytes allocated between <see cref="CostMeter.Mark"/> and the end of the run (0 without a mark).</summary>
+    public long AllocatedAfterMark { get; init; }
+
+    /// <summary>Payload bytes that passed between <see cref="CostMeter.Mark"/> and the end of the run (0 without a mark).</summary>
+    public long BytesAfterMark { get; init; }
 }
 
 /// <summary>Wall clock, process CPU time and managed bytes allocated between Start and Stop.</summary>
@@ -22,14 +28,40 @@ public sealed class CostMeter
         _startTicks = Stopwatch.GetTimestamp();
     }
 
+    private long _markAllocated = -1;
+    private long _markBytes;
+    private long _totalBytes;
+
     public static CostMeter Start() => new();
+
+    /// <summary>
+    /// A transfer of <paramref name="totalBytes"/> in which <see cref="Mark"/> will be called once the
+    /// first quarter has passed: what is allocated after that is what the bytes themselves cost,
+    /// without the connection, the call and the first buffers, which every run pays once.
+    /// </summary>
+    public static CostMeter StartTransfer(long totalBytes) => new() { _totalBytes = totalBytes };
+
+    /// <summary>The byte count at which the transfer should call <see cref="Mark"/>.</summary>
+    public long MarkAt => _totalBytes / 4;
+
+    /// <summary>Notes how much was allocated when <paramref name="bytesSoFar"/> had passed; only the first call counts.</summary>
+    public void Mark(long bytesSoFar)
+    {
+        if (_markAllocated >= 0) return;
+        _markBytes = bytesSoFar;
+        _markAllocated = GC.GetTotalAllocatedBytes(precise: true);
+    }
 
     public Cost Stop()
     {
         var wall = Stopwatch.GetElapsedTime(_startTicks);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - _startCpu;
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - _startAllocated;
-        return new Cost(wall, cpu, allocated);
+        long now = GC.GetTotalAllocatedBytes(precise: true);
+        return new Cost(wall, cpu, now - _startAllocated)
+        {
+            AllocatedAfterMark = _markAllocated < 0 ? 0 : now - _markAllocated,
+            BytesAfterMark = _markAllocated < 0 ? 0 : _totalBytes - _markBytes,
+        };
     }
 
     public static long PeakWorkingSet()

@@ -32,19 +32,19 @@ public static class ReportWriter
         if (r.Raw.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine("| Transport | Raw copy GiB/s | CPU s/GiB | Alloc B/GiB |");
-            s.AppendLine("|---|---:|---:|---:|");
+            s.AppendLine("| Transport | Raw copy GiB/s | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |");
+            s.AppendLine("|---|---:|---:|---:|---:|");
             foreach (var x in r.Raw)
-                s.AppendLine(ci, $"| {x.Transport} | {x.GiBps:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} |");
+                s.AppendLine(ci, $"| {x.Transport} | {x.GiBps:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |");
         }
 
         if (r.Stream.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine("| Transport | Service | Call | GiB/s | Ratio to raw | CPU s/GiB | Alloc B/GiB |");
-            s.AppendLine("|---|---|---|---:|---:|---:|---:|");
+            s.AppendLine("| Transport | Service | Call | GiB/s | Ratio to raw | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |");
+            s.AppendLine("|---|---|---|---:|---:|---:|---:|---:|");
             foreach (var x in r.Stream)
-                s.AppendLine(ci, $"| {x.Transport} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToRaw:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} |");
+                s.AppendLine(ci, $"| {x.Transport} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToRaw:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |");
         }
 
         if (r.PingPong.Count > 0)

@@ -1,10 +1,18 @@
 namespace Zrpc.Bench;
 
-public sealed record RawResult(string Transport, double GiBps, double CpuSecondsPerGiB, double AllocatedPerGiB, double[] RunsGiBps);
+public sealed record RawResult(string Transport, double GiBps, double CpuSecondsPerGiB, double AllocatedPerGiB, double[] RunsGiBps)
+{
+    /// <summary>Allocated per GiB after the first quarter of each transfer: what grows with the bytes.</summary>
+    public double SteadyAllocatedPerGiB { get; init; }
+}
 
 public sealed record StreamResult(
     string Transport, string Service, string Direction, double GiBps, double RatioToRaw,
-    double CpuSecondsPerGiB, double AllocatedPerGiB, double[] RunsGiBps);
+    double CpuSecondsPerGiB, double AllocatedPerGiB, double[] RunsGiBps)
+{
+    /// <summary>Allocated per GiB after the first quarter of each transfer: what grows with the bytes.</summary>
+    public double SteadyAllocatedPerGiB { get; init; }
+}
 
 public sealed record PingPongResult(string Transport, double RoundTripsPerSecond, double P50Microseconds, double P99Microseconds);
 

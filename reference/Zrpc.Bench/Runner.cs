@@ -90,7 +90,10 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             runs.Add(await RawCopyOnceAsync(transport, options.Bytes, ct));
         }
 
-        var result = new RawResult(transport, Median(runs, GiBps), Median(runs, CpuPerGiB), Median(runs, AllocPerGiB), runs.Select(GiBps).ToArray());
+        var result = new RawResult(transport, Median(runs, GiBps), Median(runs, CpuPerGiB), Median(runs, AllocPerGiB), runs.Select(GiBps).ToArray())
+        {
+            SteadyAllocatedPerGiB = Median(runs, SteadyAllocPerGiB),
+        };
         log.WriteLine($"raw    {transport,-5} {result.GiBps,7:0.00} GiB/s  runs [{Join(result.RunsGiBps)}]");
         return result;
     }
@@ -102,7 +105,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         byte[] sink = ArrayPool<byte>.Shared.Rent(ReadSize);
         try
         {
-            var meter = CostMeter.Start();
+            var meter = CostMeter.StartTransfer(bytes);
             var writer = Task.Run(async () =>
             {
                 for (long left = bytes; left > 0;)
@@ -118,6 +121,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
                 int n = await pair.Server.ReadAsync(sink.AsMemory(0, ReadSize), ct);
                 if (n == 0) throw new IOException($"raw copy ended after {received} of {bytes} bytes");
                 received += n;
+                if (received >= meter.MarkAt) meter.Mark(received);
             }
 
             await writer;
@@ -142,7 +146,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
         try
         {
-            var meter = CostMeter.Start();
+            var meter = CostMeter.StartTransfer(bytes);
             if (endpoint == "Source")
             {
                 var request = new ConformanceService.SourceRequest { Length = (ulong)bytes };
@@ -152,13 +156,14 @@ public sealed class Runner(BenchOptions options, TextWriter log)
                 while ((n = await body.ReadAsync(buffer.AsMemory(0, ReadSize), ct)) > 0)
                 {
                     received += n;
+                    if (received >= meter.MarkAt) meter.Mark(received);
                 }
 
                 if (received != bytes) throw new IOException($"Source delivered {received} of {bytes} bytes");
             }
             else
             {
-                var response = await client.CallAsync<Stream, ConformanceService.SinkResponse>(ConformanceService.Sink, new UnfilledStream(bytes), ct);
+                var response = await client.CallAsync<Stream, ConformanceService.SinkResponse>(ConformanceService.Sink, new UnfilledStream(bytes, meter), ct);
                 if (response.Length != (ulong)bytes) throw new IOException($"Sink counted {response.Length} of {bytes} bytes");
             }
 
@@ -200,7 +205,10 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             }
         }
 
-        var rawResult = new RawResult(transport, Median(raw, GiBps), Median(raw, CpuPerGiB), Median(raw, AllocPerGiB), raw.Select(GiBps).ToArray());
+        var rawResult = new RawResult(transport, Median(raw, GiBps), Median(raw, CpuPerGiB), Median(raw, AllocPerGiB), raw.Select(GiBps).ToArray())
+        {
+            SteadyAllocatedPerGiB = Median(raw, SteadyAllocPerGiB),
+        };
         report.Raw.Add(rawResult);
         log.WriteLine($"raw    {transport,-5} {rawResult.GiBps,7:0.00} GiB/s  runs [{Join(rawResult.RunsGiBps)}]");
         for (int k = 0; k < configs.Count; k++)
@@ -208,9 +216,12 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             var r = runs[k];
             double ratio = Stats.Median(r.Select((cost, i) => GiBps(cost) / GiBps(raw[i])));
             var result = new StreamResult(transport, configs[k].Name, configs[k].Endpoint, Median(r, GiBps), ratio,
-                Median(r, CpuPerGiB), Median(r, AllocPerGiB), r.Select(GiBps).ToArray());
+                Median(r, CpuPerGiB), Median(r, AllocPerGiB), r.Select(GiBps).ToArray())
+            {
+                SteadyAllocatedPerGiB = Median(r, SteadyAllocPerGiB),
+            };
             report.Stream.Add(result);
-            log.WriteLine($"stream {transport,-5} {result.Service,-11} {result.Direction,-6} {result.GiBps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw  alloc/GiB {result.AllocatedPerGiB,10:N0}  runs [{Join(result.RunsGiBps)}]");
+            log.WriteLine($"stream {transport,-5} {result.Service,-11} {result.Direction,-6} {result.GiBps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw  alloc/GiB {result.AllocatedPerGiB,10:N0} (steady {result.SteadyAllocatedPerGiB:N0})  runs [{Join(result.RunsGiBps)}]");
         }
     }
 
@@ -358,6 +369,8 @@ public sealed class Runner(BenchOptions options, TextWriter log)
     private double CpuPerGiB(Cost c) => c.Cpu.TotalSeconds / (options.Bytes / (double)BenchOptions.GiB);
 
     private double AllocPerGiB(Cost c) => c.Allocated / (options.Bytes / (double)BenchOptions.GiB);
+
+    private static double SteadyAllocPerGiB(Cost c) => c.BytesAfterMark == 0 ? double.NaN : c.AllocatedAfterMark / (c.BytesAfterMark / (double)BenchOptions.GiB);
 
     private static double Median(List<Cost> runs, Func<Cost, double> f) => Stats.Median(runs.Select(f));
 

@@ -53,18 +53,32 @@ public static class TransportPairs
             }
             case "pipe":
             {
-                // Two one-way pipes make the full-duplex connection, like a child process's stdin/stdout.
+                // Two one-way pipes make the full-duplex connection, like a child process's stdin/stdout,
+                // each end served by the reference's PipeEndStream.
                 var toServer = new AnonymousPipeServerStream(PipeDirection.Out);
-                var serverIn = new AnonymousPipeClientStream(PipeDirection.In, toServer.ClientSafePipeHandle);
                 var toClient = new AnonymousPipeServerStream(PipeDirection.Out);
-                var clientIn = new AnonymousPipeClientStream(PipeDirection.In, toClient.ClientSafePipeHandle);
                 PipeSize.TryEnlarge(toServer.SafePipeHandle, PipeBytes);
                 PipeSize.TryEnlarge(toClient.SafePipeHandle, PipeBytes);
-                return new ConnectionPair(new DuplexStream(clientIn, toServer), new DuplexStream(serverIn, toClient), null);
+                var client = new DuplexStream(
+                    new PipeEndStream(toClient.ClientSafePipeHandle, FileAccess.Read, ownsHandle: true),
+                    new PipeEndStream(toServer.SafePipeHandle, FileAccess.Write, ownsHandle: true));
+                var server = new DuplexStream(
+                    new PipeEndStream(toServer.ClientSafePipeHandle, FileAccess.Read, ownsHandle: true),
+                    new PipeEndStream(toClient.SafePipeHandle, FileAccess.Write, ownsHandle: true));
+                return new ConnectionPair(client, server, new PipeOwners(toServer, toClient));
             }
             default:
                 throw new ArgumentException($"unknown transport '{transport}'");
         }
+    }
+}
+
+/// <summary>Keeps the pipe streams that created the descriptors alive until the pair is torn down.</summary>
+internal sealed class PipeOwners(params Stream[] owners) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owner in owners) await owner.DisposeAsync();
     }
 }
 

@@ -56,7 +56,7 @@ public sealed class FrameReader
     /// </summary>
     private static bool HonoursCancellation(Stream stream) => stream switch
     {
-        NetworkStream or System.IO.Pipes.PipeStream => true,
+        NetworkStream or System.IO.Pipes.PipeStream or Transport.PipeEndStream => true,
         Transport.DuplexStream duplex => HonoursCancellation(duplex.ReadSide),
         _ => false,
     };
@@ -266,6 +266,7 @@ public sealed class FrameReader
     }
 
     /// <summary>Reads exactly buffer.Length payload bytes (must not exceed <see cref="PayloadRemaining"/>).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReadPayloadExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         if (buffer.Length > PayloadRemaining)
@@ -281,6 +282,7 @@ public sealed class FrameReader
     }
 
     /// <summary>Reads and discards the rest of the current frame's payload.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SkipPayloadAsync(Memory<byte> scratch, CancellationToken cancellationToken)
     {
         while (PayloadRemaining > 0)
@@ -303,6 +305,7 @@ public sealed class FrameReader
     }
 
     /// <summary>Refills the (empty) read-ahead buffer with one read; returns what that read got.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> FillAheadAsync(bool bounded, CancellationToken cancellationToken)
     {
         _aheadStart = 0;

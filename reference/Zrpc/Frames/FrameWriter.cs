@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 
 namespace Zrpc.Frames;
@@ -21,6 +22,7 @@ public sealed class FrameWriter
     public Stream Stream => _stream;
 
     /// <summary>Writes one frame; the payload is copied behind the header into a pooled buffer.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteFrameAsync(FrameType type, bool end, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var header = FrameHeader.Create(type, end, payload.Length);
@@ -56,6 +58,7 @@ public sealed class FrameWriter
     /// Writes two frames in one Stream write: a request or response header with a small body
     /// leaves as one segment instead of two, which halves the sends per call (issue 6).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteFramePairAsync(FrameType firstType, bool firstEnd, ReadOnlyMemory<byte> first,
         FrameType secondType, bool secondEnd, ReadOnlyMemory<byte> second, CancellationToken cancellationToken)
     {

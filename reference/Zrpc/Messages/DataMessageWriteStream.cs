@@ -125,6 +125,7 @@ public sealed class DataMessageWriteStream : Stream
     /// Sends what is left as the end-flagged frame (empty when the content is a multiple of 4 MiB,
     /// MSG-4), flushes the transport and releases the buffer.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
         ThrowIfClosed();

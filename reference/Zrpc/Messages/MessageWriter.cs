@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Zrpc.Frames;
 
 namespace Zrpc.Messages;
@@ -32,6 +33,7 @@ public sealed class MessageWriter
     /// frame goes out with the header in a single write (one segment per request or response);
     /// the framing is the same canonical framing as writing them one after the other (MSG-4).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteHeaderAndDataMessageAsync(ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         if (header.Length > FrameLimits.MaxHeaderMessage)
@@ -54,6 +56,7 @@ public sealed class MessageWriter
     public DataMessageWriteStream OpenDataMessage() => new(Frames);
 
     /// <summary>Writes a whole (small) Data message with canonical framing and flushes.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteDataMessageAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var stream = OpenDataMessage();
