@@ -50,19 +50,19 @@ public static class ReportWriter
         if (r.PingPong.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine("| Transport | Raw ping-pong round trips/s | p50 us | p99 us |");
-            s.AppendLine("|---|---:|---:|---:|");
+            s.AppendLine("| Transport | I/O | Raw ping-pong round trips/s | p50 us | p99 us |");
+            s.AppendLine("|---|---|---:|---:|---:|");
             foreach (var x in r.PingPong)
-                s.AppendLine(ci, $"| {x.Transport} | {x.RoundTripsPerSecond:N0} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} |");
+                s.AppendLine(ci, $"| {x.Transport} | {x.Mode} | {x.RoundTripsPerSecond:N0} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} |");
         }
 
         if (r.Calls.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine("| Transport | Connections | Echo calls/s | Ratio to ping-pong | p50 us | p99 us | Alloc B/call | CPU us/call |");
-            s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            s.AppendLine("| Transport | I/O | Connections | Echo calls/s | Ratio to ping-pong | p50 us | p99 us | Alloc B/call | CPU us/call |");
+            s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var x in r.Calls)
-                s.AppendLine(ci, $"| {x.Transport} | {x.Connections} | {x.CallsPerSecond:N0} | {x.RatioToRawPingPong:0.00} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} | {x.AllocatedPerCall:N0} | {x.CpuMicrosecondsPerCall:0.0} |");
+                s.AppendLine(ci, $"| {x.Transport} | {x.Mode} | {x.Connections} | {x.CallsPerSecond:N0} | {x.RatioToRawPingPong:0.00} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} | {x.AllocatedPerCall:N0} | {x.CpuMicrosecondsPerCall:0.0} |");
         }
 
         if (r.Capture is { } cap)

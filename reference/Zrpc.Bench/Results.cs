@@ -14,11 +14,25 @@ public sealed record StreamResult(
     public double SteadyAllocatedPerGiB { get; init; }
 }
 
-public sealed record PingPongResult(string Transport, double RoundTripsPerSecond, double P50Microseconds, double P99Microseconds);
+/// <summary>How a connection waits for bytes: asynchronous reads on the thread pool, or a thread of its own blocked in the kernel.</summary>
+public static class IoModes
+{
+    public const string Async = "async";
+    public const string Blocking = "blocking";
+}
+
+public sealed record PingPongResult(string Transport, double RoundTripsPerSecond, double P50Microseconds, double P99Microseconds)
+{
+    public string Mode { get; init; } = IoModes.Async;
+}
 
 public sealed record CallResult(
     string Transport, int Connections, double CallsPerSecond, double RatioToRawPingPong,
-    double P50Microseconds, double P99Microseconds, double AllocatedPerCall, double CpuMicrosecondsPerCall, double[] RunsCallsPerSecond);
+    double P50Microseconds, double P99Microseconds, double AllocatedPerCall, double CpuMicrosecondsPerCall, double[] RunsCallsPerSecond)
+{
+    /// <summary><see cref="IoModes.Blocking"/>: server with ThreadPerConnection, client on a blocking socket; ratio against the blocking ping-pong.</summary>
+    public string Mode { get; init; } = IoModes.Async;
+}
 
 public sealed class BenchReport
 {

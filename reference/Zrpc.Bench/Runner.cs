@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Zrpc.Rpc;
 using Zrpc.TestService;
+using Zrpc.Transport;
 
 namespace Zrpc.Bench;
 
@@ -53,12 +54,21 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         {
             foreach (var t in options.Transports)
             {
-                var ping = await PingPongAsync(t, ct);
+                var ping = await PingPongAsync(t, IoModes.Async, ct);
                 report.PingPong.Add(ping);
                 var levels = t == "tcp" ? options.Concurrency : [1];
                 foreach (int c in levels)
                 {
                     report.Calls.Add(await CallsAsync(t, c, ping.RoundTripsPerSecond, ct));
+                }
+
+                if (t is "tcp" or "unix")
+                {
+                    // The same sequential calls with a thread per connection blocked in the kernel,
+                    // against a ping-pong made the same way.
+                    var blockingPing = await PingPongAsync(t, IoModes.Blocking, ct);
+                    report.PingPong.Add(blockingPing);
+                    report.Calls.Add(await BlockingCallsAsync(t, blockingPing.RoundTripsPerSecond, ct));
                 }
             }
         }
@@ -227,30 +237,30 @@ public sealed class Runner(BenchOptions options, TextWriter log)
 
     // ---- (3) call rate ----
 
-    private async Task<PingPongResult> PingPongAsync(string transport, CancellationToken ct)
+    private async Task<PingPongResult> PingPongAsync(string transport, string mode, CancellationToken ct)
     {
         var rates = new List<double>();
         var p50s = new List<double>();
         var p99s = new List<double>();
-        await PingPongOnceAsync(transport, TimeSpan.FromMilliseconds(200), ct);
+        await PingPongOnceAsync(transport, mode, TimeSpan.FromMilliseconds(200), ct);
         for (int i = 0; i < options.Runs; i++)
         {
-            var (rate, latencies) = await PingPongOnceAsync(transport, options.CallDuration, ct);
+            var (rate, latencies) = await PingPongOnceAsync(transport, mode, options.CallDuration, ct);
             rates.Add(rate);
             p50s.Add(Stats.Percentile(latencies, 50) * 1e6 / Stopwatch.Frequency);
             p99s.Add(Stats.Percentile(latencies, 99) * 1e6 / Stopwatch.Frequency);
         }
 
-        var result = new PingPongResult(transport, Stats.Median(rates), Stats.Median(p50s), Stats.Median(p99s));
-        log.WriteLine($"ping   {transport,-5} {result.RoundTripsPerSecond,10:N0} round trips/s  p50 {result.P50Microseconds:0.0} us  p99 {result.P99Microseconds:0.0} us");
+        var result = new PingPongResult(transport, Stats.Median(rates), Stats.Median(p50s), Stats.Median(p99s)) { Mode = mode };
+        log.WriteLine($"ping   {transport,-5} {mode,-8} {result.RoundTripsPerSecond,10:N0} round trips/s  p50 {result.P50Microseconds:0.0} us  p99 {result.P99Microseconds:0.0} us");
         return result;
     }
 
-    private static async Task<(double Rate, long[] Latencies)> PingPongOnceAsync(string transport, TimeSpan duration, CancellationToken ct)
+    private static async Task<(double Rate, long[] Latencies)> PingPongOnceAsync(string transport, string mode, TimeSpan duration, CancellationToken ct)
     {
-        await using var pair = await TransportPairs.OpenAsync(transport, ct);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var echo = Task.Run(async () =>
+        bool blocking = mode == IoModes.Blocking;
+        await using var pair = blocking ? await BlockingPairs.OpenAsync(transport, ct) : await TransportPairs.OpenAsync(transport, ct);
+        async Task EchoAsync()
         {
             byte[] b = new byte[PingSize];
             while (true)
@@ -258,7 +268,10 @@ public sealed class Runner(BenchOptions options, TextWriter log)
                 if (!await ReadExactlyOrEndAsync(pair.Server, b, ct)) return;
                 await pair.Server.WriteAsync(b, ct);
             }
-        }, ct);
+        }
+
+        // Blocking streams complete every await before it returns, so their echo loop needs a thread of its own.
+        var echo = blocking ? OnOwnThread(EchoAsync) : Task.Run(EchoAsync, ct);
         byte[] ping = new byte[PingSize];
         var latencies = new List<long>(1 << 16);
         long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -328,7 +341,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
                 Stats.Median(runs.Select(x => x.P50)), Stats.Median(runs.Select(x => x.P99)),
                 Stats.Median(runs.Select(x => x.AllocPerCall)), Stats.Median(runs.Select(x => x.CpuPerCall)),
                 runs.Select(x => x.Rate).ToArray());
-            log.WriteLine($"echo   {transport,-5} x{connections,-3} {rate,10:N0} calls/s  {result.RatioToRawPingPong,6:P0} of ping-pong  p50 {result.P50Microseconds:0.0} us  p99 {result.P99Microseconds:0.0} us  alloc/call {result.AllocatedPerCall:N0} B");
+            log.WriteLine($"echo   {transport,-5} async    x{connections,-3} {rate,10:N0} calls/s  {result.RatioToRawPingPong,6:P0} of ping-pong  p50 {result.P50Microseconds:0.0} us  p99 {result.P99Microseconds:0.0} us  alloc/call {result.AllocatedPerCall:N0} B");
             return result;
         }
         finally
@@ -339,25 +352,103 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         }
     }
 
+    /// <summary>
+    /// Sequential Echo calls on one connection with a thread per connection on both sides: the
+    /// server is <see cref="RpcServer.ServeAsync"/> with <see cref="RpcServerOptions.ThreadPerConnection"/>,
+    /// the client an <see cref="RpcClient"/> on <see cref="Connector.ConnectBlockingAsync"/>, calling from a thread of its own.
+    /// </summary>
+    private async Task<CallResult> BlockingCallsAsync(string transport, double rawPingPong, CancellationToken ct)
+    {
+        var server = new RpcServer(new RpcServerOptions { ThreadPerConnection = true });
+        ConformanceService.Register(server);
+        var (listener, address) = BlockingPairs.Listen(transport);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var serving = server.ServeAsync(listener, stop.Token);
+        var client = new RpcClient(await Connector.ConnectBlockingAsync(address, ct));
+        try
+        {
+            await OnOwnThread(async () => await CallsOnThisThreadAsync(client, TimeSpan.FromMilliseconds(300), ct));
+            var runs = new List<(double Rate, double P50, double P99, double AllocPerCall, double CpuPerCall)>();
+            for (int r = 0; r < options.Runs; r++)
+            {
+                var meter = CostMeter.Start();
+                long[] latencies = [];
+                await OnOwnThread(async () => latencies = await CallsOnThisThreadAsync(client, options.CallDuration, ct));
+                var cost = meter.Stop();
+                double f = 1e6 / Stopwatch.Frequency;
+                runs.Add((latencies.Length / cost.Seconds, Stats.Percentile(latencies, 50) * f, Stats.Percentile(latencies, 99) * f,
+                    cost.Allocated / (double)latencies.Length, cost.Cpu.TotalMicroseconds / latencies.Length));
+            }
+
+            double rate = Stats.Median(runs.Select(x => x.Rate));
+            var result = new CallResult(transport, 1, rate, rate / rawPingPong,
+                Stats.Median(runs.Select(x => x.P50)), Stats.Median(runs.Select(x => x.P99)),
+                Stats.Median(runs.Select(x => x.AllocPerCall)), Stats.Median(runs.Select(x => x.CpuPerCall)),
+                runs.Select(x => x.Rate).ToArray())
+            { Mode = IoModes.Blocking };
+            log.WriteLine($"echo   {transport,-5} blocking x1 {rate,10:N0} calls/s  {result.RatioToRawPingPong,6:P0} of ping-pong  p50 {result.P50Microseconds:0.0} us  p99 {result.P99Microseconds:0.0} us  alloc/call {result.AllocatedPerCall:N0} B");
+            return result;
+        }
+        finally
+        {
+            await client.DisposeAsync();
+            await stop.CancelAsync();
+            await serving;
+            await listener.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> on a new thread to its end: blocking streams complete every await on the thread that started it.</summary>
+    private static Task OnOwnThread(Func<Task> body)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                body().GetAwaiter().GetResult();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }) { IsBackground = true };
+        thread.Start();
+        return done.Task;
+    }
+
     private static async Task<long[]> CallsOnceAsync(List<RpcClient> clients, TimeSpan duration, CancellationToken ct)
     {
         long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var perClient = await Task.WhenAll(clients.Select(client => Task.Run(async () =>
-        {
-            var latencies = new List<long>(1 << 15);
-            long now = Stopwatch.GetTimestamp();
-            while (now < end)
-            {
-                var reply = await client.CallAsync<JsonElement, JsonElement>(ConformanceService.Echo, EchoBody, ct);
-                if (reply.ValueKind != JsonValueKind.Object) throw new IOException("Echo returned something else than the object sent");
-                long after = Stopwatch.GetTimestamp();
-                latencies.Add(after - now);
-                now = after;
-            }
-
-            return latencies;
-        }, ct)));
+        var perClient = await Task.WhenAll(clients.Select(client => Task.Run(() => CallLoopAsync(client, end, ct), ct)));
         var all = perClient.SelectMany(l => l).ToArray();
+        Array.Sort(all);
+        return all;
+    }
+
+    /// <summary>Sequential Echo calls until <paramref name="end"/> (a Stopwatch timestamp); the latency of each.</summary>
+    private static async Task<List<long>> CallLoopAsync(RpcClient client, long end, CancellationToken ct)
+    {
+        var latencies = new List<long>(1 << 15);
+        long now = Stopwatch.GetTimestamp();
+        while (now < end)
+        {
+            var reply = await client.CallAsync<JsonElement, JsonElement>(ConformanceService.Echo, EchoBody, ct);
+            if (reply.ValueKind != JsonValueKind.Object) throw new IOException("Echo returned something else than the object sent");
+            long after = Stopwatch.GetTimestamp();
+            latencies.Add(after - now);
+            now = after;
+        }
+
+        return latencies;
+    }
+
+    /// <summary>The calling thread makes the calls itself (a blocking connection's thread).</summary>
+    private static async Task<long[]> CallsOnThisThreadAsync(RpcClient client, TimeSpan duration, CancellationToken ct)
+    {
+        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var all = (await CallLoopAsync(client, end, ct)).ToArray();
         Array.Sort(all);
         return all;
     }

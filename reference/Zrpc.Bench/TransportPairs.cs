@@ -1,5 +1,6 @@
 using System.IO.Pipes;
 using System.Net;
+using System.Net.Sockets;
 using Zrpc.Transport;
 
 namespace Zrpc.Bench;
@@ -69,6 +70,42 @@ public static class TransportPairs
             }
             default:
                 throw new ArgumentException($"unknown transport '{transport}'");
+        }
+    }
+}
+
+/// <summary>
+/// Both ends of one socket connection as <see cref="BlockingSocketStream"/>s: the client connected
+/// with <see cref="Connector.ConnectBlockingAsync"/>, the server end accepted by the reference listener.
+/// </summary>
+public static class BlockingPairs
+{
+    public static async Task<ConnectionPair> OpenAsync(string transport, CancellationToken ct)
+    {
+        var (listener, address) = Listen(transport);
+        var accept = listener.AcceptAsync(ct).AsTask();
+        var client = await Connector.ConnectBlockingAsync(address, ct);
+        var server = (NetworkStream)(await accept ?? throw new IOException("listener closed"));
+        return new ConnectionPair(client, new BlockingSocketStream(server.Socket), listener);
+    }
+
+    /// <summary>A reference listener on loopback or on a fresh Unix socket path, and the address to reach it.</summary>
+    public static (IConnectionListener Listener, TransportAddress Address) Listen(string transport)
+    {
+        switch (transport)
+        {
+            case "tcp":
+            {
+                var tcp = new TcpConnectionListener(new IPEndPoint(IPAddress.Loopback, 0));
+                return (tcp, tcp.Address);
+            }
+            case "unix":
+            {
+                var unix = new UnixConnectionListener(Path.Combine(Path.GetTempPath(), $"zrpc-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.sock"));
+                return (unix, unix.Address);
+            }
+            default:
+                throw new ArgumentException($"blocking socket calls need tcp or unix, not '{transport}'");
         }
     }
 }

@@ -70,6 +70,10 @@ internal static class ServeCommand
             HelpName = "name",
         };
         var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
+        var threadPerConnection = new Option<bool>("--thread-per-connection")
+        {
+            Description = "Serve each tcp/unix connection on a thread of its own with blocking socket calls: lower latency per call, one thread per open connection.",
+        };
         listen.Required = false;
         var limits = Limits.Create();
 
@@ -82,6 +86,7 @@ internal static class ServeCommand
             quiet,
             defect,
             listDefects,
+            threadPerConnection,
         };
         foreach (var option in limits.All)
         {
@@ -116,7 +121,7 @@ internal static class ServeCommand
                 }
             }
 
-            var options = new RpcServerOptions();
+            var options = new RpcServerOptions { ThreadPerConnection = parseResult.GetValue(threadPerConnection) };
             if (limits.ApplyTo(parseResult, options) is { } problem)
             {
                 Console.Error.WriteLine($"zrpc serve: {problem}");

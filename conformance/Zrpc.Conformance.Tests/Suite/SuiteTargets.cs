@@ -7,7 +7,7 @@ namespace Zrpc.Conformance.Tests.Suite;
 
 /// <summary>
 /// The implementations the NUnit suite runs against: the built-in reference server; the zrpc CLI
-/// over each adapter (exec:, unix://, tcp://); the independent Python example over exec: and
+/// over each adapter (exec:, unix://, tcp://, and tcp:// with a thread per connection); the independent Python example over exec: and
 /// tcp://; plus every entry of the environment variable ZRPC_TARGETS (semicolon-separated target
 /// strings, e.g. <c>tcp://127.0.0.1:9000</c>). ZRPC_SUITE_TARGETS=reference limits the built-in set.
 /// </summary>
@@ -17,7 +17,7 @@ public static class SuiteTargets
     public const string EnvironmentVariable = "ZRPC_TARGETS";
     public const string BuiltInVariable = "ZRPC_SUITE_TARGETS";
 
-    static readonly string[] BuiltIn = [Reference, "zrpc-cli-exec", "zrpc-cli-unix", "zrpc-cli-tcp", "python-example-exec", "python-example-tcp"];
+    static readonly string[] BuiltIn = [Reference, "zrpc-cli-exec", "zrpc-cli-unix", "zrpc-cli-tcp", "zrpc-cli-tcp-threads", "python-example-exec", "python-example-tcp"];
 
     public static IEnumerable<string> All()
     {
@@ -48,6 +48,9 @@ public static class SuiteTargets
             case "zrpc-cli-tcp":
                 var cliTcp = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5"]);
                 return (cliTcp.Address, cliTcp);
+            case "zrpc-cli-tcp-threads":
+                var threads = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", "--thread-per-connection"]);
+                return (threads.Address, threads);
             case "python-example-exec":
                 return ($"exec:python3 {python} --listen stdio --read-timeout 5", null);
             case "python-example-tcp":

@@ -56,7 +56,7 @@ public sealed class FrameReader
     /// </summary>
     private static bool HonoursCancellation(Stream stream) => stream switch
     {
-        NetworkStream or System.IO.Pipes.PipeStream or Transport.PipeEndStream => true,
+        NetworkStream or System.IO.Pipes.PipeStream or Transport.PipeEndStream or Transport.BlockingSocketStream => true,
         Transport.DuplexStream duplex => HonoursCancellation(duplex.ReadSide),
         _ => false,
     };

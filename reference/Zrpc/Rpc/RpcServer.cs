@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using System.Text.Json;
 using Zrpc.Frames;
 using Zrpc.Messages;
@@ -91,7 +92,9 @@ public sealed class RpcServer
                     continue;
                 }
 
-                var task = Task.Run(() => ServeConnectionCoreAsync(connection, hard.Token, ct), CancellationToken.None);
+                var task = Options.ThreadPerConnection && connection is NetworkStream network
+                    ? ServeOnOwnThread(new BlockingSocketStream(network.Socket), hard.Token, ct)
+                    : Task.Run(() => ServeConnectionCoreAsync(connection, hard.Token, ct), CancellationToken.None);
                 running.TryAdd(task, 0);
                 _ = task.ContinueWith(t => running.TryRemove(t, out _), TaskScheduler.Default);
             }
@@ -111,6 +114,33 @@ public sealed class RpcServer
 
             await all.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Runs the connection's loop on a new thread, where its blocking reads wait (ThreadPerConnection);
+    /// the task ends when the loop does.
+    /// </summary>
+    private Task ServeOnOwnThread(Stream connection, CancellationToken ct, CancellationToken stopping)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                ServeConnectionCoreAsync(connection, ct, stopping).GetAwaiter().GetResult();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "zrpc connection",
+        };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>
