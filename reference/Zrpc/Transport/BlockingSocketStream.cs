@@ -18,6 +18,7 @@ public sealed class BlockingSocketStream : Stream
 {
     private readonly Socket _socket;
     private readonly bool _ownsSocket;
+    private readonly TimeSpan _spin;
     private int _disposed;
 
     /// <param name="socket">
@@ -26,12 +27,17 @@ public sealed class BlockingSocketStream : Stream
     /// are emulated with the very wake-ups this stream avoids.
     /// </param>
     /// <param name="ownsSocket">Whether disposing this stream closes the socket.</param>
-    public BlockingSocketStream(Socket socket, bool ownsSocket = true)
+    /// <param name="spinBeforeWaiting">
+    /// How long a read that finds no bytes watches for them before it blocks (default 20 us; zero:
+    /// never): a reply that comes within it is read without the thread being put to sleep and woken.
+    /// </param>
+    public BlockingSocketStream(Socket socket, bool ownsSocket = true, TimeSpan? spinBeforeWaiting = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         if (socket.SocketType != SocketType.Stream) throw new ArgumentException("a stream socket is needed", nameof(socket));
         _socket = socket;
         _ownsSocket = ownsSocket;
+        _spin = spinBeforeWaiting ?? ArrivalSpin.Default;
         _socket.Blocking = true;
     }
 
@@ -52,6 +58,7 @@ public sealed class BlockingSocketStream : Stream
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ArrivalSpin.WaitForBytes(_socket, _spin);
         try
         {
             return _socket.Receive(buffer, SocketFlags.None);

@@ -48,7 +48,7 @@ public sealed class TcpConnectionListener : IConnectionListener
             return null;
         }
         SocketTuning.Apply(connection);
-        return new NetworkStream(connection, ownsSocket: true);
+        return new SocketConnectionStream(connection);
     }
 
     public ValueTask DisposeAsync()

@@ -72,7 +72,7 @@ public sealed class UnixConnectionListener : IConnectionListener
             return null;
         }
         SocketTuning.Apply(connection);
-        return new NetworkStream(connection, ownsSocket: true);
+        return new SocketConnectionStream(connection);
     }
 
     public ValueTask DisposeAsync()
