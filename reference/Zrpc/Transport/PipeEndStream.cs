@@ -91,6 +91,12 @@ public sealed class PipeEndStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         EnsureReadable();
+        if (!cancellationToken.IsCancellationRequested && buffer.Length > 0)
+        {
+            // A reply within microseconds is read without parking the thread (see ArrivalSpin).
+            ArrivalSpin.WaitForBytes(_socket, ArrivalSpin.Default);
+        }
+
         return ReceiveAsync(buffer, cancellationToken);
     }
 
