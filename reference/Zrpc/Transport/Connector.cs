@@ -97,7 +97,7 @@ public static class Connector
         {
             SocketTuning.Apply(socket);
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            return new SocketConnectionStream(socket);
+            return new NetworkStream(socket, ownsSocket: true);
         }
         catch
         {

@@ -48,7 +48,7 @@ public sealed class TcpConnectionListener : IConnectionListener
             return null;
         }
         SocketTuning.Apply(connection);
-        return new SocketConnectionStream(connection);
+        return new NetworkStream(connection, ownsSocket: true);
     }
 
     public ValueTask DisposeAsync()

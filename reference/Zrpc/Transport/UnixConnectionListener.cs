@@ -72,7 +72,7 @@ public sealed class UnixConnectionListener : IConnectionListener
             return null;
         }
         SocketTuning.Apply(connection);
-        return new SocketConnectionStream(connection);
+        return new NetworkStream(connection, ownsSocket: true);
     }
 
     public ValueTask DisposeAsync()
