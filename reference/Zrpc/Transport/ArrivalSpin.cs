@@ -4,17 +4,29 @@ using System.Net.Sockets;
 namespace Zrpc.Transport;
 
 /// <summary>
-/// A short spin before a socket read that would have to wait. A peer answering a short call
-/// replies within microseconds, and a thread that parks in the kernel for that long pays a
-/// wake-up that costs more than the wait: on a virtual machine, whose idle vCPU halts, the
-/// wake-up alone cost 15-20 us here, more than half of a round trip (issue 6: sequential Echo
-/// calls over TCP doubled, 24,000 to 49,000 per second, with a 20 us spin). Runtimes that are
-/// fast at this (Go's scheduler, .NET's own thread pool) spin the same way before parking.
+/// A short spin before a read that would have to wait, for connections that have a thread of
+/// their own (<see cref="BlockingSocketStream"/>) and for pipes (<see cref="PipeEndStream"/>, one
+/// connection per process). A peer answering a short call replies within microseconds, and a
+/// thread that parks in the kernel for that long pays a wake-up that costs more than the wait:
+/// on this VM, whose idle vCPUs halt, the wake-up alone was more than half of a round trip
+/// (issue 6: sequential Echo over TCP with a thread per connection went from 24,000 to
+/// 42,000-53,000 calls/s with a 20 us spin; over pipes from 31,000 to 57,000). Asynchronous socket
+/// reads do not spin: with several connections on the thread pool, the spinning took the cores
+/// from the work that would have ended the waits (Echo over 4 connections fell from 36,000 to
+/// 23,000 calls/s), and the pool already spins for work of its own.
 /// </summary>
 internal static class ArrivalSpin
 {
     /// <summary>How long a read watches for bytes before it waits in the kernel: longer than a reply takes, shorter than a wake-up is worth.</summary>
     public static readonly TimeSpan Default = TimeSpan.FromMicroseconds(20);
+
+    /// <summary>
+    /// Only a read that follows a short one spins: short reads are calls and their replies, where
+    /// the next bytes come within microseconds; a bulk body arrives in reads of up to a megabyte, and
+    /// there a spinning reader only takes the core the writer needs (pipe Source fell from 0.95 to
+    /// 0.68 of the raw copy when every read spun).
+    /// </summary>
+    public const int ShortReadBytes = 16 * 1024;
 
     /// <summary>
     /// Threads that may spin at once in this process, one per core: with more connections waiting

@@ -19,6 +19,7 @@ public sealed class BlockingSocketStream : Stream
     private readonly Socket _socket;
     private readonly bool _ownsSocket;
     private readonly TimeSpan _spin;
+    private int _lastRead;
     private int _disposed;
 
     /// <param name="socket">
@@ -58,10 +59,14 @@ public sealed class BlockingSocketStream : Stream
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        ArrivalSpin.WaitForBytes(_socket, _spin);
+        if (_lastRead < ArrivalSpin.ShortReadBytes)
+        {
+            ArrivalSpin.WaitForBytes(_socket, _spin);
+        }
+
         try
         {
-            return _socket.Receive(buffer, SocketFlags.None);
+            return _lastRead = _socket.Receive(buffer, SocketFlags.None);
         }
         catch (SocketException e)
         {

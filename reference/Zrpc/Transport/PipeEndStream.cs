@@ -19,6 +19,7 @@ public sealed class PipeEndStream : Stream
     private readonly bool _ownsHandle;
     private readonly Socket _socket;
     private readonly bool _canRead;
+    private int _lastRead;
     private int _disposed;
 
     /// <param name="handle">An open pipe or socket descriptor.</param>
@@ -91,7 +92,7 @@ public sealed class PipeEndStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         EnsureReadable();
-        if (!cancellationToken.IsCancellationRequested && buffer.Length > 0)
+        if (_lastRead < ArrivalSpin.ShortReadBytes && !cancellationToken.IsCancellationRequested && buffer.Length > 0)
         {
             // A reply within microseconds is read without parking the thread (see ArrivalSpin).
             ArrivalSpin.WaitForBytes(_socket, ArrivalSpin.Default);
@@ -105,7 +106,7 @@ public sealed class PipeEndStream : Stream
     {
         try
         {
-            return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            return _lastRead = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
