@@ -35,7 +35,19 @@ public sealed class PipeEndStream : Stream
         _canRead = access == FileAccess.Read;
         // The socket does not own the descriptor: closing stays with the SafeHandle that does, so
         // a descriptor shared with its creator (a pipe stream, the console) is closed exactly once.
-        _socket = new Socket(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
+        // The reference taken here keeps that close from happening while this stream still uses the
+        // number, which the kernel could otherwise hand to another file in the meantime.
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            _socket = new Socket(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
+        }
+        catch
+        {
+            handle.DangerousRelease();
+            throw;
+        }
     }
 
     /// <summary>
@@ -163,6 +175,7 @@ public sealed class PipeEndStream : Stream
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _socket.Dispose();
+            _handle.DangerousRelease();
             if (_ownsHandle) _handle.Dispose();
         }
 
