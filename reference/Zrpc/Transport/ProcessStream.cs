@@ -17,6 +17,7 @@ public sealed class ProcessStream : Stream
 
     private readonly Process _process;
     private readonly DuplexStream _pipes;
+    private readonly Stream _stdinEnd;
     private readonly BoundedTailBuffer _stderr = new(StandardErrorCapacity);
     private readonly Task _stderrPump;
     private readonly Action<string>? _stderrLine;
@@ -27,9 +28,20 @@ public sealed class ProcessStream : Stream
         _process = process;
         ProcessId = process.Id;
         _stderrLine = stderrLine;
-        _pipes = new DuplexStream(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
+        _stdinEnd = PipeEnd(process.StandardInput.BaseStream, FileAccess.Write);
+        _pipes = new DuplexStream(PipeEnd(process.StandardOutput.BaseStream, FileAccess.Read), _stdinEnd);
         _stderrPump = Task.Run(PumpStandardErrorAsync);
     }
+
+    /// <summary>
+    /// The child's end of a pipe as a <see cref="PipeEndStream"/> (no allocation per read, reads
+    /// that honour cancellation), or the runtime's own stream where that cannot serve it. The
+    /// runtime's stream keeps owning the descriptor and closes it.
+    /// </summary>
+    private static Stream PipeEnd(Stream runtimeStream, FileAccess access) =>
+        runtimeStream is System.IO.Pipes.PipeStream pipe && PipeEndStream.IsPollable((int)pipe.SafePipeHandle.DangerousGetHandle())
+            ? new PipeEndStream(pipe.SafePipeHandle, access, ownsHandle: false)
+            : runtimeStream;
 
     /// <summary>
     /// Starts <paramref name="command"/> with <paramref name="arguments"/> (no shell involved).
@@ -87,6 +99,8 @@ public sealed class ProcessStream : Stream
     {
         try
         {
+            // Our end first: it holds a reference that would keep the descriptor open.
+            _stdinEnd.Dispose();
             _process.StandardInput.BaseStream.Dispose();
         }
         catch (IOException)
@@ -158,6 +172,7 @@ public sealed class ProcessStream : Stream
         {
             try
             {
+                _stdinEnd.Dispose();
                 _process.StandardInput.BaseStream.Dispose();
             }
             catch (IOException)
