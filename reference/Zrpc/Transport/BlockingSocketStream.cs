@@ -14,7 +14,7 @@ namespace Zrpc.Transport;
 /// which wakes the read, and the read then throws <see cref="OperationCanceledException"/>; the
 /// sending side stays usable, so an RST frame can still go out before the close (CONN-1).
 /// </summary>
-public sealed class BlockingSocketStream : Stream
+public sealed class BlockingSocketStream : DescriptorStream
 {
     private readonly Socket _socket;
     private readonly bool _ownsSocket;
@@ -46,15 +46,6 @@ public sealed class BlockingSocketStream : Stream
 
     public override bool CanRead => Volatile.Read(ref _disposed) == 0;
     public override bool CanWrite => Volatile.Read(ref _disposed) == 0;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Flush() { }
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -100,8 +91,6 @@ public sealed class BlockingSocketStream : Stream
             return ValueTask.FromException<int>(e);
         }
     }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {

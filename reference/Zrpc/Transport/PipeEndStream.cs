@@ -13,7 +13,7 @@ namespace Zrpc.Transport;
 /// through a 1 MiB pipe (issue 6); this stream allocates nothing per read or write.
 /// Only for descriptors that epoll accepts: check <see cref="IsPollable"/> first.
 /// </summary>
-public sealed class PipeEndStream : Stream
+public sealed class PipeEndStream : DescriptorStream
 {
     private readonly SafeHandle _handle;
     private readonly bool _ownsHandle;
@@ -75,15 +75,6 @@ public sealed class PipeEndStream : Stream
 
     public override bool CanRead => _canRead && Volatile.Read(ref _disposed) == 0;
     public override bool CanWrite => !_canRead && Volatile.Read(ref _disposed) == 0;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Flush() { }
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -125,8 +116,6 @@ public sealed class PipeEndStream : Stream
             throw Failed("read from", e);
         }
     }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
