@@ -271,7 +271,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         }
 
         // Blocking streams complete every await before it returns, so their echo loop needs a thread of its own.
-        var echo = blocking ? OnOwnThread(EchoAsync) : Task.Run(EchoAsync, ct);
+        var echo = blocking ? OwnThread.Run(EchoAsync) : Task.Run(EchoAsync, ct);
         byte[] ping = new byte[PingSize];
         var latencies = new List<long>(1 << 16);
         long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -367,13 +367,13 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         var client = new RpcClient(await Connector.ConnectBlockingAsync(address, ct));
         try
         {
-            await OnOwnThread(async () => await CallsOnThisThreadAsync(client, TimeSpan.FromMilliseconds(300), ct));
+            await OwnThread.Run(async () => await CallsOnThisThreadAsync(client, TimeSpan.FromMilliseconds(300), ct));
             var runs = new List<(double Rate, double P50, double P99, double AllocPerCall, double CpuPerCall)>();
             for (int r = 0; r < options.Runs; r++)
             {
                 var meter = CostMeter.Start();
                 long[] latencies = [];
-                await OnOwnThread(async () => latencies = await CallsOnThisThreadAsync(client, options.CallDuration, ct));
+                await OwnThread.Run(async () => latencies = await CallsOnThisThreadAsync(client, options.CallDuration, ct));
                 var cost = meter.Stop();
                 double f = 1e6 / Stopwatch.Frequency;
                 runs.Add((latencies.Length / cost.Seconds, Stats.Percentile(latencies, 50) * f, Stats.Percentile(latencies, 99) * f,
@@ -396,26 +396,6 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             await serving;
             await listener.DisposeAsync();
         }
-    }
-
-    /// <summary>Runs <paramref name="body"/> on a new thread to its end: blocking streams complete every await on the thread that started it.</summary>
-    private static Task OnOwnThread(Func<Task> body)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body().GetAwaiter().GetResult();
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        }) { IsBackground = true };
-        thread.Start();
-        return done.Task;
     }
 
     private static async Task<long[]> CallsOnceAsync(List<RpcClient> clients, TimeSpan duration, CancellationToken ct)

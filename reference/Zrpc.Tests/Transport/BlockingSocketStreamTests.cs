@@ -14,22 +14,34 @@ public sealed class BlockingSocketStreamTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     /// <summary>A blocking client connected to the reference TCP listener, and the accepted end as a plain socket stream.</summary>
-    private static async Task<(Stream Blocking, Stream Peer, TcpConnectionListener Listener)> ConnectAsync()
+    private sealed class Connection : IAsyncDisposable
     {
-        var listener = new TcpConnectionListener(new IPEndPoint(IPAddress.Loopback, 0));
-        var accept = listener.AcceptAsync(default).AsTask();
-        var blocking = await Connector.ConnectBlockingAsync(listener.Address, default);
-        var peer = await accept ?? throw new IOException("no connection");
-        return (blocking, peer, listener);
+        public required Stream Blocking { get; init; }
+        public required Stream Peer { get; init; }
+        public required TcpConnectionListener Listener { get; init; }
+
+        public static async Task<Connection> OpenAsync()
+        {
+            var listener = new TcpConnectionListener(new IPEndPoint(IPAddress.Loopback, 0));
+            var accept = listener.AcceptAsync(default).AsTask();
+            var blocking = await Connector.ConnectBlockingAsync(listener.Address, default);
+            var peer = await accept ?? throw new IOException("no connection");
+            return new Connection { Blocking = blocking, Peer = peer, Listener = listener };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Blocking.Dispose();
+            await Peer.DisposeAsync();
+            await Listener.DisposeAsync();
+        }
     }
 
     [Test]
     public async Task Carries_bytes_both_ways_in_full()
     {
-        var (blocking, peer, listener) = await ConnectAsync();
-        await using var _ = listener;
-        await using var __ = peer;
-        using var ___ = blocking;
+        await using var connection = await Connection.OpenAsync();
+        var (blocking, peer) = (connection.Blocking, connection.Peer);
         Assert.That(blocking, Is.InstanceOf<BlockingSocketStream>());
 
         var body = RandomNumberGenerator.GetBytes(6 << 20); // more than the socket buffers hold
@@ -51,10 +63,8 @@ public sealed class BlockingSocketStreamTests
     [Test]
     public async Task A_cancelled_read_ends_and_the_sending_side_still_works()
     {
-        var (blocking, peer, listener) = await ConnectAsync();
-        await using var _ = listener;
-        await using var __ = peer;
-        using var ___ = blocking;
+        await using var connection = await Connection.OpenAsync();
+        var (blocking, peer) = (connection.Blocking, connection.Peer);
 
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var read = Task.Run(async () => await blocking.ReadAsync(new byte[8], cancel.Token));
@@ -72,10 +82,8 @@ public sealed class BlockingSocketStreamTests
     [Category("CONN-5")]
     public async Task A_frame_reader_on_it_reports_a_stalled_frame_as_conn5()
     {
-        var (blocking, peer, listener) = await ConnectAsync();
-        await using var _ = listener;
-        await using var __ = peer;
-        using var ___ = blocking;
+        await using var connection = await Connection.OpenAsync();
+        var (blocking, peer) = (connection.Blocking, connection.Peer);
         await peer.WriteAsync(new byte[] { 2, 0, 10, 0, 0, 0, 0xAA });
         var reader = new FrameReader(blocking) { ReadTimeout = TimeSpan.FromMilliseconds(300) };
 

@@ -93,7 +93,7 @@ public sealed class RpcServer
                 }
 
                 var task = Options.ThreadPerConnection && connection is NetworkStream network
-                    ? ServeOnOwnThread(new BlockingSocketStream(network.Socket), hard.Token, ct)
+                    ? OwnThread.Run(() => ServeConnectionCoreAsync(new BlockingSocketStream(network.Socket), hard.Token, ct), "zrpc connection")
                     : Task.Run(() => ServeConnectionCoreAsync(connection, hard.Token, ct), CancellationToken.None);
                 running.TryAdd(task, 0);
                 _ = task.ContinueWith(t => running.TryRemove(t, out _), TaskScheduler.Default);
@@ -114,33 +114,6 @@ public sealed class RpcServer
 
             await all.ConfigureAwait(false);
         }
-    }
-
-    /// <summary>
-    /// Runs the connection's loop on a new thread, where its blocking reads wait (ThreadPerConnection);
-    /// the task ends when the loop does.
-    /// </summary>
-    private Task ServeOnOwnThread(Stream connection, CancellationToken ct, CancellationToken stopping)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                ServeConnectionCoreAsync(connection, ct, stopping).GetAwaiter().GetResult();
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "zrpc connection",
-        };
-        thread.Start();
-        return done.Task;
     }
 
     /// <summary>
