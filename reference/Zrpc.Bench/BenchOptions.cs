@@ -19,6 +19,9 @@ public sealed record BenchOptions
     /// <summary>How long each call-rate measurement runs.</summary>
     public TimeSpan CallDuration { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Longest warm-up of short calls per transport before the streaming runs, waiting for the JIT to go quiet.</summary>
+    public TimeSpan WarmUpLimit { get; init; } = TimeSpan.FromSeconds(60);
+
     public IReadOnlyList<string> Transports { get; init; } = ["tcp", "unix", "pipe"];
 
     public IReadOnlyList<int> Concurrency { get; init; } = [1, 4, 16, 64];
@@ -50,6 +53,8 @@ public sealed record BenchOptions
           --runs N             repetitions, medians are reported (default 3)
           --quick              smaller sizes and shorter call runs
           --duration SECONDS   length of each call-rate run (default 2; --quick 0.5)
+          --warm-up SECONDS    longest warm-up per transport before the streaming runs: short calls
+                               until the JIT has compiled nothing for 1 s (default 60; --quick 10)
           --transports LIST    comma list of tcp,unix,pipe (default all three)
           --concurrency LIST   comma list of connection counts (default 1,4,16,64)
           --no-conformance     skip Source/Sink of the Conformance Test Service (payload work included)
@@ -86,6 +91,7 @@ public sealed record BenchOptions
         long? bytes = null;
         long? captureBytes = null;
         double? duration = null;
+        double? warmUp = null;
         for (; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
@@ -95,6 +101,7 @@ public sealed record BenchOptions
                 case "--runs": o = o with { Runs = Math.Max(1, int.Parse(Value(), CultureInfo.InvariantCulture)) }; break;
                 case "--quick": o = o with { Quick = true }; break;
                 case "--duration": duration = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--warm-up": warmUp = Math.Max(0, double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--transports": o = o with { Transports = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }; break;
                 case "--concurrency": o = o with { Concurrency = Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() }; break;
                 case "--alloc-trace": o = o with { AllocationTrace = true }; break;
@@ -122,6 +129,7 @@ public sealed record BenchOptions
             Bytes = bytes ?? (o.Quick ? 256L << 20 : GiB),
             CaptureBytes = captureBytes ?? (o.Quick ? 256L << 20 : GiB),
             CallDuration = TimeSpan.FromSeconds(duration ?? (o.Quick ? 0.5 : 2)),
+            WarmUpLimit = TimeSpan.FromSeconds(warmUp ?? (o.Quick ? 10 : 60)),
         };
     }
 

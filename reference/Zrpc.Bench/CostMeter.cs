@@ -10,6 +10,9 @@ public readonly record struct Cost(TimeSpan Wall, TimeSpan Cpu, long Allocated)
     /// <summary>Managed bytes allocated between <see cref="CostMeter.Mark"/> and the end of the run (0 without a mark).</summary>
     public long AllocatedAfterMark { get; init; }
 
+    /// <summary>Methods the JIT compiled during the run, on any thread: a warmed-up run compiles none.</summary>
+    public long MethodsJitted { get; init; }
+
     /// <summary>Payload bytes that passed between <see cref="CostMeter.Mark"/> and the end of the run (0 without a mark).</summary>
     public long BytesAfterMark { get; init; }
 }
@@ -20,11 +23,15 @@ public sealed class CostMeter
     private readonly long _startTicks;
     private readonly TimeSpan _startCpu;
     private readonly long _startAllocated;
+    private readonly long _startJitted;
 
     private CostMeter()
     {
+        // Environment.CpuUsage reads the process times without allocating, unlike a Process object,
+        // whose fields and /proc parsing used to count as a few KB of every run's allocation.
+        _startCpu = Environment.CpuUsage.TotalTime;
+        _startJitted = System.Runtime.JitInfo.GetCompiledMethodCount();
         _startAllocated = GC.GetTotalAllocatedBytes(precise: true);
-        _startCpu = Process.GetCurrentProcess().TotalProcessorTime;
         _startTicks = Stopwatch.GetTimestamp();
     }
 
@@ -55,10 +62,11 @@ public sealed class CostMeter
     public Cost Stop()
     {
         var wall = Stopwatch.GetElapsedTime(_startTicks);
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - _startCpu;
         long now = GC.GetTotalAllocatedBytes(precise: true);
+        var cpu = Environment.CpuUsage.TotalTime - _startCpu;
         return new Cost(wall, cpu, now - _startAllocated)
         {
+            MethodsJitted = System.Runtime.JitInfo.GetCompiledMethodCount() - _startJitted,
             AllocatedAfterMark = _markAllocated < 0 ? 0 : now - _markAllocated,
             BytesAfterMark = _markAllocated < 0 ? 0 : _totalBytes - _markBytes,
         };

@@ -29,13 +29,17 @@ public static class ReportWriter
         var m = r.Machine;
         s.AppendLine(ci, $"Machine: {m.Cpu}, {m.Cores} cores, {m.Os}, {m.Runtime}");
         s.AppendLine(ci, $"Medians of {r.Runs} runs; {Size(r.BytesPerTransfer)} per transfer; {r.CallSeconds:0.##} s per call-rate run.");
+        if (r.Stream.Count > 0)
+        {
+            s.AppendLine("Ratio to raw: median over runs of each protocol run against the raw copies just before and after it.");
+        }
         if (r.Raw.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine("| Transport | Raw copy GiB/s | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |");
-            s.AppendLine("|---|---:|---:|---:|---:|");
+            s.AppendLine("| Transport | Raw copy GiB/s | Run-to-run spread | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |");
+            s.AppendLine("|---|---:|---:|---:|---:|---:|");
             foreach (var x in r.Raw)
-                s.AppendLine(ci, $"| {x.Transport} | {x.GiBps:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |");
+                s.AppendLine(ci, $"| {x.Transport} | {x.GiBps:0.00} | {x.RunToRunSpread:P0} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |");
         }
 
         if (r.Stream.Count > 0)
@@ -89,7 +93,7 @@ public static class ReportWriter
         return s.ToString();
     }
 
-    private static string Size(long bytes) => bytes >= BenchOptions.GiB && bytes % BenchOptions.GiB == 0
+    internal static string Size(long bytes) => bytes >= BenchOptions.GiB && bytes % BenchOptions.GiB == 0
         ? $"{bytes / BenchOptions.GiB} GiB"
         : $"{bytes / (double)(1 << 20):0.#} MiB";
 }

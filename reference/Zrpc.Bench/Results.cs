@@ -4,12 +4,26 @@ public sealed record RawResult(string Transport, double GiBps, double CpuSeconds
 {
     /// <summary>Allocated per GiB after the first quarter of each transfer: what grows with the bytes.</summary>
     public double SteadyAllocatedPerGiB { get; init; }
+
+    /// <summary>
+    /// Median relative change between consecutive raw copies (0.1: 10 %), the same work run twice:
+    /// how far apart two runs of this machine land, the noise against which a ratio is read.
+    /// </summary>
+    public double RunToRunSpread { get; init; }
+
+    /// <summary>Rounds of short calls before the streaming runs, and whether the JIT had gone quiet by then.</summary>
+    public int WarmUpRounds { get; init; }
+
+    public bool WarmUpQuiet { get; init; }
 }
 
 public sealed record StreamResult(
     string Transport, string Service, string Direction, double GiBps, double RatioToRaw,
     double CpuSecondsPerGiB, double AllocatedPerGiB, double[] RunsGiBps)
 {
+    /// <summary>Methods the JIT compiled during each run: after the warm-up, zero or close to it.</summary>
+    public long[] MethodsJitted { get; init; } = [];
+
     /// <summary>Allocated per GiB after the first quarter of each transfer: what grows with the bytes.</summary>
     public double SteadyAllocatedPerGiB { get; init; }
 }

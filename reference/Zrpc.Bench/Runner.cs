@@ -18,6 +18,15 @@ public sealed class Runner(BenchOptions options, TextWriter log)
     // and came out at a quarter of the later ones.
     private const long WarmUpBytes = 512L << 20;
 
+    /// <summary>
+    /// Size of each short call of the warm-up. Code that runs once per call (connection set-up,
+    /// request and response headers) is promoted by the tiered JIT only after about 30 calls, and
+    /// then in stages; without these calls the JIT was still compiling 15-60 such methods on the
+    /// other core during every measured protocol run, which the raw copy, with almost no per-run
+    /// code, never paid (pipes: 0.86-0.90 of raw instead of 0.99).
+    /// </summary>
+    private const long WarmUpCallBytes = 4L << 20;
+
     private static readonly JsonElement EchoBody = JsonDocument.Parse("""{"name":"bench","n":42,"ok":true,"tags":["a","b","c"]}""").RootElement.Clone();
 
     public async Task<BenchReport> RunAsync(CancellationToken ct)
@@ -103,6 +112,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         var result = new RawResult(transport, Median(runs, GiBps), Median(runs, CpuPerGiB), Median(runs, AllocPerGiB), runs.Select(GiBps).ToArray())
         {
             SteadyAllocatedPerGiB = Median(runs, SteadyAllocPerGiB),
+            RunToRunSpread = StreamRatios.RunToRunSpread(runs.Select(GiBps).ToArray()),
         };
         log.WriteLine($"raw    {transport,-5} {result.GiBps,7:0.00} GiB/s  runs [{Join(result.RunsGiBps)}]");
         return result;
@@ -189,49 +199,70 @@ public sealed class Runner(BenchOptions options, TextWriter log)
     }
 
     /// <summary>
-    /// Raw copy and every protocol configuration of one transport, one repetition after the other
-    /// (raw, Source, Sink, raw, Source, Sink, ...): on a shared machine the load drifts within
-    /// seconds, and a ratio taken from neighbouring runs (median of the per-repetition ratios) is far
-    /// steadier than one taken from medians measured minutes apart.
+    /// Raw copy and every protocol configuration of one transport, measured in turns: on a shared
+    /// machine the speed drifts within seconds, so each protocol run is compared with the raw copies
+    /// just before and just after it, never with a median taken minutes apart. Each repetition is
+    /// one raw copy and then every configuration, in forward order on even repetitions and in
+    /// reverse order on odd ones, so no configuration always runs first or last after the raw copy;
+    /// one more raw copy closes the last repetition. A run's ratio is its GiB/s over the geometric
+    /// mean of its two neighbouring raw copies; the reported ratio is the median of those.
     /// </summary>
     private async Task InterleavedStreamAsync(BenchReport report, string transport, List<(string Name, Action<RpcServer> Register)> services, CancellationToken ct)
     {
         long warm = Math.Min(WarmUpBytes, options.Bytes);
         var configs = services.SelectMany(s => new[] { (s.Name, s.Register, Endpoint: "Source"), (s.Name, s.Register, Endpoint: "Sink") }).ToList();
+        long small = Math.Min(WarmUpCallBytes, options.Bytes);
+        var (rounds, quiet) = await JitWarmUp.UntilQuietAsync(async () =>
+        {
+            await RawCopyOnceAsync(transport, small, ct);
+            foreach (var c in configs)
+            {
+                await StreamOnceAsync(transport, c.Register, c.Endpoint, small, ct);
+            }
+        }, options.WarmUpLimit);
         await RawCopyOnceAsync(transport, warm, ct);
         foreach (var c in configs)
         {
             await StreamOnceAsync(transport, c.Register, c.Endpoint, warm, ct);
         }
 
+        log.WriteLine($"warm   {transport,-5} {rounds} rounds of short calls, {(quiet ? "until the JIT was quiet" : "and the JIT was still compiling")}, then {ReportWriter.Size(warm)} per configuration");
+
         var raw = new List<Cost>();
         var runs = configs.Select(_ => new List<Cost>()).ToList();
         for (int i = 0; i < options.Runs; i++)
         {
             raw.Add(await RawCopyOnceAsync(transport, options.Bytes, ct));
-            for (int k = 0; k < configs.Count; k++)
+            var order = Enumerable.Range(0, configs.Count);
+            foreach (int k in i % 2 == 0 ? order : order.Reverse())
             {
                 runs[k].Add(await StreamOnceAsync(transport, configs[k].Register, configs[k].Endpoint, options.Bytes, ct));
             }
         }
 
-        var rawResult = new RawResult(transport, Median(raw, GiBps), Median(raw, CpuPerGiB), Median(raw, AllocPerGiB), raw.Select(GiBps).ToArray())
+        raw.Add(await RawCopyOnceAsync(transport, options.Bytes, ct));
+        var rawRates = raw.Select(GiBps).ToArray();
+        var rawResult = new RawResult(transport, Median(raw, GiBps), Median(raw, CpuPerGiB), Median(raw, AllocPerGiB), rawRates)
         {
             SteadyAllocatedPerGiB = Median(raw, SteadyAllocPerGiB),
+            RunToRunSpread = StreamRatios.RunToRunSpread(rawRates),
+            WarmUpRounds = rounds,
+            WarmUpQuiet = quiet,
         };
         report.Raw.Add(rawResult);
-        log.WriteLine($"raw    {transport,-5} {rawResult.GiBps,7:0.00} GiB/s  runs [{Join(rawResult.RunsGiBps)}]");
+        log.WriteLine($"raw    {transport,-5} {rawResult.GiBps,7:0.00} GiB/s  run-to-run spread {rawResult.RunToRunSpread,4:P0}  runs [{Join(rawResult.RunsGiBps)}]");
         for (int k = 0; k < configs.Count; k++)
         {
             var r = runs[k];
-            double ratio = Stats.Median(r.Select((cost, i) => GiBps(cost) / GiBps(raw[i])));
+            double ratio = StreamRatios.BracketedMedian(r.Select(GiBps).ToArray(), rawRates);
             var result = new StreamResult(transport, configs[k].Name, configs[k].Endpoint, Median(r, GiBps), ratio,
                 Median(r, CpuPerGiB), Median(r, AllocPerGiB), r.Select(GiBps).ToArray())
             {
                 SteadyAllocatedPerGiB = Median(r, SteadyAllocPerGiB),
+                MethodsJitted = r.Select(c => c.MethodsJitted).ToArray(),
             };
             report.Stream.Add(result);
-            log.WriteLine($"stream {transport,-5} {result.Service,-11} {result.Direction,-6} {result.GiBps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw  alloc/GiB {result.AllocatedPerGiB,10:N0} (steady {result.SteadyAllocatedPerGiB:N0})  runs [{Join(result.RunsGiBps)}]");
+            log.WriteLine($"stream {transport,-5} {result.Service,-11} {result.Direction,-6} {result.GiBps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw  alloc/GiB {result.AllocatedPerGiB,10:N0} (steady {result.SteadyAllocatedPerGiB:N0})  runs [{Join(result.RunsGiBps)}]  jitted [{string.Join(' ', result.MethodsJitted)}]");
         }
     }
 

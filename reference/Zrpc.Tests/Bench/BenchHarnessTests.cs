@@ -27,7 +27,7 @@ public class BenchHarnessTests
     {
         string json = Path.Combine(Path.GetTempPath(), $"zrpc-bench-test-{Guid.NewGuid():N}.json");
         var options = BenchOptions.Parse(["all", "--bytes", "3M", "--runs", "1", "--duration", "0.05",
-            "--transports", "tcp", "--concurrency", "1,2", "--capture-bytes", "3M", "--no-suite", "--out", json]);
+            "--transports", "tcp", "--concurrency", "1,2", "--capture-bytes", "3M", "--no-suite", "--warm-up", "0", "--out", json]);
         try
         {
             var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
@@ -49,10 +49,15 @@ public class BenchHarnessTests
             var stream = root.GetProperty("stream").EnumerateArray().ToArray();
             Assert.That(stream.Select(s => (s.GetProperty("service").GetString(), s.GetProperty("direction").GetString())),
                 Is.EquivalentTo(new[] { ("null", "Source"), ("null", "Sink"), ("conformance", "Source"), ("conformance", "Sink") }));
+            // One repetition: one protocol run between two raw copies, compared with their geometric mean.
+            var rawRuns = raw.GetProperty("runsGiBps").EnumerateArray().Select(r => r.GetDouble()).ToArray();
+            Assert.That(rawRuns, Has.Length.EqualTo(2));
+            Assert.That(raw.GetProperty("warmUpRounds").GetInt32(), Is.EqualTo(1), "--warm-up 0 still makes one round");
             foreach (var s in stream)
             {
                 double ratio = s.GetProperty("ratioToRaw").GetDouble();
-                Assert.That(ratio, Is.EqualTo(s.GetProperty("giBps").GetDouble() / raw.GetProperty("giBps").GetDouble()).Within(1e-9));
+                Assert.That(ratio, Is.EqualTo(s.GetProperty("giBps").GetDouble() / Math.Sqrt(rawRuns[0] * rawRuns[1])).Within(1e-9));
+                Assert.That(s.GetProperty("methodsJitted").EnumerateArray().Count(), Is.EqualTo(1));
                 Assert.That(s.GetProperty("allocatedPerGiB").GetDouble(), Is.GreaterThanOrEqualTo(0));
             }
 

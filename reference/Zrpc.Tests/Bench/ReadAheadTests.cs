@@ -96,4 +96,56 @@ public class ReadAheadTests
         Assert.That(got.ToArray(), Is.EqualTo(Pattern(FrameLimits.MaxPayload + 12_345, 5)));
         Assert.That(body.Ended, Is.True);
     }
+
+    [Test]
+    public async Task Inside_a_bulk_body_the_next_header_is_read_on_its_own_and_refills_the_read_ahead_after_it()
+    {
+        byte[] wire = [
+            .. Frame(2, 0, Pattern(50_000, 6)),
+            .. Frame(2, 1, Pattern(9, 7)),
+            .. Frame(1, 1, Pattern(20, 8)),
+        ];
+        var recorder = new ReadSizeRecorder(new GuardedStream(wire, wire.Length));
+        var frames = await ReadAllAsync(new FrameReader(recorder, FrameReader.ConnectionReadAhead), 1 << 20);
+
+        Assert.That(frames.Select(f => f.Payload.Length), Is.EqualTo(new[] { 50_000, 9, 20 }));
+        Assert.That(frames[0].Payload, Is.EqualTo(Pattern(50_000, 6)));
+        // First header: through the read-ahead buffer. Then the rest of the big payload straight into
+        // the caller's buffer, and the next header alone (6 bytes), so no 16 KiB bite is taken out of
+        // the transport between two bulk frames. After the small end frame the read-ahead is back.
+        Assert.That(recorder.Sizes[0], Is.EqualTo(FrameReader.ConnectionReadAhead));
+        int exact = recorder.Sizes.IndexOf(FrameLimits.HeaderSize);
+        Assert.That(exact, Is.GreaterThan(0), $"read sizes: {string.Join(", ", recorder.Sizes)}");
+        Assert.That(recorder.Sizes[exact - 1], Is.EqualTo(50_000 - (FrameReader.ConnectionReadAhead - FrameLimits.HeaderSize)));
+        Assert.That(recorder.Sizes[exact + 1], Is.EqualTo(FrameReader.ConnectionReadAhead), "the small end frame's payload and what follows come through the read-ahead again");
+    }
+
+    /// <summary>Records how many bytes each read asked for.</summary>
+    private sealed class ReadSizeRecorder(Stream inner) : Stream
+    {
+        public List<int> Sizes { get; } = [];
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Sizes.Add(buffer.Length);
+            return inner.ReadAsync(buffer, cancellationToken);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Sizes.Add(count);
+            return inner.Read(buffer, offset, count);
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

@@ -11,7 +11,7 @@ namespace Zrpc.Messages;
 /// </summary>
 internal static class FrameBufferPool
 {
-    private const int SmallLimit = 1024 * 1024;
+    private const int SmallLimit = 64 * 1024;
 
     // Enough for several connections streaming at once; more simply allocate and are dropped.
     private static readonly ArrayPool<byte> Large = ArrayPool<byte>.Create(8 * 1024 * 1024, Math.Max(4, 2 * Environment.ProcessorCount));
