@@ -24,6 +24,9 @@ public sealed record StreamResult(
     /// <summary>Methods the JIT compiled during each run: after the warm-up, zero or close to it.</summary>
     public long[] MethodsJitted { get; init; } = [];
 
+    /// <summary>The raw copies this service's runs were measured between (one more than the runs): the ratio's denominators.</summary>
+    public double[] RawRunsGiBps { get; init; } = [];
+
     /// <summary>Allocated per GiB after the first quarter of each transfer: what grows with the bytes.</summary>
     public double SteadyAllocatedPerGiB { get; init; }
 }
