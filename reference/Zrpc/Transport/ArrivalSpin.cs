@@ -49,14 +49,14 @@ internal static class ArrivalSpin
 
         try
         {
-            if (socket.Available > 0) return true;
+            if (HasBytes(socket)) return true;
             long end = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
             var spinner = default(SpinWait);
             while (Stopwatch.GetTimestamp() < end)
             {
                 // Never sleep: a sleep costs the very wake-up the spin is there to avoid.
                 spinner.SpinOnce(sleep1Threshold: -1);
-                if (socket.Available > 0) return true;
+                if (HasBytes(socket)) return true;
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -70,4 +70,12 @@ internal static class ArrivalSpin
 
         return false;
     }
+
+    /// <summary>
+    /// Whether a read would not block, asked with a zero-timeout poll: the kernel answers that from
+    /// the queue's state without the lock that FIONREAD (<see cref="Socket.Available"/>) takes, the
+    /// pipe's mutex or the socket's lock, which the writer on the other core holds while it copies.
+    /// End of stream and errors count as readable: the read that follows reports them.
+    /// </summary>
+    private static bool HasBytes(Socket socket) => socket.Poll(0, SelectMode.SelectRead);
 }
