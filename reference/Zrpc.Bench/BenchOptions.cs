@@ -19,7 +19,7 @@ public sealed record BenchOptions
     /// <summary>How long each call-rate measurement runs.</summary>
     public TimeSpan CallDuration { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Longest warm-up of short calls per transport before the streaming runs, waiting for the JIT to go quiet.</summary>
+    /// <summary>Longest warm-up before each streaming or call-rate measurement, which otherwise lasts until the JIT has gone quiet.</summary>
     public TimeSpan WarmUpLimit { get; init; } = TimeSpan.FromSeconds(60);
 
     public IReadOnlyList<string> Transports { get; init; } = ["tcp", "unix", "pipe"];
@@ -53,8 +53,8 @@ public sealed record BenchOptions
           --runs N             repetitions, medians are reported (default 3)
           --quick              smaller sizes and shorter call runs
           --duration SECONDS   length of each call-rate run (default 2; --quick 0.5)
-          --warm-up SECONDS    longest warm-up per transport before the streaming runs: short calls
-                               until the JIT has compiled nothing for 1 s (default 60; --quick 10)
+          --warm-up SECONDS    longest warm-up before each streaming or call-rate measurement, which
+                               runs until the JIT has compiled nothing for 1 s (default 60; --quick 10)
           --transports LIST    comma list of tcp,unix,pipe (default all three)
           --concurrency LIST   comma list of connection counts (default 1,4,16,64)
           --no-conformance     skip Source/Sink of the Conformance Test Service (payload work included)

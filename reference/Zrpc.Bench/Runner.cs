@@ -19,11 +19,11 @@ public sealed class Runner(BenchOptions options, TextWriter log)
     private const long WarmUpBytes = 512L << 20;
 
     /// <summary>
-    /// Size of each short call of the warm-up. Code that runs once per call (connection set-up,
-    /// request and response headers) is promoted by the tiered JIT only after about 30 calls, and
-    /// then in stages; without these calls the JIT was still compiling 15-60 such methods on the
-    /// other core during every measured protocol run, which the raw copy, with almost no per-run
-    /// code, never paid (pipes: 0.86-0.90 of raw instead of 0.99).
+    /// Size of each short call of the streaming warm-up. Code that runs once per call (connection
+    /// set-up, request and response headers) is promoted by the tiered JIT only after about 30
+    /// calls, and then in stages; with a single long warm-up transfer the JIT was still compiling
+    /// 15-60 such methods on the other core during every measured protocol run (436 in the first),
+    /// which the raw copy, with almost no per-run code, never paid.
     /// </summary>
     private const long WarmUpCallBytes = 4L << 20;
 
@@ -206,13 +206,11 @@ public sealed class Runner(BenchOptions options, TextWriter log)
     }
 
     /// <summary>
-    /// Raw copy and every protocol configuration of one transport, measured in turns, one service
-    /// at a time: on a shared machine the speed drifts within seconds, so each protocol run is
-    /// compared with the raw copies just before and just after it, never with a median taken
-    /// minutes apart. Each repetition is one raw copy and then the service's Source and Sink, in
-    /// forward order on even repetitions and in reverse order on odd ones, so neither always runs
-    /// right after the raw copy; one more raw copy closes the last repetition. A run's ratio is its GiB/s over the geometric
-    /// mean of its two neighbouring raw copies; the reported ratio is the median of those.
+    /// Raw copy and every protocol configuration of one transport. Warm-up first: short calls of
+    /// every configuration until the JIT is quiet, then one long transfer each. Then each service
+    /// is measured in turns with raw copies of its own (<see cref="InTurnsAsync"/>), and each
+    /// protocol run is compared with the raw copies just before and just after it, never with a
+    /// median taken minutes apart: on a shared machine the speed drifts within seconds.
     /// </summary>
     private async Task InterleavedStreamAsync(BenchReport report, string transport, List<(string Name, Action<RpcServer> Register)> services, CancellationToken ct)
     {
@@ -242,19 +240,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         foreach (var service in services)
         {
             var group = configs.Where(c => c.Name == service.Name).ToList();
-            var raw = new List<Cost>();
-            var runs = group.Select(_ => new List<Cost>()).ToList();
-            for (int i = 0; i < options.Runs; i++)
-            {
-                raw.Add(await RawCopyOnceAsync(transport, options.Bytes, ct));
-                var order = Enumerable.Range(0, group.Count);
-                foreach (int k in i % 2 == 0 ? order : order.Reverse())
-                {
-                    runs[k].Add(await StreamOnceAsync(transport, group[k].Register, group[k].Endpoint, options.Bytes, ct));
-                }
-            }
-
-            raw.Add(await RawCopyOnceAsync(transport, options.Bytes, ct));
+            var (raw, runs) = await InTurnsAsync(transport, group, ct);
             var rawRates = raw.Select(GiBps).ToArray();
             if (service == services[0])
             {
@@ -284,6 +270,31 @@ public sealed class Runner(BenchOptions options, TextWriter log)
                 log.WriteLine($"stream {transport,-5} {result.Service,-11} {result.Direction,-6} {result.GiBps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw  alloc/GiB {result.AllocatedPerGiB,10:N0} (steady {result.SteadyAllocatedPerGiB:N0})  runs [{Join(result.RunsGiBps)}]  raw around [{Join(rawRates)}]  jitted [{string.Join(' ', result.MethodsJitted)}]");
             }
         }
+    }
+
+    /// <summary>
+    /// One service's configurations in turns with raw copies: each repetition is a raw copy and then
+    /// every configuration, in forward order on even repetitions and in reverse order on odd ones, so
+    /// none always runs right after the raw copy; one more raw copy closes the last repetition, so
+    /// every protocol run has a raw copy on each side (<see cref="StreamRatios.BracketedMedian"/>).
+    /// </summary>
+    private async Task<(List<Cost> Raw, List<List<Cost>> Runs)> InTurnsAsync(
+        string transport, List<(string Name, Action<RpcServer> Register, string Endpoint)> group, CancellationToken ct)
+    {
+        var raw = new List<Cost>();
+        var runs = group.Select(_ => new List<Cost>()).ToList();
+        for (int i = 0; i < options.Runs; i++)
+        {
+            raw.Add(await RawCopyOnceAsync(transport, options.Bytes, ct));
+            var order = Enumerable.Range(0, group.Count);
+            foreach (int k in i % 2 == 0 ? order : order.Reverse())
+            {
+                runs[k].Add(await StreamOnceAsync(transport, group[k].Register, group[k].Endpoint, options.Bytes, ct));
+            }
+        }
+
+        raw.Add(await RawCopyOnceAsync(transport, options.Bytes, ct));
+        return (raw, runs);
     }
 
     // ---- (3) call rate ----
