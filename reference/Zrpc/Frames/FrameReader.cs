@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace Zrpc.Frames;
 
@@ -28,6 +29,16 @@ public sealed class FrameReader
     private long _rateStart;
     private long _rateGrace;
     private long _rateBytes;
+    private CancellationToken _operationToken;
+    private int _headerFilled;
+    private bool _headerExact;
+    private Memory<byte> _payloadTarget;
+    private bool _payloadThroughAhead;
+    private ReadOperation _operation;
+    private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _innerAwaiter;
+    private ArmedTimeout? _armed;
+    private Waiter? _waiter;
+    private Action? _onReadCompleted;
 
     /// <param name="stream">The connection.</param>
     /// <param name="readAheadBytes">
@@ -136,98 +147,48 @@ public sealed class FrameReader
     /// Reads and validates the next frame header. Returns null on a clean end of stream at a
     /// frame boundary; an RST frame is returned (its payload is never read, FRAME-8).
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<FrameHeader?> ReadHeaderAsync(CancellationToken cancellationToken)
+    public ValueTask<FrameHeader?> ReadHeaderAsync(CancellationToken cancellationToken)
     {
-        ThrowIfBroken();
+        if (_broken)
+        {
+            return ValueTask.FromException<FrameHeader?>(BrokenError());
+        }
+
         if (PayloadRemaining != 0)
         {
-            throw new InvalidOperationException($"the previous frame still has {PayloadRemaining} unread payload bytes");
+            return ValueTask.FromException<FrameHeader?>(new InvalidOperationException($"the previous frame still has {PayloadRemaining} unread payload bytes"));
         }
 
         Current = null;
-        int filled = 0;
+        _headerFilled = 0;
+        _operationToken = cancellationToken;
         try
         {
-            while (filled < FrameLimits.HeaderSize)
-            {
-                if (AheadCount > 0)
-                {
-                    if (filled == 0)
-                    {
-                        FrameStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-                    }
-
-                    filled += TakeAhead(_headerBuffer.AsSpan(filled));
-                    continue;
-                }
-
-                bool bounded = filled > 0 || !IdleAllowed;
-                bool exact = _ahead is null || _bulkContinues;
-                int n = exact
-                    ? await ReadWithTimeoutAsync(_headerBuffer.AsMemory(filled), bounded, cancellationToken).ConfigureAwait(false)
-                    : await FillAheadAsync(bounded, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    if (filled == 0)
-                    {
-                        return null;
-                    }
-
-                    _broken = true;
-                    throw new ProtocolException("FRAME-11", $"end of stream after {filled} of {FrameLimits.HeaderSize} frame header bytes (FRAME-11)");
-                }
-
-                if (exact)
-                {
-                    if (filled == 0)
-                    {
-                        FrameStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-                    }
-
-                    filled += n;
-                }
-            }
+            return AdvanceHeader()
+                ? new ValueTask<FrameHeader?>(Current)
+                : new ValueTask<FrameHeader?>(_waiter!, _waiter!.HeaderVersion);
         }
-        catch
+        catch (Exception e)
         {
             _broken = true;
-            throw;
+            return ValueTask.FromException<FrameHeader?>(e);
         }
-
-        var header = FrameHeader.Parse(_headerBuffer);
-        try
-        {
-            header.Validate();
-        }
-        catch
-        {
-            _broken = true;
-            throw;
-        }
-
-        Current = header;
-        PayloadRemaining = header.Type == FrameType.Rst ? 0 : header.Length;
-        // Inside a bulk body the next header is read on its own, six bytes, and the payload after
-        // it straight into the caller's buffer. Refilling the read-ahead buffer there instead took
-        // a 16 KiB bite out of a full pipe or socket buffer at every frame, which woke the writer
-        // for that little room, and copied the 16 KiB once more (issue 6: pipe Source at 0.95 of
-        // the raw copy with the bite, 1.01 without, in a loop that does nothing but framing).
-        _bulkContinues = _ahead is not null && header.Type == FrameType.Data && !header.End && header.Length > _ahead.Length;
-        return header;
     }
 
     /// <summary>
     /// Reads up to <paramref name="buffer"/>.Length bytes of the current frame's payload; returns 0
     /// only when the payload is complete. End of stream inside the payload is FRAME-11.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> ReadPayloadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    public ValueTask<int> ReadPayloadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        ThrowIfBroken();
+        if (_broken)
+        {
+            return ValueTask.FromException<int>(BrokenError());
+        }
+
         if (PayloadRemaining == 0 || buffer.Length == 0)
         {
-            return 0;
+            return new ValueTask<int>(0);
         }
 
         if (buffer.Length > PayloadRemaining)
@@ -235,42 +196,35 @@ public sealed class FrameReader
             buffer = buffer[..(int)PayloadRemaining];
         }
 
-        int n;
         try
         {
-            if (_ahead is not null && (AheadCount > 0 || buffer.Length < _ahead.Length))
+            // Small reads are served from the read-ahead buffer; big ones go straight to the
+            // caller's buffer once it is empty, so bulk payloads are not copied twice.
+            bool throughAhead = _ahead is not null && (AheadCount > 0 || buffer.Length < _ahead.Length);
+            if (throughAhead && AheadCount > 0)
             {
-                // Small reads are served from the read-ahead buffer; big ones go straight to the
-                // caller's buffer once it is empty, so bulk payloads are not copied twice.
-                if (AheadCount == 0 && await FillAheadAsync(bounded: true, cancellationToken).ConfigureAwait(false) == 0)
-                {
-                    n = 0;
-                }
-                else
-                {
-                    n = TakeAhead(buffer.Span);
-                }
+                return new ValueTask<int>(CountPayload(TakeAhead(buffer.Span)));
             }
-            else
+
+            _operationToken = cancellationToken;
+            _payloadTarget = buffer;
+            _payloadThroughAhead = throughAhead;
+            if (throughAhead)
             {
-                n = await ReadWithTimeoutAsync(buffer, bounded: true, cancellationToken).ConfigureAwait(false);
+                _aheadStart = 0;
+                _aheadEnd = 0;
             }
+
+            return BeginRead(throughAhead ? _ahead : buffer, bounded: true, ReadOperation.Payload)
+                ? new ValueTask<int>(FinishPayload(EndRead()))
+                : new ValueTask<int>(_waiter!, _waiter!.CountVersion);
         }
-        catch
+        catch (Exception e)
         {
             _broken = true;
-            throw;
+            _payloadTarget = default;
+            return ValueTask.FromException<int>(e);
         }
-
-        if (n == 0)
-        {
-            _broken = true;
-            throw new ProtocolException("FRAME-11", $"end of stream with {PayloadRemaining} payload bytes of {Current} missing (FRAME-11)");
-        }
-
-        PayloadRemaining -= n;
-        _rateBytes += n;
-        return n;
     }
 
     /// <summary>Reads exactly buffer.Length payload bytes (must not exceed <see cref="PayloadRemaining"/>).</summary>
@@ -312,15 +266,184 @@ public sealed class FrameReader
         return take;
     }
 
-    /// <summary>Refills the (empty) read-ahead buffer with one read; returns what that read got.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> FillAheadAsync(bool bounded, CancellationToken cancellationToken)
+    // ---- Reads that wait ----
+    //
+    // A read that has to wait for the peer completes through one awaitable this reader keeps
+    // (Waiter), not through async methods of its own. Pooled async state machines are cached per
+    // thread: a box goes back to the cache of the thread that completed it, and is next needed on
+    // whichever thread the next wait of the same method starts. The header read, the payload read
+    // and the read-ahead refill each wait only some of the time, so their boxes kept landing on
+    // threads that did not need them next, and fresh ones were allocated: 30-100 KB per GiB of a
+    // Source over pipes when the writer is the slower end (issue 6). The one awaitable here is
+    // reused whichever thread completes it.
+
+    /// <summary>Runs the header loop until the header is complete (true) or a read has to wait (false).</summary>
+    private bool AdvanceHeader()
     {
-        _aheadStart = 0;
-        _aheadEnd = 0;
-        int n = await ReadWithTimeoutAsync(_ahead, bounded, cancellationToken).ConfigureAwait(false);
-        _aheadEnd = n;
+        while (_headerFilled < FrameLimits.HeaderSize)
+        {
+            if (AheadCount > 0)
+            {
+                if (_headerFilled == 0)
+                {
+                    FrameStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+
+                _headerFilled += TakeAhead(_headerBuffer.AsSpan(_headerFilled));
+                continue;
+            }
+
+            bool bounded = _headerFilled > 0 || !IdleAllowed;
+            _headerExact = _ahead is null || _bulkContinues;
+            if (!_headerExact)
+            {
+                _aheadStart = 0;
+                _aheadEnd = 0;
+            }
+
+            if (!BeginRead(_headerExact ? _headerBuffer.AsMemory(_headerFilled) : _ahead, bounded, ReadOperation.Header))
+            {
+                return false;
+            }
+
+            if (!TakeHeaderRead(EndRead()))
+            {
+                return true;
+            }
+        }
+
+        AcceptHeader();
+        return true;
+    }
+
+    /// <summary>Counts one read of the header loop; false on a clean end of stream before the header.</summary>
+    private bool TakeHeaderRead(int n)
+    {
+        if (n == 0)
+        {
+            if (_headerFilled == 0)
+            {
+                return false;
+            }
+
+            throw new ProtocolException("FRAME-11", $"end of stream after {_headerFilled} of {FrameLimits.HeaderSize} frame header bytes (FRAME-11)");
+        }
+
+        if (!_headerExact)
+        {
+            _aheadEnd = n;
+            return true;
+        }
+
+        if (_headerFilled == 0)
+        {
+            FrameStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+
+        _headerFilled += n;
+        return true;
+    }
+
+    private void AcceptHeader()
+    {
+        var header = FrameHeader.Parse(_headerBuffer);
+        header.Validate();
+        Current = header;
+        PayloadRemaining = header.Type == FrameType.Rst ? 0 : header.Length;
+        // Inside a bulk body the next header is read on its own, six bytes, and the payload after
+        // it straight into the caller's buffer. Refilling the read-ahead buffer there instead took
+        // a 16 KiB bite out of a full pipe or socket buffer at every frame, which woke the writer
+        // for that little room, and copied the 16 KiB once more (issue 6: pipe Source at 0.95 of
+        // the raw copy with the bite, 1.01 without, in a loop that does nothing but framing).
+        _bulkContinues = _ahead is not null && header.Type == FrameType.Data && !header.End && header.Length > _ahead.Length;
+    }
+
+    private int FinishPayload(int n)
+    {
+        if (_payloadThroughAhead)
+        {
+            _aheadEnd = n;
+            if (n > 0)
+            {
+                n = TakeAhead(_payloadTarget.Span);
+            }
+        }
+
+        _payloadTarget = default;
+        if (n == 0)
+        {
+            throw new ProtocolException("FRAME-11", $"end of stream with {PayloadRemaining} payload bytes of {Current} missing (FRAME-11)");
+        }
+
+        return CountPayload(n);
+    }
+
+    private int CountPayload(int n)
+    {
+        PayloadRemaining -= n;
+        _rateBytes += n;
         return n;
+    }
+
+    /// <summary>
+    /// Starts one read from the stream. True when it completed at once (its result is taken with
+    /// <see cref="EndRead"/>); false when it waits, and <see cref="OnReadCompleted"/> goes on with
+    /// <paramref name="operation"/> once it is done.
+    /// </summary>
+    private bool BeginRead(Memory<byte> buffer, bool bounded, ReadOperation operation)
+    {
+        _innerAwaiter = StartRead(buffer, bounded).ConfigureAwait(false).GetAwaiter();
+        if (_innerAwaiter.IsCompleted)
+        {
+            return true;
+        }
+
+        _operation = operation;
+        _waiter ??= new Waiter();
+        _innerAwaiter.UnsafeOnCompleted(_onReadCompleted ??= OnReadCompleted);
+        return false;
+    }
+
+    private void OnReadCompleted()
+    {
+        var waiter = _waiter!;
+        if (_operation == ReadOperation.Header)
+        {
+            bool done;
+            try
+            {
+                done = !TakeHeaderRead(EndRead()) || AdvanceHeader();
+            }
+            catch (Exception e)
+            {
+                _broken = true;
+                waiter.FailHeader(e);
+                return;
+            }
+
+            // Not done: the loop is waiting for its next read, which calls back here.
+            if (done)
+            {
+                waiter.CompleteHeader(Current);
+            }
+
+            return;
+        }
+
+        int n;
+        try
+        {
+            n = FinishPayload(EndRead());
+        }
+        catch (Exception e)
+        {
+            _broken = true;
+            _payloadTarget = default;
+            waiter.FailCount(e);
+            return;
+        }
+
+        waiter.CompleteCount(n);
     }
 
     /// <summary>Which bound limited a read, so that its expiry is reported as what it was.</summary>
@@ -332,8 +455,18 @@ public sealed class FrameReader
         RateFloor,
     }
 
-    private ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, bool bounded, CancellationToken cancellationToken)
+    private enum ReadOperation
     {
+        Header,
+        Payload,
+    }
+
+    /// <summary>The timeout a read in progress was started with, so that its expiry is reported as that bound.</summary>
+    private readonly record struct ArmedTimeout(TimeSpan Limit, ReadBound Bound, CancellationTokenRegistration Link, CancellationToken Token);
+
+    private ValueTask<int> StartRead(Memory<byte> buffer, bool bounded)
+    {
+        var cancellationToken = _operationToken;
         var limit = bounded ? ReadTimeout : IdleTimeout;
         var bound = bounded ? ReadBound.ReadTimeout : ReadBound.Idle;
         if (bounded && _deadline != 0)
@@ -341,7 +474,6 @@ public sealed class FrameReader
             long left = _deadline - System.Diagnostics.Stopwatch.GetTimestamp();
             if (left <= 0)
             {
-                _broken = true;
                 throw DeadlineExpired();
             }
 
@@ -364,37 +496,52 @@ public sealed class FrameReader
             }
         }
 
-        return limit == Timeout.InfiniteTimeSpan
-            ? _stream.ReadAsync(buffer, cancellationToken)
-            : ReadWithinAsync(buffer, limit, bound, cancellationToken);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReadWithinAsync(Memory<byte> buffer, TimeSpan limit, ReadBound bound, CancellationToken cancellationToken)
-    {
-        // One timer source per reader, re-armed for every read: a linked source, a Task and a
-        // WaitAsync per read used to cost more than the read itself for small frames (issue 6).
-        var timeout = _timeoutSource is not null && _timeoutSource.TryReset() ? _timeoutSource : (_timeoutSource = new CancellationTokenSource());
-        timeout.CancelAfter(limit);
-        var link = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout)
-            : default;
+        _armed = null;
         try
         {
+            if (limit == Timeout.InfiniteTimeSpan)
+            {
+                return _stream.ReadAsync(buffer, cancellationToken);
+            }
+
+            // One timer source per reader, re-armed for every read: a linked source, a Task and a
+            // WaitAsync per read used to cost more than the read itself for small frames (issue 6).
+            var timeout = _timeoutSource is not null && _timeoutSource.TryReset() ? _timeoutSource : (_timeoutSource = new CancellationTokenSource());
+            timeout.CancelAfter(limit);
+            var link = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout)
+                : default;
+            _armed = new ArmedTimeout(limit, bound, link, cancellationToken);
             if (_honoursCancellation)
             {
                 // Sockets and pipes honour cancellation themselves.
-                return await _stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+                return _stream.ReadAsync(buffer, timeout.Token);
             }
 
             // WaitAsync as well as the token: some streams (a process's stdin) ignore cancellation,
             // and the timeout must still end the connection.
-            return await _stream.ReadAsync(buffer, timeout.Token).AsTask()
-                .WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+            return new ValueTask<int>(_stream.ReadAsync(buffer, timeout.Token).AsTask().WaitAsync(limit, cancellationToken));
         }
-        catch (Exception e) when (e is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            throw bound switch
+            // A stream that fails at once fails the same way as one that fails later: through EndRead.
+            return ValueTask.FromException<int>(e);
+        }
+    }
+
+    /// <summary>The result of the read <see cref="BeginRead"/> started, its timeout's expiry told as the bound it was.</summary>
+    private int EndRead()
+    {
+        var armed = _armed;
+        _armed = null;
+        try
+        {
+            return _innerAwaiter.GetResult();
+        }
+        catch (Exception e) when (armed is { } a && e is OperationCanceledException or TimeoutException && !a.Token.IsCancellationRequested)
+        {
+            var limit = a.Limit;
+            throw a.Bound switch
             {
                 ReadBound.Idle => new IdleTimeoutException(limit),
                 ReadBound.MessageDeadline => DeadlineExpired(),
@@ -404,8 +551,65 @@ public sealed class FrameReader
         }
         finally
         {
-            link.Dispose();
+            armed?.Link.Dispose();
+            _innerAwaiter = default;
         }
+    }
+
+    /// <summary>
+    /// The awaitable a waiting read hands out, one per reader and reused for every wait: a reader
+    /// serves one read at a time. Reset as its result is taken, ready for the next read.
+    /// </summary>
+    private sealed class Waiter : IValueTaskSource<int>, IValueTaskSource<FrameHeader?>
+    {
+        private ManualResetValueTaskSourceCore<int> _count;
+        private ManualResetValueTaskSourceCore<FrameHeader?> _header;
+
+        public short CountVersion => _count.Version;
+
+        public short HeaderVersion => _header.Version;
+
+        public void CompleteCount(int n) => _count.SetResult(n);
+
+        public void FailCount(Exception e) => _count.SetException(e);
+
+        public void CompleteHeader(FrameHeader? header) => _header.SetResult(header);
+
+        public void FailHeader(Exception e) => _header.SetException(e);
+
+        int IValueTaskSource<int>.GetResult(short token)
+        {
+            try
+            {
+                return _count.GetResult(token);
+            }
+            finally
+            {
+                _count.Reset();
+            }
+        }
+
+        ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _count.GetStatus(token);
+
+        void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _count.OnCompleted(continuation, state, token, flags);
+
+        FrameHeader? IValueTaskSource<FrameHeader?>.GetResult(short token)
+        {
+            try
+            {
+                return _header.GetResult(token);
+            }
+            finally
+            {
+                _header.Reset();
+            }
+        }
+
+        ValueTaskSourceStatus IValueTaskSource<FrameHeader?>.GetStatus(short token) => _header.GetStatus(token);
+
+        void IValueTaskSource<FrameHeader?>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _header.OnCompleted(continuation, state, token, flags);
     }
 
     private static double Elapsed(long since) => (System.Diagnostics.Stopwatch.GetTimestamp() - since) / (double)System.Diagnostics.Stopwatch.Frequency;
@@ -413,11 +617,6 @@ public sealed class FrameReader
     private ProtocolException DeadlineExpired() =>
         new("CONN-5", $"the message was not complete {_deadlineSpan.TotalSeconds:0.###} s after its first byte (CONN-5)");
 
-    private void ThrowIfBroken()
-    {
-        if (_broken)
-        {
-            throw new InvalidOperationException("the frame stream is broken by an earlier error; the connection must be closed (CONN-1)");
-        }
-    }
+    private static InvalidOperationException BrokenError() =>
+        new("the frame stream is broken by an earlier error; the connection must be closed (CONN-1)");
 }

@@ -76,7 +76,10 @@ public sealed class DataMessageReadStream : Stream
                     return 0;
                 }
 
-                await NextFrameAsync(cancellationToken).ConfigureAwait(false);
+                // Awaited here, not in a method of its own: a method that waits only at frame
+                // boundaries would have its pooled state machine cached on the wrong thread when
+                // it next waits, and allocate (see FrameReader's reads that wait).
+                AcceptFrame(await Frames.ReadHeaderAsync(cancellationToken).ConfigureAwait(false));
             }
         }
         catch (Exception ex)
@@ -139,10 +142,8 @@ public sealed class DataMessageReadStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask NextFrameAsync(CancellationToken cancellationToken)
+    private void AcceptFrame(FrameHeader? next)
     {
-        var next = await Frames.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
         if (next is null)
         {
             throw new ProtocolException("CONN-4", $"end of stream inside a Data message after {_bytesRead} bytes (CONN-4/CLI-4)");
