@@ -295,6 +295,8 @@ public sealed class RpcClient : IRpcClient
         {
             // Nothing more to do with a dead connection.
         }
+
+        _frameReader.Dispose();
     }
 
     /// <summary>Sends RST and closes the connection, like the 2017 client's Close (CONN-3).</summary>

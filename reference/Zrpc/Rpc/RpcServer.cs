@@ -198,6 +198,7 @@ public sealed class RpcServer
                 Log($"connection {id}: error while closing: {ex.Message}");
             }
 
+            frameReader.Dispose();
             Log($"connection {id}: closed");
         }
     }
