@@ -31,7 +31,7 @@ public static class ReportWriter
         s.AppendLine(ci, $"Medians of {r.Runs} runs; {Size(r.BytesPerTransfer)} per transfer; {r.CallSeconds:0.##} s per call-rate run.");
         if (r.Stream.Count > 0)
         {
-            s.AppendLine("Ratio to raw: median over runs of each protocol run against the raw copies just before and after it.");
+            s.AppendLine("Ratio to raw: median over runs of each protocol run against the raw copies just before and after it; middle half: its runs' first to third quartile.");
         }
         if (r.Raw.Count > 0)
         {
@@ -45,10 +45,10 @@ public static class ReportWriter
         if (r.Stream.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine("| Transport | Service | Call | GiB/s | Ratio to raw | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |");
-            s.AppendLine("|---|---|---|---:|---:|---:|---:|---:|");
+            s.AppendLine("| Transport | Service | Call | GiB/s | Ratio to raw | Middle half | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |");
+            s.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
             foreach (var x in r.Stream)
-                s.AppendLine(ci, $"| {x.Transport} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToRaw:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |");
+                s.AppendLine(ci, $"| {x.Transport} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToRaw:0.00} | {x.RatioLow:0.00}-{x.RatioHigh:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |");
         }
 
         if (r.PingPong.Count > 0)

@@ -29,6 +29,15 @@ public sealed record StreamResult(
 
     /// <summary>Allocated per GiB after the first quarter of each transfer: what grows with the bytes.</summary>
     public double SteadyAllocatedPerGiB { get; init; }
+
+    /// <summary>Each run against the raw copies around it, in repetition order: <see cref="RatioToRaw"/> is their median.</summary>
+    public double[] RunRatios { get; init; } = [];
+
+    /// <summary>First quartile of <see cref="RunRatios"/>.</summary>
+    public double RatioLow { get; init; } = double.NaN;
+
+    /// <summary>Third quartile of <see cref="RunRatios"/>.</summary>
+    public double RatioHigh { get; init; } = double.NaN;
 }
 
 /// <summary>How a connection waits for bytes: asynchronous reads on the thread pool, or a thread of its own blocked in the kernel.</summary>

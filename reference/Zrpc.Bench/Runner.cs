@@ -231,7 +231,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             await StreamOnceAsync(transport, c.Register, c.Endpoint, warm, ct);
         }
 
-        log.WriteLine($"warm   {transport,-5} {rounds} rounds of short calls, {(quiet ? "until the JIT was quiet" : "and the JIT was still compiling")}, then {ReportWriter.Size(warm)} per configuration");
+        log.WriteLine($"warm   {transport,-5} {rounds} rounds of short calls, {(quiet ? "until the JIT was quiet" : "and the JIT was still compiling")}, then {ReportWriter.Size(warm)} per configuration; thread pool {ThreadPool.ThreadCount} threads");
 
         // Each service is measured in turns with raw copies of its own: the Conformance Test
         // Service's runs (SHA-256 or pattern generation on a full core for seconds) left the
@@ -258,16 +258,20 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             for (int k = 0; k < group.Count; k++)
             {
                 var r = runs[k];
-                double ratio = StreamRatios.BracketedMedian(r.Select(GiBps).ToArray(), rawRates);
-                var result = new StreamResult(transport, group[k].Name, group[k].Endpoint, Median(r, GiBps), ratio,
+                double[] ratios = StreamRatios.Bracketed(r.Select(GiBps).ToArray(), rawRates);
+                var (low, high) = StreamRatios.MiddleHalf(ratios);
+                var result = new StreamResult(transport, group[k].Name, group[k].Endpoint, Median(r, GiBps), Stats.Median(ratios),
                     Median(r, CpuPerGiB), Median(r, AllocPerGiB), r.Select(GiBps).ToArray())
                 {
                     SteadyAllocatedPerGiB = Median(r, SteadyAllocPerGiB),
                     MethodsJitted = r.Select(c => c.MethodsJitted).ToArray(),
                     RawRunsGiBps = rawRates,
+                    RunRatios = ratios,
+                    RatioLow = low,
+                    RatioHigh = high,
                 };
                 report.Stream.Add(result);
-                log.WriteLine($"stream {transport,-5} {result.Service,-11} {result.Direction,-6} {result.GiBps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw  alloc/GiB {result.AllocatedPerGiB,10:N0} (steady {result.SteadyAllocatedPerGiB:N0})  runs [{Join(result.RunsGiBps)}]  raw around [{Join(rawRates)}]  jitted [{string.Join(' ', result.MethodsJitted)}]");
+                log.WriteLine($"stream {transport,-5} {result.Service,-11} {result.Direction,-6} {result.GiBps,7:0.00} GiB/s  {result.RatioToRaw,6:P0} of raw (middle half {result.RatioLow:0.00}-{result.RatioHigh:0.00})  alloc/GiB {result.AllocatedPerGiB,10:N0} (steady {result.SteadyAllocatedPerGiB:N0})  runs [{Join(result.RunsGiBps)}]  raw around [{Join(rawRates)}]  jitted [{string.Join(' ', result.MethodsJitted)}]");
             }
         }
     }

@@ -64,6 +64,9 @@ public class BenchHarnessTests
 
                 double ratio = s.GetProperty("ratioToRaw").GetDouble();
                 Assert.That(ratio, Is.EqualTo(s.GetProperty("giBps").GetDouble() / Math.Sqrt(around[0] * around[1])).Within(1e-9));
+                // One run: its ratio is the whole middle half.
+                Assert.That(s.GetProperty("runRatios").EnumerateArray().Select(r => r.GetDouble()), Is.EqualTo(new[] { ratio }).Within(1e-9));
+                Assert.That((s.GetProperty("ratioLow").GetDouble(), s.GetProperty("ratioHigh").GetDouble()), Is.EqualTo((ratio, ratio)));
                 Assert.That(s.GetProperty("methodsJitted").EnumerateArray().Count(), Is.EqualTo(1));
                 Assert.That(s.GetProperty("allocatedPerGiB").GetDouble(), Is.GreaterThanOrEqualTo(0));
             }

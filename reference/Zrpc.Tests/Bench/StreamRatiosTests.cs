@@ -28,6 +28,28 @@ public class StreamRatiosTests
     }
 
     [Test]
+    public void The_middle_half_runs_from_the_first_to_the_third_quartile_of_the_runs()
+    {
+        // Nine runs in any order: the quartiles are the 3rd and 7th smallest.
+        double[] ratios = [0.95, 0.70, 1.10, 0.85, 0.90, 0.80, 1.00, 0.75, 1.05];
+
+        Assert.That(StreamRatios.MiddleHalf(ratios), Is.EqualTo((0.80, 1.00)).Using<(double, double)>((a, b) =>
+            Math.Abs(a.Item1 - b.Item1) < 1e-12 && Math.Abs(a.Item2 - b.Item2) < 1e-12));
+        // Between ranks the quartile is interpolated: four runs, first quartile three quarters of the way from 1 to 2.
+        Assert.That(StreamRatios.MiddleHalf([4.0, 1.0, 3.0, 2.0]).Low, Is.EqualTo(1.75).Within(1e-12));
+        Assert.That(StreamRatios.MiddleHalf([]).High, Is.NaN);
+    }
+
+    [Test]
+    public void Each_run_keeps_its_own_bracketed_ratio()
+    {
+        double[] raw = [2, 4, 4];
+        double[] protocol = [2 * Math.Sqrt(2), 2];
+
+        Assert.That(StreamRatios.Bracketed(protocol, raw), Is.EqualTo(new[] { 1.0, 0.5 }).Within(1e-12));
+    }
+
+    [Test]
     public void The_raw_copies_must_bracket_every_protocol_run()
     {
         var error = Assert.Throws<ArgumentException>(() => StreamRatios.BracketedMedian([1, 1], [1, 1]));
