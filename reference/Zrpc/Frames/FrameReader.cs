@@ -480,6 +480,7 @@ public sealed class FrameReader : IDisposable
 
     private ValueTask<int> StartRead(Memory<byte> buffer, bool bounded)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var cancellationToken = _operationToken;
         var limit = bounded ? ReadTimeout : IdleTimeout;
         var bound = bounded ? ReadBound.ReadTimeout : ReadBound.Idle;
@@ -518,7 +519,6 @@ public sealed class FrameReader : IDisposable
                 return _stream.ReadAsync(buffer, cancellationToken);
             }
 
-            ObjectDisposedException.ThrowIf(_disposed, this);
             // One timer source per reader, re-armed for every read: a linked source, a Task and a
             // WaitAsync per read used to cost more than the read itself for small frames (issue 6).
             var timeout = _timeoutSource is not null && _timeoutSource.TryReset() ? _timeoutSource : (_timeoutSource = new CancellationTokenSource());
