@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using System.Threading.Tasks.Sources;
 using Zrpc.Frames;
 using Zrpc.Messages;
 
@@ -87,13 +88,13 @@ public sealed class WaitingReadAllocationTests
     /// A stream over fixed bytes whose every read waits: it is handed to one of a few threads, picked
     /// at random, which completes it. Nothing is allocated per read.
     /// </summary>
-    private sealed class RelayedStream : Stream, System.Threading.Tasks.Sources.IValueTaskSource<int>
+    private sealed class RelayedStream : Stream, IValueTaskSource<int>
     {
         private readonly byte[] _bytes;
         private readonly int _bytesPerRead;
         private readonly Thread[] _threads;
         private readonly SemaphoreSlim[] _turns;
-        private System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore<int> _core;
+        private ManualResetValueTaskSourceCore<int> _core;
         private Memory<byte> _target;
         private int _position;
         // Which thread completes a read is left to chance, as with thread-pool workers; seeded, so
@@ -136,11 +137,11 @@ public sealed class WaitingReadAllocationTests
             }
         }
 
-        int System.Threading.Tasks.Sources.IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token);
+        int IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token);
 
-        System.Threading.Tasks.Sources.ValueTaskSourceStatus System.Threading.Tasks.Sources.IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
+        ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
 
-        void System.Threading.Tasks.Sources.IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags flags) =>
+        void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
             _core.OnCompleted(continuation, state, token, flags);
 
         protected override void Dispose(bool disposing)

@@ -184,7 +184,7 @@ public sealed class FrameReader : IDisposable
         }
         catch (Exception e)
         {
-            _broken = true;
+            Break();
             return ValueTask.FromException<FrameHeader?>(e);
         }
     }
@@ -235,8 +235,7 @@ public sealed class FrameReader : IDisposable
         }
         catch (Exception e)
         {
-            _broken = true;
-            _payloadTarget = default;
+            Break();
             return ValueTask.FromException<int>(e);
         }
     }
@@ -430,7 +429,7 @@ public sealed class FrameReader : IDisposable
             }
             catch (Exception e)
             {
-                _broken = true;
+                Break();
                 waiter.FailHeader(e);
                 return;
             }
@@ -451,8 +450,7 @@ public sealed class FrameReader : IDisposable
         }
         catch (Exception e)
         {
-            _broken = true;
-            _payloadTarget = default;
+            Break();
             waiter.FailCount(e);
             return;
         }
@@ -631,6 +629,13 @@ public sealed class FrameReader : IDisposable
 
     private ProtocolException DeadlineExpired() =>
         new("CONN-5", $"the message was not complete {_deadlineSpan.TotalSeconds:0.###} s after its first byte (CONN-5)");
+
+    /// <summary>After any failed read the stream's position inside a frame is unknown (CONN-1); the caller's buffer is let go too.</summary>
+    private void Break()
+    {
+        _broken = true;
+        _payloadTarget = default;
+    }
 
     private static InvalidOperationException BrokenError() =>
         new("the frame stream is broken by an earlier error; the connection must be closed (CONN-1)");
