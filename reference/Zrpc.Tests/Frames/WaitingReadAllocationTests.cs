@@ -21,6 +21,11 @@ public sealed class WaitingReadAllocationTests
     [TestCase(FrameReader.ConnectionReadAhead, 40_000, 64 * 1024, TestName = "Bulk frames read past the read-ahead buffer allocate nothing per frame when reads wait")]
     public async Task Reads_that_wait_do_not_allocate_per_frame(int readAhead, int payloadBytes, int bytesPerRead)
     {
+#if DEBUG
+        // A Debug build compiles every async state machine as a class, one allocation per call that
+        // waits: only the optimized build (what test.sh and CI run) says anything about allocation.
+        Assert.Ignore("allocation per frame is measured in a Release build only");
+#endif
         byte[] wire = DataMessage(Frames, payloadBytes);
         using var stream = new RelayedStream(wire, completers: 4, bytesPerRead);
         var reader = new FrameReader(stream, readAhead);

@@ -18,6 +18,8 @@ public sealed class FrameReader : IDisposable
     private readonly byte[] _headerBuffer = new byte[FrameLimits.HeaderSize];
     private bool _broken;
     private readonly bool _honoursCancellation;
+    private readonly Transport.IArrivalSpinning? _spinning;
+    private bool _messageOpen;
     private CancellationTokenSource? _timeoutSource;
     private readonly byte[]? _ahead;
     private int _aheadStart;
@@ -61,6 +63,7 @@ public sealed class FrameReader : IDisposable
     {
         _stream = stream ?? throw new ArgumentNullException(nameof(stream));
         _honoursCancellation = HonoursCancellation(stream);
+        _spinning = (stream as Transport.DuplexStream)?.ReadSide as Transport.IArrivalSpinning ?? stream as Transport.IArrivalSpinning;
     }
 
     /// <summary>
@@ -369,6 +372,7 @@ public sealed class FrameReader : IDisposable
         // for that little room, and copied the 16 KiB once more (issue 6: pipe Source at 0.95 of
         // the raw copy with the bite, 1.01 without, in a loop that does nothing but framing).
         _bulkContinues = _ahead is not null && header.Type == FrameType.Data && !header.End && header.Length > _ahead.Length;
+        _messageOpen = header.Type != FrameType.Rst && !header.End;
     }
 
     private int FinishPayload(int n)
@@ -405,6 +409,12 @@ public sealed class FrameReader : IDisposable
     /// </summary>
     private bool BeginRead(Memory<byte> buffer, bool bounded, ReadOperation operation)
     {
+        if (_spinning is not null && (operation == ReadOperation.Payload || _headerFilled > 0 || _messageOpen))
+        {
+            // Inside a message the next bytes come at the writer's pace, not as a reply (ArrivalSpin).
+            _spinning.NextReadContinuesMessage();
+        }
+
         _innerAwaiter = StartRead(buffer, bounded).ConfigureAwait(false).GetAwaiter();
         if (_innerAwaiter.IsCompleted)
         {

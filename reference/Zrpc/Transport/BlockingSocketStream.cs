@@ -14,12 +14,13 @@ namespace Zrpc.Transport;
 /// which wakes the read, and the read then throws <see cref="OperationCanceledException"/>; the
 /// sending side stays usable, so an RST frame can still go out before the close (CONN-1).
 /// </summary>
-public sealed class BlockingSocketStream : DescriptorStream
+public sealed class BlockingSocketStream : DescriptorStream, IArrivalSpinning
 {
     private readonly Socket _socket;
     private readonly bool _ownsSocket;
     private readonly TimeSpan _spin;
     private int _lastRead;
+    private bool _continuesMessage;
     private int _disposed;
 
     /// <param name="socket">
@@ -50,7 +51,7 @@ public sealed class BlockingSocketStream : DescriptorStream
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_lastRead < ArrivalSpin.ShortReadBytes)
+        if (!TakeContinuesMessage() && _lastRead < ArrivalSpin.ShortReadBytes)
         {
             ArrivalSpin.WaitForBytes(_socket, _spin);
         }
@@ -133,6 +134,15 @@ public sealed class BlockingSocketStream : DescriptorStream
         {
             return ValueTask.FromException(e);
         }
+    }
+
+    void IArrivalSpinning.NextReadContinuesMessage() => _continuesMessage = true;
+
+    private bool TakeContinuesMessage()
+    {
+        bool continues = _continuesMessage;
+        _continuesMessage = false;
+        return continues;
     }
 
     protected override void Dispose(bool disposing)

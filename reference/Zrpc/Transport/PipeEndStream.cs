@@ -13,13 +13,14 @@ namespace Zrpc.Transport;
 /// through a 1 MiB pipe (issue 6); this stream allocates nothing per read or write.
 /// Only for descriptors that epoll accepts: check <see cref="IsPollable"/> first.
 /// </summary>
-public sealed class PipeEndStream : DescriptorStream
+public sealed class PipeEndStream : DescriptorStream, IArrivalSpinning
 {
     private readonly SafeHandle _handle;
     private readonly bool _ownsHandle;
     private readonly Socket _socket;
     private readonly bool _canRead;
     private int _lastRead;
+    private bool _continuesMessage;
     private int _disposed;
 
     /// <param name="handle">An open pipe or socket descriptor.</param>
@@ -95,7 +96,7 @@ public sealed class PipeEndStream : DescriptorStream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         EnsureReadable();
-        if (_lastRead < ArrivalSpin.ShortReadBytes && !cancellationToken.IsCancellationRequested && buffer.Length > 0)
+        if (!TakeContinuesMessage() && _lastRead < ArrivalSpin.ShortReadBytes && !cancellationToken.IsCancellationRequested && buffer.Length > 0)
         {
             // A reply within microseconds is read without parking the thread (see ArrivalSpin).
             ArrivalSpin.WaitForBytes(_socket, ArrivalSpin.Default);
@@ -157,6 +158,15 @@ public sealed class PipeEndStream : DescriptorStream
         {
             throw Failed("write to", e);
         }
+    }
+
+    void IArrivalSpinning.NextReadContinuesMessage() => _continuesMessage = true;
+
+    private bool TakeContinuesMessage()
+    {
+        bool continues = _continuesMessage;
+        _continuesMessage = false;
+        return continues;
     }
 
     protected override void Dispose(bool disposing)
