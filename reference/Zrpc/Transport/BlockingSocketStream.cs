@@ -14,13 +14,12 @@ namespace Zrpc.Transport;
 /// which wakes the read, and the read then throws <see cref="OperationCanceledException"/>; the
 /// sending side stays usable, so an RST frame can still go out before the close (CONN-1).
 /// </summary>
-public sealed class BlockingSocketStream : DescriptorStream, IArrivalSpinning
+public sealed class BlockingSocketStream : DescriptorStream
 {
     private readonly Socket _socket;
     private readonly bool _ownsSocket;
     private readonly TimeSpan _spin;
     private int _lastRead;
-    private bool _continuesMessage;
     private int _disposed;
 
     /// <param name="socket">
@@ -134,15 +133,6 @@ public sealed class BlockingSocketStream : DescriptorStream, IArrivalSpinning
         {
             return ValueTask.FromException(e);
         }
-    }
-
-    void IArrivalSpinning.NextReadContinuesMessage() => _continuesMessage = true;
-
-    private bool TakeContinuesMessage()
-    {
-        bool continues = _continuesMessage;
-        _continuesMessage = false;
-        return continues;
     }
 
     protected override void Dispose(bool disposing)

@@ -13,14 +13,13 @@ namespace Zrpc.Transport;
 /// through a 1 MiB pipe (issue 6); this stream allocates nothing per read or write.
 /// Only for descriptors that epoll accepts: check <see cref="IsPollable"/> first.
 /// </summary>
-public sealed class PipeEndStream : DescriptorStream, IArrivalSpinning
+public sealed class PipeEndStream : DescriptorStream
 {
     private readonly SafeHandle _handle;
     private readonly bool _ownsHandle;
     private readonly Socket _socket;
     private readonly bool _canRead;
     private int _lastRead;
-    private bool _continuesMessage;
     private int _disposed;
 
     /// <param name="handle">An open pipe or socket descriptor.</param>
@@ -158,15 +157,6 @@ public sealed class PipeEndStream : DescriptorStream, IArrivalSpinning
         {
             throw Failed("write to", e);
         }
-    }
-
-    void IArrivalSpinning.NextReadContinuesMessage() => _continuesMessage = true;
-
-    private bool TakeContinuesMessage()
-    {
-        bool continues = _continuesMessage;
-        _continuesMessage = false;
-        return continues;
     }
 
     protected override void Dispose(bool disposing)
