@@ -21,8 +21,7 @@ internal static class ArrivalSpin
     /// <summary>
     /// Only a read that follows a short one spins: short reads are calls and their replies, where
     /// the next bytes come within microseconds; a bulk body arrives in reads of up to a megabyte, and
-    /// there a spinning reader only takes the core the writer needs (pipe Source fell from 0.95 to
-    /// 0.68 of the raw copy when every read spun). A frame reader's own short reads inside a body
+    /// there a spinning reader only takes the core the writer needs (docs/performance.md). A frame reader's own short reads inside a body
     /// (six header bytes, the last bytes of a payload) are exempt through <see cref="IArrivalSpinning"/>.
     /// </summary>
     public const int ShortReadBytes = 16 * 1024;
