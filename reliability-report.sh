@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the reliability table (issue 7): runs the reliability tests (load, hostile clients,
+# Regenerates the reliability table: runs the reliability tests (load, hostile clients,
 # connection limit, faults, limits), the conformance fuzz mode, reads the coverage-guided fuzz
 # summaries if any, and writes docs/reliability.md and the README block between
 # <!-- reliability-table:begin --> and <!-- reliability-table:end -->.

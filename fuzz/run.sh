@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the decoders with AFL++ and SharpFuzz (issue 7). See fuzz/README.md.
+# Coverage-guided fuzzing of the decoders with AFL++ and SharpFuzz. See fuzz/README.md.
 #
 #   fuzz/run.sh TARGET [SECONDS]   fuzz one target for SECONDS (default 60)
 #   fuzz/run.sh all [SECONDS]      every target in turn, SECONDS each

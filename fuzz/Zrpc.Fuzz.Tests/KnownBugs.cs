@@ -8,6 +8,6 @@ internal static class KnownBugs
 {
     public static readonly IReadOnlyDictionary<string, string> Reasons = new Dictionary<string, string>
     {
-        // Empty: the four frame-dump bugs the pcap target found on 2026-11-27 are fixed; their inputs now guard the fixes.
+        // Empty: every input of fixtures/fuzz-regressions/ keeps its contract.
     };
 }

@@ -49,7 +49,7 @@ public sealed record BenchOptions
 
     public static readonly string Usage = """
         usage: Zrpc.Bench [all|raw|stream|calls|dump|suite|micro] [options]
-          --bytes N[K|M|G]     bytes per bulk transfer (default 1G; --quick 256M; the issue's figure: 4G)
+          --bytes N[K|M|G]     bytes per bulk transfer (default 1G; --quick 256M; the published tables: 4G)
           --runs N             repetitions, medians are reported (default 3)
           --quick              smaller sizes and shorter call runs
           --duration SECONDS   length of each call-rate run (default 2; --quick 0.5)

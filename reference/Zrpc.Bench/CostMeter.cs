@@ -28,7 +28,7 @@ public sealed class CostMeter
     private CostMeter()
     {
         // Environment.CpuUsage reads the process times without allocating, unlike a Process object,
-        // whose fields and /proc parsing used to count as a few KB of every run's allocation.
+        // whose fields and /proc parsing would count as a few KB of every run's allocation.
         _startCpu = Environment.CpuUsage.TotalTime;
         _startJitted = System.Runtime.JitInfo.GetCompiledMethodCount();
         _startAllocated = GC.GetTotalAllocatedBytes(precise: true);

@@ -28,9 +28,9 @@ public sealed class Runner(BenchOptions options, TextWriter log)
     private const long WarmUpCallBytes = 4L << 20;
 
     /// <summary>
-    /// One round of the call-rate warm-up. Sequential Echo over a blocked thread went from 10,000
-    /// to 35,000 calls/s over its first few seconds while the JIT promoted the per-call code, so
-    /// rounds repeat until the JIT is quiet, as before the streaming runs.
+    /// One round of the call-rate warm-up. Sequential Echo speeds up severalfold over its first
+    /// seconds while the JIT promotes the per-call code (docs/performance.md), so rounds repeat
+    /// until the JIT is quiet, as before the streaming runs.
     /// </summary>
     private static readonly TimeSpan WarmUpRound = TimeSpan.FromMilliseconds(100);
 

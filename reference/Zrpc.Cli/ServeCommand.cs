@@ -16,7 +16,7 @@ internal static class ServeCommand
     /// <summary>Beyond the server's own shutdown grace: a read that ignores cancellation (stdin) must not hang the exit.</summary>
     private static readonly TimeSpan ExitMargin = TimeSpan.FromSeconds(5);
 
-    /// <summary>The hardening limits of <see cref="RpcServerOptions"/>, as options of `serve` (issue 7).</summary>
+    /// <summary>The hardening limits of <see cref="RpcServerOptions"/>, as options of `serve`.</summary>
     private sealed record Limits(Option<double> Idle, Option<int> MaxConnections, Option<long> MaxJsonBody, Option<int> MaxJsonDepth, Option<double> ShutdownGrace, Option<double> MinBodyRate)
     {
         public static Limits Create() => new(

@@ -6,7 +6,7 @@ using Zrpc.Rpc;
 namespace Zrpc.Mutants;
 
 /// <summary>
-/// The catalogue of client mutants (issue 5: "the same for client mutants"). Each is one mistake a
+/// The catalogue of client mutants, the client-side counterpart of the server defects. Each is one mistake a
 /// real client has made or could make: in what it sends, in how its reader takes frames apart, or
 /// in how it judges a response header.
 /// </summary>

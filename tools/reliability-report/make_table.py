@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds the reliability table (issue 7) from what the runs wrote; no figure is typed by hand.
+"""Builds the reliability table from what the runs wrote; no figure is typed by hand.
 
 Inputs, all in the run directory (artifacts/reliability by default):
   reliability.junit.xml   outcome of every reliability test (dotnet test --logger junit)

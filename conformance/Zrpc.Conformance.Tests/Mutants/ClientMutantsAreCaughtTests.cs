@@ -7,7 +7,7 @@ using Zrpc.Mutants;
 namespace Zrpc.Conformance.Tests.Mutants;
 
 /// <summary>
-/// The kit tests itself, client side (issue 5, section 2, "the same for client mutants"): every
+/// The kit tests itself, client side: every
 /// deliberately broken reference client (<c>zrpc client-driver --defect NAME</c>) must fail at
 /// least one @must client scenario that cites a requirement the defect breaks. A mutant that
 /// survives is a gap in the client scenarios, to be fixed there. Mutants run in parallel: each

@@ -6,13 +6,13 @@ using Zrpc.Mutants;
 namespace Zrpc.Conformance.Tests.Mutants;
 
 /// <summary>
-/// Writes the README tables "mutant → scenarios that catch it" by running every scenario except
+/// Writes the tables of docs/self-test.md, "mutant → scenarios that catch it" by running every scenario except
 /// @slow against every mutant (several minutes each). Opt-in:
 /// <c>ZRPC_MUTANT_TABLE=path.md ZRPC_CLIENT_MUTANT_TABLE=client.md dotnet test conformance/Zrpc.Conformance.Tests --filter FullyQualifiedName~MutantTable</c>
 /// (<c>Name=WriteTable</c> for the server table alone, <c>Name=WriteClientTable</c> for the client table alone).
 /// </summary>
 [TestFixture]
-[Explicit("runs the whole suite once per mutant; writes the README tables")]
+[Explicit("runs the whole suite once per mutant; writes the tables of docs/self-test.md")]
 [Category("mutant-table")]
 public sealed class MutantTable
 {

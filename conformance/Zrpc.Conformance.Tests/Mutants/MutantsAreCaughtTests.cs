@@ -6,7 +6,7 @@ using Zrpc.Mutants;
 namespace Zrpc.Conformance.Tests.Mutants;
 
 /// <summary>
-/// The kit tests itself (issue 5, section 2): every deliberately broken server must fail at least
+/// The kit tests itself: every deliberately broken server must fail at least
 /// one @must scenario that cites a requirement the defect breaks. A mutant that survives is a gap
 /// in the suite, to be fixed in the suite.
 /// </summary>

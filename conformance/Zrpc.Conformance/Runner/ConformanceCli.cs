@@ -7,7 +7,7 @@ using Zrpc.Spec;
 
 namespace Zrpc.Conformance.Runner;
 
-/// <summary>The command line of zrpc-conformance (see runner-usage.md for the contract).</summary>
+/// <summary>The command line of zrpc-conformance (the contract is docs/runner.md).</summary>
 public static class ConformanceCli
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Assembly? bindingAssembly = null)

@@ -1,6 +1,6 @@
 namespace Zrpc.Conformance.Runner;
 
-/// <summary>The runner's exit-code contract (documented in runner-usage.md).</summary>
+/// <summary>The runner's exit-code contract (documented in docs/runner.md, "Exit codes").</summary>
 public static class ExitCodes
 {
     /// <summary>No MUST scenario failed (warnings, skips and known deviations allowed).</summary>

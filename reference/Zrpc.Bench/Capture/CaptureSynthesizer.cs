@@ -10,7 +10,7 @@ public sealed record SynthesizedCapture(string Path, long FileBytes, long Packet
 /// <summary>
 /// Writes a pcap file (Ethernet, IPv4, TCP) of canonical protocol traffic, as big as asked, fast
 /// and without holding more than one segment in memory: the input of frame-dump's throughput
-/// figure (issue 6, item 5). The mix is what a capture of real use holds: small JSON calls
+/// figure (docs/performance.md). The mix is what a capture of real use holds: small JSON calls
 /// (Echo, Fail) between bulk Octets bodies (Source responses, Sink requests) of 64 KiB to 12 MiB,
 /// on several interleaved connections, with the handshakes, pure ACKs and FINs of real TCP.
 /// </summary>

@@ -5,7 +5,7 @@ using Zrpc.Bench;
 namespace Zrpc.Tests.Bench;
 
 /// <summary>
-/// The benchmark harness itself (issue 6): that a tiny run through one transport produces a
+/// The benchmark harness itself: that a tiny run through one transport produces a
 /// well-formed report. No figure is asserted against a threshold: timings on a shared machine are noise.
 /// </summary>
 [TestFixture]

@@ -6,7 +6,7 @@ using Zrpc.Tests.Frames;
 namespace Zrpc.Tests.Bench;
 
 /// <summary>
-/// The read-ahead buffer the RPC client and server use since the performance work (issue 6) must
+/// The read-ahead buffer the RPC client and server use must
 /// deliver exactly the frames an unbuffered reader delivers, however the bytes arrive.
 /// </summary>
 [TestFixture]

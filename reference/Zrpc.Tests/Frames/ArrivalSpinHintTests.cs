@@ -5,7 +5,7 @@ using Zrpc.Transport;
 namespace Zrpc.Tests.Frames;
 
 /// <summary>
-/// The frame reader tells a spinning transport which reads continue a message (issue 6): only a
+/// The frame reader tells a spinning transport which reads continue a message: only a
 /// read that starts a message may spin, because only there the bytes come as a reply.
 /// </summary>
 public class ArrivalSpinHintTests

@@ -7,7 +7,7 @@ namespace Zrpc.Tests.Frames;
 
 /// <summary>
 /// Reads that wait for the peer allocate nothing per read, whichever thread completes them
-/// (issue 6: under 64 KiB allocated per GiB streamed). The reads here all wait, and one of a few
+/// (the target is under 64 KiB allocated per GiB streamed). The reads here all wait, and one of a few
 /// threads picked at random completes each, the way thread-pool workers complete socket reads; header waits and payload waits alternate, so a per-thread cache of state machines
 /// keeps missing.
 /// </summary>

@@ -8,7 +8,7 @@ using Zrpc.Rpc;
 namespace Zrpc.Tests.Reliability;
 
 /// <summary>
-/// Hostile clients up to the connection limit (issue 7). What the reference server does, and
+/// Hostile clients up to the connection limit. What the reference server does, and
 /// what this test holds it to:
 /// <list type="bullet">
 /// <item>At <see cref="RpcServerOptions.MaxConnections"/> it neither queues nor waits: a connection

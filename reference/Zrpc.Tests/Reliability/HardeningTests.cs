@@ -9,7 +9,7 @@ using Zrpc.Transport;
 
 namespace Zrpc.Tests.Reliability;
 
-/// <summary>The server's limits (issue 7): each must hold, and must not disturb well-behaved clients.</summary>
+/// <summary>The server's limits: each must hold, and must not disturb well-behaved clients.</summary>
 [Category("Reliability")]
 public sealed class HardeningTests
 {

@@ -136,7 +136,7 @@ sealed class LatencyRecorder
 }
 
 /// <summary>
-/// One well-behaved client of the load mix (Echo, Fail, Source 1 MiB, Sink 1 MiB, issue 7) with
+/// One well-behaved client of the load mix (Echo, Fail, Source 1 MiB, Sink 1 MiB) with
 /// its own buffers, so that a long run does not measure the test's allocations. Every answer is
 /// verified: Echo by value, Fail by status and message (CTS-3), Source byte by byte (CTS-4), Sink
 /// by length and SHA-256 (CTS-5).
@@ -256,7 +256,7 @@ sealed class RandomBody(long length) : Stream
     }
 }
 
-/// <summary>Misbehaving clients (issue 7) and how the server ended them.</summary>
+/// <summary>Misbehaving clients and how the server ended them.</summary>
 static class HostileClients
 {
     /// <summary>The bytes of a frame header announcing a Header frame of <paramref name="length"/> bytes (FRAME-1).</summary>
@@ -414,7 +414,7 @@ static class ProcessFigures
 
 /// <summary>
 /// Writes a test's figures as JSON to $ZRPC_RELIABILITY_OUT/NAME.json when that variable is set,
-/// for ./reliability-report.sh; the figures in the README are never typed by hand.
+/// for ./reliability-report.sh; the figures in docs/reliability.md and the README are never typed by hand.
 /// </summary>
 static class ReliabilityFigures
 {

@@ -6,7 +6,7 @@ using Zrpc.Rpc;
 namespace Zrpc.Tests.Reliability;
 
 /// <summary>
-/// The long form of the load test (issue 7), run on demand only:
+/// The long form of the load test, run on demand only:
 /// <c>ZRPC_SOAK_MINUTES=10 dotnet test reference/Zrpc.Tests -c Release --filter "FullyQualifiedName~SoakTests" --logger "console;verbosity=detailed"</c>.
 /// It keeps the load mix of <see cref="LoadTests"/> running on 200 connections (each reconnects
 /// after a few calls, so connections churn too) with hostile clients alongside, prints a sample

@@ -46,7 +46,7 @@ public sealed class FrameReader : IDisposable
     /// <param name="stream">The connection.</param>
     /// <param name="readAheadBytes">
     /// Size of a read-ahead buffer (0: none). With it, one read can bring in a frame header, a
-    /// small payload and the next frames, instead of one read per header and per payload (issue 6).
+    /// small payload and the next frames, instead of one read per header and per payload.
     /// Only for a reader that owns the stream: bytes past the current frame are taken from it.
     /// </param>
     public FrameReader(Stream stream, int readAheadBytes)
@@ -144,8 +144,8 @@ public sealed class FrameReader : IDisposable
     /// <summary>
     /// Disarms the read timer; for the owner of the connection, once it has ended. The timer of
     /// the last bounded read stays in the runtime's timer queue until it fires, up to
-    /// <see cref="ReadTimeout"/> later: a server taking many short connections carried one armed
-    /// timer for every connection of the last 30 s (600 after 600 short calls, issue 6). A read
+    /// <see cref="ReadTimeout"/> later: a server taking many short connections would carry one armed
+    /// timer for every connection of the last 30 s. A read
     /// started afterwards fails.
     /// </summary>
     public void Dispose()
@@ -288,10 +288,9 @@ public sealed class FrameReader : IDisposable
     // (Waiter), not through async methods of its own. Pooled async state machines are cached per
     // thread: a box goes back to the cache of the thread that completed it, and is next needed on
     // whichever thread the next wait of the same method starts. The header read, the payload read
-    // and the read-ahead refill each wait only some of the time, so their boxes kept landing on
-    // threads that did not need them next, and fresh ones were allocated: 30-100 KB per GiB of a
-    // Source over pipes when the writer is the slower end (issue 6). The one awaitable here is
-    // reused whichever thread completes it.
+    // and the read-ahead refill each wait only some of the time, so their boxes would keep landing
+    // on threads that do not need them next, and fresh ones would be allocated whenever the writer
+    // is the slower end. The one awaitable here is reused whichever thread completes it.
 
     /// <summary>Runs the header loop until the header is complete (true) or a read has to wait (false).</summary>
     private bool AdvanceHeader()
@@ -367,10 +366,9 @@ public sealed class FrameReader : IDisposable
         Current = header;
         PayloadRemaining = header.Type == FrameType.Rst ? 0 : header.Length;
         // Inside a bulk body the next header is read on its own, six bytes, and the payload after
-        // it straight into the caller's buffer. Refilling the read-ahead buffer there instead took
-        // a 16 KiB bite out of a full pipe or socket buffer at every frame, which woke the writer
-        // for that little room, and copied the 16 KiB once more (issue 6: pipe Source at 0.95 of
-        // the raw copy with the bite, 1.01 without, in a loop that does nothing but framing).
+        // it straight into the caller's buffer. Refilling the read-ahead buffer there instead would
+        // take a 16 KiB bite out of a full pipe or socket buffer at every frame, wake the writer
+        // for that little room, and copy the 16 KiB once more (docs/performance.md, pipes).
         _bulkContinues = _ahead is not null && header.Type == FrameType.Data && !header.End && header.Length > _ahead.Length;
         _messageOpen = header.Type != FrameType.Rst && !header.End;
     }
@@ -528,7 +526,7 @@ public sealed class FrameReader : IDisposable
             }
 
             // One timer source per reader, re-armed for every read: a linked source, a Task and a
-            // WaitAsync per read used to cost more than the read itself for small frames (issue 6).
+            // WaitAsync per read cost more than the read itself for small frames.
             var timeout = _timeoutSource is not null && _timeoutSource.TryReset() ? _timeoutSource : (_timeoutSource = new CancellationTokenSource());
             timeout.CancelAfter(limit);
             var link = cancellationToken.CanBeCanceled

@@ -56,7 +56,7 @@ public sealed class FrameWriter
 
     /// <summary>
     /// Writes two frames in one Stream write: a request or response header with a small body
-    /// leaves as one segment instead of two, which halves the sends per call (issue 6).
+    /// leaves as one segment instead of two, which halves the sends per call.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteFramePairAsync(FrameType firstType, bool firstEnd, ReadOnlyMemory<byte> first,

@@ -40,7 +40,7 @@ public sealed class DataMessageReadStream : Stream
     public override long Position { get => _bytesRead; set => throw new NotSupportedException(); }
 
     // Pooled state machines: a bulk body is read in many awaits that complete asynchronously,
-    // and each would otherwise allocate (issue 6: no allocation growing with bytes).
+    // and each would otherwise allocate: allocation must not grow with the bytes.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {

@@ -6,8 +6,8 @@ namespace Zrpc.Messages;
 /// Where frame buffers of outgoing Data messages come from. Small ones from the shared pool; the
 /// big ones (a whole 4 MiB frame) from a pool without per-thread slots: the shared pool parks a
 /// returned array in the returning thread's slot, and the next message, continued on another
-/// pool thread, allocated a fresh 8 MiB array almost every time (issue 6: allocation must not
-/// grow with bytes or calls).
+/// pool thread, would allocate a fresh 8 MiB array almost every time; allocation must not grow with bytes or
+/// calls.
 /// </summary>
 internal static class FrameBufferPool
 {

@@ -111,7 +111,7 @@ public sealed class RpcClient : IRpcClient
         EnterCall();
         bool handedOut = false;
         // One timeout source per client, re-armed per call (calls never overlap): a linked source
-        // and its timer per call were a good part of a small call's allocation (issue 6).
+        // and its timer per call are a good part of a small call's allocation.
         var timeout = _callTimeout is not null && _callTimeout.TryReset() ? _callTimeout : (_callTimeout = new CancellationTokenSource());
         var link = ct.CanBeCanceled ? ct.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout) : default;
         try
@@ -131,7 +131,7 @@ public sealed class RpcClient : IRpcClient
             }
             else
             {
-                // Header and a small body in one write: one segment per request (issue 6).
+                // Header and a small body in one write: one segment per request.
                 await _writer.WriteHeaderAndDataMessageAsync(header, bytes, ct).ConfigureAwait(false);
             }
 

@@ -409,7 +409,7 @@ public sealed record RpcHeader(string Endpoint, byte DataType, byte Accept, ulon
     }
 
     // The rune at value[i] (a lone surrogate read as U+FFFD, as in EnumerateRunes); i moves past it.
-    // A loop over this instead of the iterator: the header of every call is encoded with it (issue 6).
+    // A loop over this instead of the iterator: the header of every call is encoded with it.
     private static Rune NextRune(string value, ref int i)
     {
         var status = Rune.DecodeFromUtf16(value.AsSpan(i), out Rune rune, out int consumed);

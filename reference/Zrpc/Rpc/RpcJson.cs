@@ -28,7 +28,7 @@ public static class RpcJson
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = Options.Encoder, Indented = false, SkipValidation = false, MaxDepth = 10000 };
 
     // One writer per thread, reset after each body: a fresh Utf8JsonWriter and buffer per call
-    // were a good share of a small call's allocation (issue 6). Bodies that grew the buffer
+    // are a good share of a small call's allocation. Bodies that grew the buffer
     // beyond KeepCapacity do not keep it.
     private const int KeepCapacity = 64 * 1024;
 

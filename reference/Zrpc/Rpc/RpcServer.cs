@@ -239,7 +239,7 @@ public sealed class RpcServer
 
     /// <summary>
     /// A hostile body can nest far deeper than any real request; checking the depth with a
-    /// token scan first bounds the decoder's work and stack (issue 7).
+    /// token scan first bounds the decoder's work and stack.
     /// </summary>
     private static bool TooDeep(ReadOnlySpan<byte> json, int maxDepth)
     {
@@ -389,7 +389,7 @@ public sealed class RpcServer
                     return true;
                 }
 
-                // Header and body in one write: one segment per response (issue 6).
+                // Header and body in one write: one segment per response.
                 await writer.WriteHeaderAndDataMessageAsync(OkJsonHeader, json, ct).ConfigureAwait(false);
                 return true;
             }
@@ -416,7 +416,7 @@ public sealed class RpcServer
             {
                 while (true)
                 {
-                    // The handler's stream reads straight into the frame buffer: no copy in between (issue 6).
+                    // The handler's stream reads straight into the frame buffer: no copy in between.
                     var space = await message.GetFrameSpaceAsync(ct).ConfigureAwait(false);
                     int n;
                     try
@@ -449,7 +449,7 @@ public sealed class RpcServer
         private async Task<(object? Value, string? Error)> DecodeJsonBodyAsync(DataMessageReadStream body, Stream source, Type type, CancellationToken ct)
         {
             long limit = server.Options.MaxJsonBody;
-            // Pooled and grown by doubling: a fresh 64 KiB writer per call was most of a call's allocation (issue 6).
+            // Pooled and grown by doubling: a fresh 64 KiB writer per call would be most of a call's allocation.
             byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
             int length = 0;
             try

@@ -33,8 +33,8 @@ public sealed class RpcServerOptions
     /// of its own with blocking socket calls (<see cref="Transport.BlockingSocketStream"/>), the way
     /// the 2017 Go server gave each connection a goroutine blocked in read. The kernel then wakes
     /// the connection's thread directly when a request arrives, without the epoll thread and the
-    /// thread-pool hop of asynchronous reads: sequential short calls run about a third faster on a
-    /// two-core machine (README, performance). The price is one thread, and its stack, per open
+    /// thread-pool hop of asynchronous reads, which makes sequential short calls faster and cheaper
+    /// (figures in docs/performance.md). The price is one thread, and its stack, per open
     /// connection, up to <see cref="MaxConnections"/>: for a few busy connections, not thousands of
     /// idle ones. A handler that awaits real asynchronous work continues on the thread pool, and the
     /// connection's later reads then block a pool thread. Default: off.

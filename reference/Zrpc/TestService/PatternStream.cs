@@ -32,8 +32,8 @@ public sealed class PatternStream : GeneratedReadStream
         ulong left = _length - _position;
         int n = (int)Math.Min((ulong)buffer.Length, left);
         int phase = (int)(_position % Modulus);
-        // Whole runs copied from a table instead of a byte loop with a modulo: Source streamed at
-        // under a third of what the transport carries when this was the byte loop (issue 6).
+        // Whole runs copied from a table instead of a byte loop with a modulo: the byte loop streams
+        // at under a third of what the transport carries (docs/performance.md).
         for (int done = 0; done < n;)
         {
             int run = Math.Min(n - done, RunLength);

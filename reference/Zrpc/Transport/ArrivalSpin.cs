@@ -8,12 +8,10 @@ namespace Zrpc.Transport;
 /// their own (<see cref="BlockingSocketStream"/>) and for pipes (<see cref="PipeEndStream"/>, one
 /// connection per process). A peer answering a short call replies within microseconds, and a
 /// thread that parks in the kernel for that long pays a wake-up that costs more than the wait:
-/// on this VM, whose idle vCPUs halt, the wake-up alone was more than half of a round trip
-/// (issue 6: sequential Echo over TCP with a thread per connection went from 24,000 to
-/// 42,000-53,000 calls/s with a 20 us spin; over pipes from 31,000 to 57,000). Asynchronous socket
-/// reads do not spin: with several connections on the thread pool, the spinning took the cores
-/// from the work that would have ended the waits (Echo over 4 connections fell from 36,000 to
-/// 23,000 calls/s), and the pool already spins for work of its own.
+/// on a VM whose idle vCPUs halt, the wake-up alone is more than half of a round trip
+/// (docs/performance.md, "Short calls"). Asynchronous socket reads do not spin: with several
+/// connections on the thread pool, the spinning takes the cores from the work that would end the
+/// waits, and the pool already spins for work of its own.
 /// </summary>
 internal static class ArrivalSpin
 {
@@ -23,8 +21,7 @@ internal static class ArrivalSpin
     /// <summary>
     /// Only a read that follows a short one spins: short reads are calls and their replies, where
     /// the next bytes come within microseconds; a bulk body arrives in reads of up to a megabyte, and
-    /// there a spinning reader only takes the core the writer needs (pipe Source fell from 0.95 to
-    /// 0.68 of the raw copy when every read spun). A frame reader's own short reads inside a body
+    /// there a spinning reader only takes the core the writer needs (docs/performance.md). A frame reader's own short reads inside a body
     /// (six header bytes, the last bytes of a payload) are exempt through <see cref="IArrivalSpinning"/>.
     /// </summary>
     public const int ShortReadBytes = 16 * 1024;
@@ -84,10 +81,9 @@ internal static class ArrivalSpin
 /// <summary>
 /// A stream whose reads may spin before they wait (<see cref="ArrivalSpin"/>), told by a frame reader
 /// when a read continues a message. Only the reader knows where messages end: inside a body it
-/// reads six header bytes, or the last bytes of a payload, and those short reads made the next read
-/// spin at every frame although the rest of the body comes at the writer's pace, not as a reply.
-/// A framed copy over pipes ran at 0.83-0.98 of the raw copy (median 0.90) with those spins and at
-/// 0.92-1.16 (median 1.08) without any spin (issue 6; six processes in turns, 4 GiB per run).
+/// reads six header bytes, or the last bytes of a payload, and those short reads would make the
+/// next read spin at every frame although the rest of the body comes at the writer's pace, not as
+/// a reply; that costs streaming about a tenth of its throughput over pipes (docs/performance.md).
 /// </summary>
 internal interface IArrivalSpinning
 {

@@ -284,7 +284,7 @@ public sealed class MessageAssembler : IFrameSink
         if (rawType != (byte)FrameType.Header)
         {
             // One hasher and one head buffer per direction, reused: creating a SHA-256 context per
-            // message was the biggest cost of a capture full of small JSON calls (issue 6, item 5).
+            // message was the biggest cost of a capture full of small JSON calls.
             hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             if (hashDirty)
             {
