@@ -42,6 +42,7 @@ public sealed class FixtureBuilder : IRecordSink
 
     /// <summary>Wraps a connection's decoder so that the reassembled bytes are recorded on their way to it.</summary>
     public IConnectionHandler Tap(ConnectionInfo info, IConnectionHandler decoder) => new TappedHandler(
+        decoder,
         new ByteTap(this, Get(info.Id, Direction.ClientToServer), decoder.ClientToServer),
         new ByteTap(this, Get(info.Id, Direction.ServerToClient), decoder.ServerToClient));
 
@@ -337,11 +338,13 @@ public sealed class FixtureBuilder : IRecordSink
         public long Lost { get; set; }
     }
 
-    private sealed class TappedHandler(IStreamConsumer clientToServer, IStreamConsumer serverToClient) : IConnectionHandler
+    private sealed class TappedHandler(IConnectionHandler decoder, IStreamConsumer clientToServer, IStreamConsumer serverToClient) : IConnectionHandler
     {
         public IStreamConsumer ClientToServer => clientToServer;
 
         public IStreamConsumer ServerToClient => serverToClient;
+
+        public void OnEvicted(string why, DateTime time) => decoder.OnEvicted(why, time);
     }
 
     private sealed class ByteTap(FixtureBuilder owner, Recording recording, IStreamConsumer inner) : IStreamConsumer

@@ -24,6 +24,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
     private PendingCall? awaitingRequestBody;
     private PendingCall? awaitingResponseBody;
     private Direction? resetBy;
+    private bool evicted;
 
     /// <summary>Set once any direction lost its frame boundaries: requests or responses may have vanished in the gap.</summary>
     private bool pairingUncertain;
@@ -133,6 +134,12 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         }
     }
 
+    public void OnEvicted(string why, DateTime time)
+    {
+        evicted = true;
+        output.Write(new EvictedRecord { Connection = info.Id, Time = time, Message = why });
+    }
+
     public void OnRst(Direction direction, DateTime time)
     {
         resetBy ??= direction;
@@ -151,6 +158,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
             {
                 StreamEndReason.Fin => "fin",
                 StreamEndReason.Reset => "tcp-reset",
+                StreamEndReason.Evicted => "evicted",
                 _ => "end-of-capture",
             },
         });
@@ -457,6 +465,10 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         if (outcome == "no-response" && resetBy is Direction by)
         {
             outcome = by == Direction.ServerToClient ? "reset-by-server" : "reset-by-client";
+        }
+        else if (outcome == "no-response" && evicted)
+        {
+            outcome = "evicted";
         }
 
         output.Write(new CallRecord
