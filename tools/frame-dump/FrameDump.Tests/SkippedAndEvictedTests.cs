@@ -110,6 +110,19 @@ public class SkippedAndEvictedTests
     }
 
     [Test]
+    public void AsFixture_NamesTheSkippedConnectionOnStderr()
+    {
+        string capture = Conversation.WritePcap(Harness.TempFile("mixed.pcap"), ReassemblyAndDecodingTests.Standard(), Http());
+        using var output = new MemoryStream();
+        using var error = new StringWriter();
+
+        int code = Dumper.Run(new DumpOptions { CaptureFile = capture, AsFixture = true }, output, error);
+
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(error.ToString(), Does.Contain("--as-fixture left out TCP connection client 10.0.0.1:41001 -> server 10.0.0.2:8080: not decoded").And.Contain("-p 8080"));
+    }
+
+    [Test]
     public void WithPort_ConnectionsOnOtherPortsAreListedAsOtherPort()
     {
         string capture = Conversation.WritePcap(Harness.TempFile("mixed.pcap"), ReassemblyAndDecodingTests.Standard(), Http());

@@ -59,6 +59,13 @@ public sealed class FixtureBuilder : IRecordSink
             case ViolationRecord v when ReceiverErrors.Contains(v.RequirementId):
                 Get(v.Connection, v.Direction).Errors.Add(v);
                 break;
+            case EvictedRecord e:
+                Get(e.Connection, Direction.ClientToServer).Evicted = e.Message;
+                Get(e.Connection, Direction.ServerToClient).Evicted = e.Message;
+                break;
+            case SkippedRecord s when connections.Count == 0:
+                Skipped.Add("TCP connection " + TextWriterSink.Describe(s));
+                break;
         }
     }
 
@@ -87,6 +94,12 @@ public sealed class FixtureBuilder : IRecordSink
             if (recording.Lost > 0)
             {
                 Skipped.Add($"{label}: {recording.Lost} bytes are missing from the capture; a fixture needs every byte");
+                continue;
+            }
+
+            if (recording.Evicted is not null)
+            {
+                Skipped.Add($"{label}: evicted while still open ({recording.Evicted}), so where it ends is unknown");
                 continue;
             }
 
@@ -336,6 +349,9 @@ public sealed class FixtureBuilder : IRecordSink
         public List<ViolationRecord> Errors { get; } = new();
 
         public long Lost { get; set; }
+
+        /// <summary>Why the connection was evicted, when it was.</summary>
+        public string? Evicted { get; set; }
     }
 
     private sealed class TappedHandler(IConnectionHandler decoder, IStreamConsumer clientToServer, IStreamConsumer serverToClient) : IConnectionHandler
