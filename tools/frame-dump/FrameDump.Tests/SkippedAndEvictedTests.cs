@@ -218,6 +218,46 @@ public class SkippedAndEvictedTests
         Assert.That(result.Of<CloseRecord>().Where(c => c.Connection >= 4).Select(c => c.Reason), Is.All.EqualTo("end-of-capture"));
     }
 
+    private sealed class StreamLog : Tcp.IStreamConsumer
+    {
+        public long Delivered { get; private set; }
+
+        public List<long> Gaps { get; } = new();
+
+        public void OnData(ReadOnlySpan<byte> data, DateTime time) => Delivered += data.Length;
+
+        public void OnGap(long missing, DateTime time) => Gaps.Add(missing);
+
+        public void OnEnd(Tcp.StreamEndReason reason, DateTime time)
+        {
+        }
+    }
+
+    [Test]
+    public void ReorderBudget_IsSharedByAllStreams()
+    {
+        var budget = new Tcp.ReorderBudget(1000);
+        var first = new StreamLog();
+        var second = new StreamLog();
+        var a = new Tcp.StreamReassembler(first, budget: budget);
+        var b = new Tcp.StreamReassembler(second, budget: budget);
+        var t = new DateTime(2024, 1, 2, 0, 0, 0, DateTimeKind.Utc);
+        a.OnSyn(0);
+        b.OnSyn(0);
+
+        // Each stream misses its first 100 bytes and holds the 600 after them: within each stream's own
+        // 8 MiB limit, but together over the budget, so the stream that went over gives up its hole.
+        a.OnSegment(101, new byte[600], t);
+        Assert.That((first.Delivered, first.Gaps.Count, budget.Used), Is.EqualTo((0L, 0, 600L)));
+        b.OnSegment(101, new byte[600], t);
+
+        Assert.That((second.Delivered, second.Gaps), Is.EqualTo((600L, new List<long> { 100 })));
+        Assert.That((first.Delivered, first.Gaps.Count), Is.EqualTo((0L, 0)), "the other stream keeps waiting for its retransmission");
+        Assert.That(budget.Used, Is.EqualTo(600));
+        a.OnSegment(1, new byte[100], t);
+        Assert.That((first.Delivered, budget.Used), Is.EqualTo((700L, 0L)));
+    }
+
     /// <summary>
     /// <paramref name="count"/> connections that each complete the handshake, send a request
     /// header and the start of a body frame announcing 4 MiB, and never close: one template
