@@ -303,6 +303,8 @@ public class SkippedAndEvictedTests
 
         public int Other { get; private set; }
 
+        public Dictionary<string, int> Outcomes { get; } = new();
+
         public void Write(DumpRecord record)
         {
             switch (record)
@@ -321,6 +323,9 @@ public class SkippedAndEvictedTests
                     break;
                 case SkippedRecord or ViolationRecord:
                     Other++;
+                    break;
+                case CallRecord call:
+                    Outcomes[call.Outcome] = Outcomes.GetValueOrDefault(call.Outcome) + 1;
                     break;
             }
         }
@@ -344,6 +349,7 @@ public class SkippedAndEvictedTests
         Assert.That(sink.Connections, Is.EqualTo(count));
         Assert.That(sink.Evicted, Is.EqualTo(count - limit), "every connection beyond the limit evicts one, and each eviction is reported");
         Assert.That(sink.Other, Is.Zero);
+        Assert.That(sink.Outcomes.GetValueOrDefault("evicted"), Is.EqualTo(count - limit), "a call whose request body was cut by the eviction");
         double perConnection = (double)(sink.Heap[0] - before) / limit;
         TestContext.Out.WriteLine($"heap per tracked connection: {perConnection:0} bytes; growth from {limit} to {count} connections: {sink.Heap[1] - sink.Heap[0]} bytes");
         // Each tracked connection is stalled inside a body: it holds its decoder, an RPC header and a hasher.

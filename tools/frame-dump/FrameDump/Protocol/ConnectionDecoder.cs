@@ -170,7 +170,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
         if (awaitingResponseBody is not null)
         {
-            FinishCall(awaitingResponseBody, awaitingResponseBody.ResponseEnd ?? time, "incomplete");
+            FinishCall(awaitingResponseBody, awaitingResponseBody.ResponseEnd ?? time, evicted ? "evicted" : "incomplete");
             awaitingResponseBody = null;
         }
 
@@ -283,7 +283,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
             call.RequestBytes += message.Length;
             call.RequestEnd = message.EndTime;
-            call.Damaged |= !message.Complete || message.LostBytes > 0;
+            call.Damaged |= (!message.Complete && !CutByEviction(message)) || message.LostBytes > 0;
             message.Role = "request";
             message.Call = call.Index;
             message.BodyType = call.Header?.DataType;
@@ -307,7 +307,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         message.Call = answered.Silent ? null : answered.Index;
         message.BodyType = answered.Response?.DataType;
         RenderBody(direction, message, answered.Endpoint);
-        FinishCall(answered, message.EndTime, !message.Complete ? "incomplete" : answered.Damaged ? "damaged" : "complete");
+        FinishCall(answered, message.EndTime, CutByEviction(message) ? "evicted" : !message.Complete ? "incomplete" : answered.Damaged ? "damaged" : "complete");
     }
 
     /// <summary>
@@ -453,6 +453,12 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
     private string? EndpointContext(Direction direction) => direction == Direction.ClientToServer
         ? awaitingRequestBody?.Endpoint
         : awaitingResponseBody?.Endpoint ?? (awaitingResponse.TryPeek(out var head) ? head.Endpoint : null);
+
+    /// <summary>
+    /// The message ended only because the connection was evicted (the notice comes before the
+    /// streams end): nothing was lost from the capture, so the call is not "damaged".
+    /// </summary>
+    private bool CutByEviction(MessageRecord message) => evicted && !message.Complete && message.LostBytes == 0;
 
     private void FinishCall(PendingCall call, DateTime? end, string outcome)
     {
