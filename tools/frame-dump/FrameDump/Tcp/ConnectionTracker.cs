@@ -71,6 +71,7 @@ public sealed class ConnectionTracker
     private TcpConnection? newest;
     private DateTime now = DateTime.MinValue;
     private int nextId = 1;
+    private long created;
 
     public ConnectionTracker(Func<ConnectionInfo, IConnectionHandler> handlerFactory, IReadOnlySet<int> ports, int reorderLimit = 8 * 1024 * 1024)
         : this(handlerFactory, ports, new TrackerLimits { ReorderLimit = reorderLimit })
@@ -99,8 +100,6 @@ public sealed class ConnectionTracker
 
     /// <summary>Connections tracked right now.</summary>
     public int TrackedConnections => connections.Count;
-
-    public int PeakTrackedConnections { get; private set; }
 
     public void Process(TcpSegment segment)
     {
@@ -131,7 +130,6 @@ public sealed class ConnectionTracker
             connection = new TcpConnection(this, key, segment);
             connections[key] = connection;
             Append(connection);
-            PeakTrackedConnections = Math.Max(PeakTrackedConnections, connections.Count);
             while (connections.Count > limits.MaxConnections && oldest is not null && oldest != connection)
             {
                 Evict(oldest, $"more than {limits.MaxConnections} connections were open at once (--max-connections); this was the least recently active one");
@@ -252,7 +250,6 @@ public sealed class ConnectionTracker
     private sealed class TcpConnection
     {
         private const int MaxUndecidedBytes = 64 * 1024;
-        private static long created;
         private readonly ConnectionTracker owner;
         private readonly Endpoint firstSource;
         private readonly Endpoint firstDestination;
@@ -276,7 +273,7 @@ public sealed class ConnectionTracker
             this.owner = owner;
             Key = key;
             FirstSeen = first.Time;
-            Order = created++;
+            Order = owner.created++;
             firstSource = first.Source;
             firstDestination = first.Destination;
         }
