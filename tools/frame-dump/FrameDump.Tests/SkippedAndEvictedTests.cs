@@ -197,6 +197,34 @@ public class SkippedAndEvictedTests
         Assert.That(untimed.Of<EvictedRecord>(), Is.Empty, "--idle-timeout 0 never evicts");
     }
 
+    private static (int Code, string Output, string Error) RunCli(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(TestContext.CurrentContext.TestDirectory, "frame-dump.dll"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output.Result, error);
+    }
+
+    [Test]
+    public void Cli_IdleTimeoutAndMaxConnectionsOptions()
+    {
+        var idle = new Conversation(clientPort: 41000).Handshake().Wait(1).Client(Wire.JsonRequest("Echo", "{}"));
+        var later = new Conversation(clientPort: 41001, start: idle.Time.AddSeconds(30)).Handshake().Wait(1).Client(Wire.JsonRequest("Echo", "{}"));
+        string capture = Conversation.WritePcap(Harness.TempFile("cli.pcap"), idle, later);
+
+        Assert.That(RunCli(capture, "--summary").Output, Does.Not.Contain("evicted"), "30 s apart: within the default idle timeout and connection limit");
+        Assert.That(RunCli(capture, "--summary", "--idle-timeout", "20").Output, Does.Contain("evicted connections (still open, no longer tracked): 1"));
+        Assert.That(RunCli(capture, "--max-connections", "1").Output, Does.Contain("~~ evicted: more than 1 connections were open at once (--max-connections)"));
+        var refused = RunCli(capture, "--max-connections", "0");
+        Assert.That((refused.Code, refused.Error), Is.EqualTo((2, "frame-dump: --max-connections must be at least 1 and --idle-timeout 0 or more seconds\n")));
+    }
+
     [Test]
     public void BeyondMaxConnections_TheLeastRecentlyActiveIsEvicted()
     {
