@@ -89,6 +89,14 @@ public sealed class Conversation
 
     public Conversation Close() => Fin(true).Fin(false);
 
+    /// <summary>An abortive close (TCP RST) from one side.</summary>
+    public Conversation Reset(bool fromClient)
+    {
+        uint seq = fromClient ? clientSeq : serverSeq;
+        Segments.Add(new Segment(Time, fromClient, seq, fromClient ? serverSeq : clientSeq, false, true, false, true, []));
+        return this;
+    }
+
     private void Add(bool fromClient, uint seq, uint ack, bool syn, bool ackFlag) =>
         Segments.Add(new Segment(Time, fromClient, seq, ack, syn, ackFlag, false, false, []));
 
@@ -175,6 +183,43 @@ public sealed class Conversation
         }
 
         return path;
+    }
+
+    /// <summary>Writes several conversations into one pcap file, their segments merged in time order.</summary>
+    public static string WritePcap(string path, params Conversation[] conversations)
+    {
+        var merged = conversations
+            .SelectMany(c => c.Segments.Select((s, i) => (Conversation: c, Segment: s, Index: i)))
+            .OrderBy(x => x.Segment.Time).ThenBy(x => Array.IndexOf(conversations, x.Conversation)).ThenBy(x => x.Index);
+        using var file = new BinaryWriter(File.Create(path));
+        WritePcapHeader(file, Link.Ethernet);
+        foreach (var (conversation, segment, _) in merged)
+        {
+            WritePcapRecord(file, segment.Time, conversation.Encode(segment, Link.Ethernet));
+        }
+
+        return path;
+    }
+
+    public static void WritePcapHeader(BinaryWriter file, Link link)
+    {
+        file.Write(0xa1b2c3d4u);
+        file.Write((ushort)2);
+        file.Write((ushort)4);
+        file.Write(0);
+        file.Write(0u);
+        file.Write(262144u);
+        file.Write((uint)link);
+    }
+
+    public static void WritePcapRecord(BinaryWriter file, DateTime time, ReadOnlySpan<byte> data)
+    {
+        long micros = (time - DateTime.UnixEpoch).Ticks / 10;
+        file.Write((uint)(micros / 1_000_000));
+        file.Write((uint)(micros % 1_000_000));
+        file.Write((uint)data.Length);
+        file.Write((uint)data.Length);
+        file.Write(data);
     }
 
     /// <summary>Writes a minimal pcapng file: section header, one interface, enhanced packet blocks.</summary>

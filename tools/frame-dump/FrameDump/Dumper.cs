@@ -68,6 +68,12 @@ public sealed record DumpOptions
 
     /// <summary>Captured bytes --as-fixture may keep in memory.</summary>
     public long FixtureMaxBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>--max-connections: connections tracked at once; the least recently active one beyond it is evicted.</summary>
+    public int MaxConnections { get; init; } = TrackerLimits.DefaultMaxConnections;
+
+    /// <summary>--idle-timeout: a connection without a packet for this long (capture time) is evicted; null: never.</summary>
+    public TimeSpan? IdleTimeout { get; init; } = TrackerLimits.DefaultIdleTimeout;
 }
 
 /// <summary>Wires the layers together: capture source, TCP reassembly, protocol decoding, output.</summary>
@@ -112,7 +118,26 @@ public static class Dumper
             return fixture is null ? decoder : fixture.Tap(info, decoder);
         }
 
-        var tracker = new ConnectionTracker(Handler, options.Ports);
+        void Skipped(SkippedConnection s) => sink.Write(new SkippedRecord
+        {
+            Connection = 0,
+            Time = s.Time,
+            Client = s.Client.ToString(),
+            Server = s.Server.ToString(),
+            Reason = s.Reason switch
+            {
+                SkipReason.NoPayload => "no-payload",
+                SkipReason.OtherPort => "other-port",
+                _ => "not-recognised",
+            },
+            RolesKnown = s.RolesKnown,
+            FirstBytes = s.FirstBytes,
+            FirstBytesDirection = s.FirstBytesFromClient ? Direction.ClientToServer : Direction.ServerToClient,
+            Port = s.Server.Port,
+        });
+
+        var limits = new TrackerLimits { MaxConnections = Math.Max(1, options.MaxConnections), IdleTimeout = options.IdleTimeout };
+        var tracker = new ConnectionTracker(Handler, options.Ports, limits, Skipped);
         DateTime last = DateTime.UnixEpoch;
         int shownPercent = -1;
         foreach (var segment in segments)

@@ -22,12 +22,14 @@ var bpf = new Option<string?>("--filter", "-f") { Description = "BPF filter for 
 var count = new Option<long?>("--count") { Description = "stop live capture after N packets" };
 var duration = new Option<double?>("--duration") { Description = "stop live capture after S seconds" };
 var emitDissector = new Option<bool>("--emit-wireshark-dissector") { Description = "print the Wireshark Lua dissector generated from the protocol constants, and exit" };
+var maxConnections = new Option<int>("--max-connections") { Description = "connections tracked at once; beyond it the least recently active one is evicted (reported)", DefaultValueFactory = _ => FrameDump.Tcp.TrackerLimits.DefaultMaxConnections };
+var idleTimeout = new Option<double>("--idle-timeout") { Description = "evict a connection without a packet for this many seconds of capture time (reported); 0: never", DefaultValueFactory = _ => FrameDump.Tcp.TrackerLimits.DefaultIdleTimeout.TotalSeconds };
 var color = new Option<string>("--color") { Description = "auto, always or never", DefaultValueFactory = _ => "auto" };
 color.AcceptOnlyFromAmong("auto", "always", "never");
 
 var root = new RootCommand("frame-dump: decode captured zrepl frame RPC traffic into frames, messages and calls");
 root.Arguments.Add(capture);
-foreach (var option in new Option[] { raw, rawSide, ports, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color, asFixture, fixtureMaxBytes, iface, bpf, count, duration, emitDissector })
+foreach (var option in new Option[] { raw, rawSide, ports, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color, asFixture, fixtureMaxBytes, iface, bpf, count, duration, emitDissector, maxConnections, idleTimeout })
 {
     root.Options.Add(option);
 }
@@ -57,6 +59,14 @@ root.SetAction(parse =>
         interrupt.Cancel();
     };
 
+    int connectionLimit = parse.GetValue(maxConnections);
+    double idleSeconds = parse.GetValue(idleTimeout);
+    if (connectionLimit < 1 || idleSeconds < 0 || double.IsNaN(idleSeconds))
+    {
+        Console.Error.WriteLine("frame-dump: --max-connections must be at least 1 and --idle-timeout 0 or more seconds");
+        return 2;
+    }
+
     string colorMode = parse.GetValue(color) ?? "auto";
     var options = new DumpOptions
     {
@@ -79,6 +89,8 @@ root.SetAction(parse =>
         Duration = parse.GetValue(duration) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
         Cancel = interrupt.Token,
         FixtureMaxBytes = parse.GetValue(fixtureMaxBytes),
+        MaxConnections = connectionLimit,
+        IdleTimeout = idleSeconds == 0 ? null : TimeSpan.FromSeconds(idleSeconds),
         Color = colorMode == "always" || (colorMode == "auto" && !Console.IsOutputRedirected),
         Progress = !Console.IsErrorRedirected && file is not null && new FileInfo(file).Exists && new FileInfo(file).Length > 64L * 1024 * 1024,
     };

@@ -42,6 +42,7 @@ public sealed class FixtureBuilder : IRecordSink
 
     /// <summary>Wraps a connection's decoder so that the reassembled bytes are recorded on their way to it.</summary>
     public IConnectionHandler Tap(ConnectionInfo info, IConnectionHandler decoder) => new TappedHandler(
+        decoder,
         new ByteTap(this, Get(info.Id, Direction.ClientToServer), decoder.ClientToServer),
         new ByteTap(this, Get(info.Id, Direction.ServerToClient), decoder.ServerToClient));
 
@@ -57,6 +58,13 @@ public sealed class FixtureBuilder : IRecordSink
                 break;
             case ViolationRecord v when ReceiverErrors.Contains(v.RequirementId):
                 Get(v.Connection, v.Direction).Errors.Add(v);
+                break;
+            case EvictedRecord e:
+                Get(e.Connection, Direction.ClientToServer).Evicted = e.Message;
+                Get(e.Connection, Direction.ServerToClient).Evicted = e.Message;
+                break;
+            case SkippedRecord s when connections.Count == 0:
+                Skipped.Add("TCP connection " + TextWriterSink.Describe(s));
                 break;
         }
     }
@@ -86,6 +94,12 @@ public sealed class FixtureBuilder : IRecordSink
             if (recording.Lost > 0)
             {
                 Skipped.Add($"{label}: {recording.Lost} bytes are missing from the capture; a fixture needs every byte");
+                continue;
+            }
+
+            if (recording.Evicted is not null)
+            {
+                Skipped.Add($"{label}: evicted while still open ({recording.Evicted}), so where it ends is unknown");
                 continue;
             }
 
@@ -335,13 +349,18 @@ public sealed class FixtureBuilder : IRecordSink
         public List<ViolationRecord> Errors { get; } = new();
 
         public long Lost { get; set; }
+
+        /// <summary>Why the connection was evicted, when it was.</summary>
+        public string? Evicted { get; set; }
     }
 
-    private sealed class TappedHandler(IStreamConsumer clientToServer, IStreamConsumer serverToClient) : IConnectionHandler
+    private sealed class TappedHandler(IConnectionHandler decoder, IStreamConsumer clientToServer, IStreamConsumer serverToClient) : IConnectionHandler
     {
         public IStreamConsumer ClientToServer => clientToServer;
 
         public IStreamConsumer ServerToClient => serverToClient;
+
+        public void OnEvicted(string why, DateTime time) => decoder.OnEvicted(why, time);
     }
 
     private sealed class ByteTap(FixtureBuilder owner, Recording recording, IStreamConsumer inner) : IStreamConsumer

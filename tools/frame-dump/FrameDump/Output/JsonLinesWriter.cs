@@ -109,6 +109,25 @@ public sealed class JsonLinesWriter : IRecordSink
                 writer.WriteString("message", e.Message);
                 writer.WriteNumber("packets", e.Packets);
                 break;
+            case SkippedRecord s:
+                Common("skipped", s);
+                writer.WriteString("client", s.Client);
+                writer.WriteString("server", s.Server);
+                writer.WriteBoolean("roles_known", s.RolesKnown);
+                writer.WriteString("reason", s.Reason);
+                if (s.FirstBytes.Length > 0)
+                {
+                    writer.WriteString("first_bytes_hex", Convert.ToHexStringLower(s.FirstBytes));
+                    writer.WriteString("first_bytes_dir", Names.Dir(s.FirstBytesDirection));
+                }
+
+                writer.WriteNumber("port", s.Port);
+                writer.WriteString("hint", s.Hint);
+                break;
+            case EvictedRecord e:
+                Common("evicted", e);
+                writer.WriteString("message", e.Message);
+                break;
             case CloseRecord c:
                 Common("close", c);
                 writer.WriteString("dir", Names.Dir(c.Direction));

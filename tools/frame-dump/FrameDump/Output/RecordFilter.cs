@@ -23,7 +23,9 @@ public sealed class RecordFilter : IRecordSink
             return;
         }
 
-        bool structural = record is ConnectionRecord or CloseRecord or CaptureErrorRecord;
+        // Skipped connections pass --endpoint and --errors-only: what was not decoded cannot be
+        // known to belong to another endpoint, and must not vanish silently.
+        bool structural = record is ConnectionRecord or CloseRecord or CaptureErrorRecord or SkippedRecord or EvictedRecord;
         if (endpoint is not null && !structural && !string.Equals(record.Endpoint, endpoint, StringComparison.Ordinal))
         {
             return;

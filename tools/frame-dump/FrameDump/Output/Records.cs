@@ -51,6 +51,9 @@ public sealed class FrameRecord : DumpRecord
 
     public long LostBytes { get; set; }
 
+    /// <summary>Payload bytes present in the capture (the announced <see cref="Length"/> may never have arrived).</summary>
+    public long CapturedPayload { get; set; }
+
     /// <summary>The first payload bytes (only kept for hex dumps).</summary>
     public byte[]? PayloadHead { get; set; }
 }
@@ -119,7 +122,7 @@ public sealed class CallRecord : DumpRecord
 
     public long ResponseBytes { get; set; }
 
-    /// <summary>"complete", "no-response", "incomplete" or "damaged".</summary>
+    /// <summary>"complete", "no-response", "incomplete", "damaged", "reset-by-server", "reset-by-client" or "evicted".</summary>
     public required string Outcome { get; set; }
 
     public override bool IsError => Outcome != "complete" || Status != 1;
@@ -165,6 +168,45 @@ public sealed class CaptureErrorRecord : DumpRecord
     public required string Message { get; init; }
 
     public long Packets { get; init; }
+
+    public override bool IsError => true;
+}
+
+/// <summary>
+/// A TCP connection that was not decoded (belongs to no decoded connection: number 0). Never
+/// silent: every connection frame-dump leaves out is listed with the reason and the option that
+/// forces it (<c>-p PORT</c>).
+/// </summary>
+public sealed class SkippedRecord : DumpRecord
+{
+    public required string Client { get; init; }
+
+    public required string Server { get; init; }
+
+    /// <summary>"not-recognised", "no-payload" or "other-port".</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>False when no handshake was captured and the side that sent first is taken for the client.</summary>
+    public bool RolesKnown { get; init; }
+
+    /// <summary>The first bytes (at most 16) of the side that decided, for "not-recognised".</summary>
+    public byte[] FirstBytes { get; init; } = [];
+
+    /// <summary>"c2s" or "s2c": who sent <see cref="FirstBytes"/>.</summary>
+    public Direction FirstBytesDirection { get; init; }
+
+    /// <summary>The port that <c>-p</c> needs to decode this connection.</summary>
+    public int Port { get; init; }
+
+    public string Hint => $"-p {Port}";
+
+    public override bool IsError => true;
+}
+
+/// <summary>A decoded connection was evicted while still open: what followed it is not decoded as part of it.</summary>
+public sealed class EvictedRecord : DumpRecord
+{
+    public required string Message { get; init; }
 
     public override bool IsError => true;
 }

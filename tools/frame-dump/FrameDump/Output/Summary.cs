@@ -6,13 +6,17 @@ namespace FrameDump.Output;
 
 /// <summary>
 /// `--summary`: calls per endpoint with status counts and latency min/median/max, bytes per
-/// direction, violations per requirement id. Keeps one number per call for the median.
+/// direction, violations per requirement id, and the TCP connections that were skipped or
+/// evicted. Keeps one number per call for the median. Bytes are those present in the capture:
+/// a frame header can announce 4 MiB that never arrived, so announced lengths are summed apart.
 /// </summary>
 public sealed class Summary : IRecordSink
 {
     private readonly SortedDictionary<string, EndpointStats> endpoints = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, long> violations = new(StringComparer.Ordinal);
     private readonly long[] frameBytes = new long[2];
+    private readonly long[] announcedBytes = new long[2];
+    private readonly SortedDictionary<string, long> skipped = new(StringComparer.Ordinal);
     private readonly long[] frames = new long[2];
     private long gaps;
     private long lostBytes;
@@ -20,6 +24,17 @@ public sealed class Summary : IRecordSink
     public int Connections { get; private set; }
 
     public long Calls { get; private set; }
+
+    /// <summary>TCP connections not decoded, per reason ("not-recognised", "no-payload", "other-port").</summary>
+    public IReadOnlyDictionary<string, long> Skipped => skipped;
+
+    public long Evicted { get; private set; }
+
+    /// <summary>Frame header and payload bytes present in the capture, per direction (c2s, s2c).</summary>
+    public IReadOnlyList<long> CapturedBytes => frameBytes;
+
+    /// <summary>Frame header bytes plus the payload lengths the headers announce, per direction.</summary>
+    public IReadOnlyList<long> AnnouncedBytes => announcedBytes;
 
     public IReadOnlyDictionary<string, EndpointStats> Endpoints => endpoints;
 
@@ -34,7 +49,14 @@ public sealed class Summary : IRecordSink
                 break;
             case FrameRecord f:
                 frames[(int)f.Direction]++;
-                frameBytes[(int)f.Direction] += 6 + (f.RawType == 0xFF ? 0 : f.Length);
+                frameBytes[(int)f.Direction] += 6 + f.CapturedPayload;
+                announcedBytes[(int)f.Direction] += 6 + (f.RawType == 0xFF ? 0 : f.Length);
+                break;
+            case SkippedRecord s:
+                skipped[s.Reason] = skipped.GetValueOrDefault(s.Reason) + 1;
+                break;
+            case EvictedRecord:
+                Evicted++;
                 break;
             case CallRecord c:
                 Calls++;
@@ -64,7 +86,23 @@ public sealed class Summary : IRecordSink
     {
         var text = new StringBuilder();
         text.AppendLine($"connections: {Connections}, calls: {Calls}");
-        text.AppendLine($"bytes c2s: {frameBytes[0]} in {frames[0]} frames; s2c: {frameBytes[1]} in {frames[1]} frames");
+        text.AppendLine($"bytes c2s: {frameBytes[0]} in {frames[0]} frames; s2c: {frameBytes[1]} in {frames[1]} frames (captured frame bytes)");
+        if (announcedBytes[0] != frameBytes[0] || announcedBytes[1] != frameBytes[1])
+        {
+            text.AppendLine($"announced by frame headers: c2s {announcedBytes[0]}, s2c {announcedBytes[1]} bytes (not all captured)");
+        }
+
+        long skippedTotal = skipped.Values.Sum();
+        if (skippedTotal > 0)
+        {
+            string reasons = string.Join(", ", skipped.Select(kv => $"{kv.Key} {kv.Value}"));
+            text.AppendLine($"skipped TCP connections (not decoded): {skippedTotal} ({reasons}); the listing names each; decode one anyway with -p PORT");
+        }
+
+        if (Evicted > 0)
+        {
+            text.AppendLine($"evicted connections (still open, no longer tracked): {Evicted}; see --idle-timeout and --max-connections");
+        }
         if (gaps > 0)
         {
             text.AppendLine($"capture gaps: {gaps} ({lostBytes} bytes lost)");
@@ -97,6 +135,20 @@ public sealed class Summary : IRecordSink
         writer.WriteNumber("c2s", frameBytes[0]);
         writer.WriteNumber("s2c", frameBytes[1]);
         writer.WriteEndObject();
+        writer.WriteStartObject("announced_bytes");
+        writer.WriteNumber("c2s", announcedBytes[0]);
+        writer.WriteNumber("s2c", announcedBytes[1]);
+        writer.WriteEndObject();
+        writer.WriteStartObject("skipped");
+        writer.WriteNumber("total", skipped.Values.Sum());
+        foreach (string reason in new[] { "not-recognised", "no-payload", "other-port" })
+        {
+            writer.WriteNumber(reason, skipped.GetValueOrDefault(reason));
+        }
+
+        writer.WriteString("hint", "-p PORT");
+        writer.WriteEndObject();
+        writer.WriteNumber("evicted", Evicted);
         writer.WriteStartObject("frames");
         writer.WriteNumber("c2s", frames[0]);
         writer.WriteNumber("s2c", frames[1]);

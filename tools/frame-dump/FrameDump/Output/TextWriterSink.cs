@@ -60,6 +60,12 @@ public sealed class TextWriterSink : IRecordSink
             case CaptureErrorRecord e:
                 writer.WriteLine(Paint(Red, $"{Prefix(e)} !! capture file damaged after packet {e.Packets}: {e.Message}"));
                 break;
+            case SkippedRecord s:
+                writer.WriteLine(Paint(Yellow, $"{Prefix(s)} ~~ skipped TCP connection {Describe(s)}"));
+                break;
+            case EvictedRecord e:
+                writer.WriteLine(Paint(Yellow, $"{Prefix(e)} ~~ evicted: {e.Message}"));
+                break;
             case CloseRecord c:
                 writer.WriteLine(Paint(Dim, $"{Prefix(c)} {Names.Arrow(c.Direction)} stream closed ({c.Reason}) after {c.Offset} bytes"));
                 break;
@@ -67,6 +73,20 @@ public sealed class TextWriterSink : IRecordSink
     }
 
     public void Complete() => writer.Flush();
+
+    /// <summary>The text of a skipped-connection line after "skipped TCP connection".</summary>
+    public static string Describe(SkippedRecord s)
+    {
+        string roles = s.RolesKnown ? $"client {s.Client} -> server {s.Server}" : $"{s.Client} -> {s.Server} (no handshake captured)";
+        string why = s.Reason switch
+        {
+            "no-payload" => "no payload in either direction",
+            "other-port" => "neither port was given with -p",
+            _ => $"the first bytes from the {(s.FirstBytesDirection == Direction.ClientToServer ? "client" : "server")} ("
+                + string.Join(' ', s.FirstBytes.Select(b => b.ToString("x2"))) + ") open neither a Header frame nor an RST frame",
+        };
+        return $"{roles}: not decoded, {why}; to decode it anyway: {s.Hint}";
+    }
 
     private string Prefix(DumpRecord record) => $"#{record.Connection} {origin.Seconds(record.Time),11:0.000000}";
 

@@ -24,6 +24,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
     private PendingCall? awaitingRequestBody;
     private PendingCall? awaitingResponseBody;
     private Direction? resetBy;
+    private bool evicted;
 
     /// <summary>Set once any direction lost its frame boundaries: requests or responses may have vanished in the gap.</summary>
     private bool pairingUncertain;
@@ -133,6 +134,12 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         }
     }
 
+    public void OnEvicted(string why, DateTime time)
+    {
+        evicted = true;
+        output.Write(new EvictedRecord { Connection = info.Id, Time = time, Message = why });
+    }
+
     public void OnRst(Direction direction, DateTime time)
     {
         resetBy ??= direction;
@@ -151,6 +158,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
             {
                 StreamEndReason.Fin => "fin",
                 StreamEndReason.Reset => "tcp-reset",
+                StreamEndReason.Evicted => "evicted",
                 _ => "end-of-capture",
             },
         });
@@ -162,7 +170,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
         if (awaitingResponseBody is not null)
         {
-            FinishCall(awaitingResponseBody, awaitingResponseBody.ResponseEnd ?? time, "incomplete");
+            FinishCall(awaitingResponseBody, awaitingResponseBody.ResponseEnd ?? time, evicted ? "evicted" : "incomplete");
             awaitingResponseBody = null;
         }
 
@@ -275,7 +283,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
             call.RequestBytes += message.Length;
             call.RequestEnd = message.EndTime;
-            call.Damaged |= !message.Complete || message.LostBytes > 0;
+            call.Damaged |= (!message.Complete && !CutByEviction(message)) || message.LostBytes > 0;
             message.Role = "request";
             message.Call = call.Index;
             message.BodyType = call.Header?.DataType;
@@ -299,7 +307,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         message.Call = answered.Silent ? null : answered.Index;
         message.BodyType = answered.Response?.DataType;
         RenderBody(direction, message, answered.Endpoint);
-        FinishCall(answered, message.EndTime, !message.Complete ? "incomplete" : answered.Damaged ? "damaged" : "complete");
+        FinishCall(answered, message.EndTime, CutByEviction(message) ? "evicted" : !message.Complete ? "incomplete" : answered.Damaged ? "damaged" : "complete");
     }
 
     /// <summary>
@@ -446,6 +454,12 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         ? awaitingRequestBody?.Endpoint
         : awaitingResponseBody?.Endpoint ?? (awaitingResponse.TryPeek(out var head) ? head.Endpoint : null);
 
+    /// <summary>
+    /// The message ended only because the connection was evicted (the notice comes before the
+    /// streams end): nothing was lost from the capture, so the call is not "damaged".
+    /// </summary>
+    private bool CutByEviction(MessageRecord message) => evicted && !message.Complete && message.LostBytes == 0;
+
     private void FinishCall(PendingCall call, DateTime? end, string outcome)
     {
         if (call.Finished || call.Silent || (info.OneDirection && outcome == "no-response"))
@@ -457,6 +471,10 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         if (outcome == "no-response" && resetBy is Direction by)
         {
             outcome = by == Direction.ServerToClient ? "reset-by-server" : "reset-by-client";
+        }
+        else if (outcome == "no-response" && evicted)
+        {
+            outcome = "evicted";
         }
 
         output.Write(new CallRecord

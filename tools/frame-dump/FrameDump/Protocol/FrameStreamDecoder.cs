@@ -100,14 +100,13 @@ public sealed class FrameStreamDecoder : IStreamConsumer
             return;
         }
 
-        bool peerEnded = reason != StreamEndReason.EndOfCapture;
         if (state == State.Header && headerFill > 0)
         {
-            Report(peerEnded, "FRAME-11", $"stream ended after {headerFill} of {FrameLimits.HeaderSize} frame header bytes", headerOffset, time);
+            Report(reason, "FRAME-11", $"stream ended after {headerFill} of {FrameLimits.HeaderSize} frame header bytes", headerOffset, time);
         }
         else if (state == State.Payload)
         {
-            Report(peerEnded, "FRAME-11", $"stream ended {payloadRemaining} bytes before the end of the frame payload", headerOffset, time);
+            Report(reason, "FRAME-11", $"stream ended {payloadRemaining} bytes before the end of the frame payload", headerOffset, time);
             sink.FrameEnded(FrameCompletion.Truncated, time);
         }
         else if (state == State.Scanning && skipped + windowFill > 0)
@@ -119,16 +118,16 @@ public sealed class FrameStreamDecoder : IStreamConsumer
         sink.StreamEnded(reason, position, time);
     }
 
-    private void Report(bool peerEnded, string requirementId, string message, long offset, DateTime time)
+    private void Report(StreamEndReason reason, string requirementId, string message, long offset, DateTime time)
     {
-        if (peerEnded)
+        if (reason is StreamEndReason.Fin or StreamEndReason.Reset)
         {
             sink.Violation(requirementId, message + $" ({requirementId})", offset, time);
         }
         else
         {
-            // The capture stopped, not the peer: not a protocol violation.
-            sink.Notice("capture ends inside a frame: " + message, offset, time);
+            // The capture stopped, or frame-dump stopped tracking the connection, not the peer: not a protocol violation.
+            sink.Notice((reason == StreamEndReason.Evicted ? "connection evicted inside a frame: " : "capture ends inside a frame: ") + message, offset, time);
         }
     }
 

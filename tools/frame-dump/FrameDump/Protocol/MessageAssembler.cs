@@ -29,6 +29,9 @@ public interface IMessageSink
 /// the way: frame type continuity (MSG-3), the header size cap (MSG-5, decided before the
 /// payload is looked at), canonical framing (MSG-4). Data message content is counted and
 /// hashed, and only its first bytes are kept (MSG-6: bounded memory whatever the body size).
+/// Buffers grow with the bytes that actually arrive and are let go when the message ends, and
+/// the hasher is borrowed from a pool for the length of one body: a direction between messages,
+/// or stalled in a frame that announces megabytes it never sends, holds next to nothing.
 /// </summary>
 public sealed class MessageAssembler : IFrameSink
 {
@@ -37,7 +40,7 @@ public sealed class MessageAssembler : IFrameSink
     private readonly IMessageSink sink;
     private readonly DecoderOptions options;
     private MessageRecord? message;
-    private byte[] headerContent = new byte[FrameLimits.MaxHeaderMessage];
+    private byte[]? headerContent;
     private int headerFill;
     private bool headerOversize;
     private bool reportedNonCanonical;
@@ -112,6 +115,11 @@ public sealed class MessageAssembler : IFrameSink
 
     public void FramePayload(ReadOnlySpan<byte> chunk)
     {
+        if (frame is not null)
+        {
+            frame.CapturedPayload += chunk.Length;
+        }
+
         if (frame?.PayloadHead is byte[] hex && hexFill < hex.Length)
         {
             int n = Math.Min(hex.Length - hexFill, chunk.Length);
@@ -127,9 +135,7 @@ public sealed class MessageAssembler : IFrameSink
         message.Length += chunk.Length;
         if (message.RawType == (byte)FrameType.Header)
         {
-            int n = Math.Min(headerContent.Length - headerFill, chunk.Length);
-            chunk[..n].CopyTo(headerContent.AsSpan(headerFill));
-            headerFill += n;
+            headerFill += Append(ref headerContent, headerFill, chunk, FrameLimits.MaxHeaderMessage);
         }
         else
         {
@@ -139,12 +145,7 @@ public sealed class MessageAssembler : IFrameSink
                 hashDirty = true;
             }
 
-            if (bodyHeadFill < bodyHead!.Length)
-            {
-                int n = Math.Min(bodyHead.Length - bodyHeadFill, chunk.Length);
-                chunk[..n].CopyTo(bodyHead.AsSpan(bodyHeadFill));
-                bodyHeadFill += n;
-            }
+            bodyHeadFill += Append(ref bodyHead, bodyHeadFill, chunk, options.BodyLimit);
         }
     }
 
@@ -247,12 +248,17 @@ public sealed class MessageAssembler : IFrameSink
     {
         if (message is not null)
         {
-            if (reason != StreamEndReason.EndOfCapture)
+            if (reason is StreamEndReason.Fin or StreamEndReason.Reset)
             {
                 sink.OnViolation(direction, "CONN-4", $"the stream ended inside a {TypeName(message.RawType)} message (CONN-4)", offset, time);
             }
 
-            FinishMessage(complete: false, reason == StreamEndReason.EndOfCapture ? "the capture ended inside it" : "the stream ended inside it", time);
+            FinishMessage(complete: false, reason switch
+            {
+                StreamEndReason.EndOfCapture => "the capture ended inside it",
+                StreamEndReason.Evicted => "the connection was evicted inside it",
+                _ => "the stream ended inside it",
+            }, time);
         }
 
         sink.OnStreamEnded(direction, reason, offset, time);
@@ -283,18 +289,48 @@ public sealed class MessageAssembler : IFrameSink
         reportedNonCanonical = false;
         if (rawType != (byte)FrameType.Header)
         {
-            // One hasher and one head buffer per direction, reused: creating a SHA-256 context per
-            // message was the biggest cost of a capture full of small JSON calls.
-            hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            if (hashDirty)
+            // Hashers are pooled, not created per message: creating a SHA-256 context per message
+            // was the biggest cost of a capture full of small JSON calls.
+            if (options.HashBodies)
             {
-                hash.GetHashAndReset();
-                hashDirty = false;
+                hash ??= options.Hashes.Rent();
+                if (hashDirty)
+                {
+                    hash.GetHashAndReset();
+                    hashDirty = false;
+                }
             }
 
-            bodyHead ??= new byte[options.BodyLimit];
+            bodyHead = null;
             bodyHeadFill = 0;
         }
+    }
+
+    /// <summary>Copies what fits of <paramref name="chunk"/> under <paramref name="limit"/>, growing the buffer as needed.</summary>
+    private static int Append(ref byte[]? buffer, int fill, ReadOnlySpan<byte> chunk, int limit)
+    {
+        int n = Math.Min(limit - fill, chunk.Length);
+        if (n <= 0)
+        {
+            return 0;
+        }
+
+        if (buffer is null || buffer.Length < fill + n)
+        {
+            int capacity = Math.Min(limit, Math.Max(fill + n, (buffer?.Length ?? 0) * 2));
+            Array.Resize(ref buffer, capacity);
+        }
+
+        chunk[..n].CopyTo(buffer.AsSpan(fill));
+        return n;
+    }
+
+    /// <summary>The first <paramref name="fill"/> bytes for a record; the buffer is let go.</summary>
+    private static byte[] Take(ref byte[]? buffer, int fill)
+    {
+        byte[] taken = buffer is null ? [] : buffer.Length == fill ? buffer : buffer[..fill];
+        buffer = null;
+        return taken;
     }
 
     private void FinishMessage(bool complete, string? incomplete, DateTime time)
@@ -305,16 +341,20 @@ public sealed class MessageAssembler : IFrameSink
         done.Incomplete = incomplete;
         if (done.RawType == (byte)FrameType.Header)
         {
-            done.HeaderContent = headerContent[..headerFill];
+            done.HeaderContent = Take(ref headerContent, headerFill);
+            headerFill = 0;
         }
         else
         {
-            done.BodyHead = bodyHead![..bodyHeadFill];
+            done.BodyHead = Take(ref bodyHead, bodyHeadFill);
+            bodyHeadFill = 0;
             if (options.HashBodies)
             {
                 byte[] digest = hash!.GetHashAndReset();
                 hashDirty = false;
                 done.Sha256 = done.LostBytes == 0 ? Convert.ToHexStringLower(digest) : null;
+                options.Hashes.Return(hash);
+                hash = null;
             }
         }
 

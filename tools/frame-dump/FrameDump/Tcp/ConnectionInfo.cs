@@ -20,4 +20,10 @@ public interface IConnectionHandler
     IStreamConsumer ClientToServer { get; }
 
     IStreamConsumer ServerToClient { get; }
+
+    /// <summary>
+    /// The connection is evicted while still open (<paramref name="why"/>); both streams end with
+    /// <see cref="StreamEndReason.Evicted"/> right after.
+    /// </summary>
+    void OnEvicted(string why, DateTime time);
 }

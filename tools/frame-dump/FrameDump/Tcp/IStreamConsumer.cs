@@ -6,6 +6,12 @@ public enum StreamEndReason
     Fin,
     Reset,
     EndOfCapture,
+
+    /// <summary>
+    /// The connection was still open but is no longer tracked (idle too long, or too many open
+    /// connections): like the end of the capture, nothing is known about what came after.
+    /// </summary>
+    Evicted,
 }
 
 /// <summary>Receives one direction of a connection as an ordered byte stream.</summary>

@@ -4,15 +4,19 @@ namespace FrameDump.Tcp;
 /// Rebuilds one direction of a TCP connection from captured segments: puts out-of-order segments
 /// back in order, drops retransmitted bytes, trims overlaps and reports lost bytes as gaps.
 /// Sequence numbers are mapped to 64-bit stream offsets so that wrap-around is harmless.
-/// Memory is bounded: when the reorder buffer holds more than its limit, the hole in front of
-/// it is declared lost instead of waiting for a retransmission that never comes.
+/// Memory is bounded: when the reorder buffer holds more than its limit, or all streams sharing a
+/// <see cref="ReorderBudget"/> together hold more than the budget, the hole in front of it is
+/// declared lost instead of waiting for a retransmission that never comes.
 /// </summary>
 public sealed class StreamReassembler
 {
     private readonly IStreamConsumer consumer;
     private readonly int maxBufferedBytes;
     private readonly int maxBufferedSegments;
-    private readonly SortedDictionary<long, (byte[] Data, DateTime Time)> pending = new();
+    private readonly ReorderBudget? budget;
+
+    /// <summary>Created on the first out-of-order segment: most streams never need it.</summary>
+    private SortedDictionary<long, (byte[] Data, DateTime Time)>? pending;
     private bool started;
     private uint nextSeq;
     private long nextOffset;
@@ -21,9 +25,10 @@ public sealed class StreamReassembler
     private bool ended;
     private long ackedOffset;
 
-    public StreamReassembler(IStreamConsumer consumer, int maxBufferedBytes = 8 * 1024 * 1024, int maxBufferedSegments = 4096)
+    public StreamReassembler(IStreamConsumer consumer, int maxBufferedBytes = 8 * 1024 * 1024, int maxBufferedSegments = 4096, ReorderBudget? budget = null)
     {
         this.consumer = consumer;
+        this.budget = budget;
         this.maxBufferedBytes = maxBufferedBytes;
         this.maxBufferedSegments = maxBufferedSegments;
     }
@@ -146,7 +151,7 @@ public sealed class StreamReassembler
 
         while (!ended && nextOffset < limit)
         {
-            if (pending.Count > 0 && pending.First().Key <= limit)
+            if (pending is { Count: > 0 } && pending.First().Key <= limit)
             {
                 SkipToFirstPending();
                 Drain();
@@ -170,19 +175,28 @@ public sealed class StreamReassembler
             return;
         }
 
-        while (pending.Count > 0)
+        while (pending is { Count: > 0 })
         {
             SkipToFirstPending();
             Drain();
         }
 
-        if (reason == StreamEndReason.EndOfCapture && finOffset is long fin && fin > nextOffset)
+        if (reason is StreamEndReason.EndOfCapture or StreamEndReason.Evicted && finOffset is long fin && fin > nextOffset)
         {
             ReportGap(fin - nextOffset, time);
         }
 
         ended = true;
         consumer.OnEnd(finOffset is not null && nextOffset >= finOffset ? StreamEndReason.Fin : reason, time);
+    }
+
+    /// <summary>The stream is no longer wanted: drop what it holds without delivering anything.</summary>
+    public void Abandon()
+    {
+        budget?.Release(bufferedBytes);
+        bufferedBytes = 0;
+        pending = null;
+        ended = true;
     }
 
     private long OffsetOf(uint sequence) => nextOffset + (int)(sequence - nextSeq);
@@ -202,6 +216,7 @@ public sealed class StreamReassembler
 
     private void Store(long offset, ReadOnlySpan<byte> payload, DateTime time)
     {
+        pending ??= new();
         if (pending.TryGetValue(offset, out var existing))
         {
             if (existing.Data.Length >= payload.Length)
@@ -211,15 +226,17 @@ public sealed class StreamReassembler
             }
 
             bufferedBytes -= existing.Data.Length;
+            budget?.Release(existing.Data.Length);
         }
 
         pending[offset] = (payload.ToArray(), time);
         bufferedBytes += payload.Length;
+        budget?.Take(payload.Length);
     }
 
     private void Drain()
     {
-        while (pending.Count > 0)
+        while (pending is { Count: > 0 })
         {
             var first = pending.First();
             if (first.Key > nextOffset)
@@ -229,6 +246,7 @@ public sealed class StreamReassembler
 
             pending.Remove(first.Key);
             bufferedBytes -= first.Value.Data.Length;
+            budget?.Release(first.Value.Data.Length);
             long end = first.Key + first.Value.Data.Length;
             if (end <= nextOffset)
             {
@@ -241,11 +259,14 @@ public sealed class StreamReassembler
             OverlapBytes += skip;
             Deliver(first.Value.Data.AsSpan(skip), first.Value.Time);
         }
+
+        // An idle connection keeps no empty reorder structure.
+        pending = null;
     }
 
     private void EnforceBound()
     {
-        while (pending.Count > 0 && (bufferedBytes > maxBufferedBytes || pending.Count > maxBufferedSegments))
+        while (pending is { Count: > 0 } && (bufferedBytes > maxBufferedBytes || pending.Count > maxBufferedSegments || budget is { Exceeded: true }))
         {
             SkipToFirstPending();
             Drain();
@@ -254,7 +275,7 @@ public sealed class StreamReassembler
 
     private void SkipToFirstPending()
     {
-        var first = pending.First();
+        var first = pending!.First();
         if (first.Key > nextOffset)
         {
             long missing = first.Key - nextOffset;
@@ -272,10 +293,24 @@ public sealed class StreamReassembler
 
     private void CheckFin(DateTime time)
     {
-        if (!ended && finOffset is long fin && nextOffset >= fin && pending.Count == 0)
+        if (!ended && finOffset is long fin && nextOffset >= fin && pending is not { Count: > 0 })
         {
             ended = true;
             consumer.OnEnd(StreamEndReason.Fin, time);
         }
     }
+}
+
+/// <summary>Out-of-order bytes that several reassemblers may hold together.</summary>
+public sealed class ReorderBudget(long limit)
+{
+    public long Limit { get; } = limit;
+
+    public long Used { get; private set; }
+
+    public bool Exceeded => Used > Limit;
+
+    public void Take(long bytes) => Used += bytes;
+
+    public void Release(long bytes) => Used -= bytes;
 }
