@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the solution and prints one closing line: "N passed, N failed, N skipped".
+# Runs every test of the solution, then checks the shipped artefacts (build/artifacts.sh), and
+# prints one closing line: "N passed, N failed, N skipped".
 # On a fresh Debian machine (as root) it first installs the native pieces the tests need
 # (libpcap0.8, tcpdump, python3, tshark).
 set -uo pipefail
@@ -28,6 +29,13 @@ dotnet test Conformance.sln -c Release --no-build -nologo \
   --logger "junit;LogFilePath=$results/{assembly}.junit.xml" \
   --results-directory "$results" "$@"
 status=$?
+
+# The shipped artefacts, checked as a user meets them (packages installed as tools, single-file
+# executables without .NET); each check is a test case in $results/artifacts.junit.xml.
+# ZRPC_SKIP_ARTIFACTS=1 leaves them out of a quick local run.
+if [ "${ZRPC_SKIP_ARTIFACTS:-0}" != 1 ]; then
+  bash build/artifacts.sh "$results/artifacts.junit.xml" || status=1
+fi
 
 python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET

@@ -5,6 +5,7 @@ var root = new RootCommand("Client and reference server of the zrepl frame RPC p
 {
     HelpName = "zrpc",
 };
+Zrpc.Build.ToolVersion.Install(root, "zrpc");
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(CallCommand.Create());
 root.Subcommands.Add(ClientDriverCommand.Create());

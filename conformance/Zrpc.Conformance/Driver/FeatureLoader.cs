@@ -17,6 +17,31 @@ public static class FeatureLoader
     /// <summary>Default place of the features: the Features folder next to the runner's assembly.</summary>
     public static string DefaultFeaturesDirectory => Path.Combine(AppContext.BaseDirectory, "Features");
 
+    /// <summary>Resource names of the built-in features start with this (see the project file).</summary>
+    private const string EmbeddedPrefix = "Features/";
+
+    /// <summary>
+    /// The scenarios built into the runner's assembly, so that a single-file or installed runner
+    /// needs no file beside it.
+    /// </summary>
+    public static IReadOnlyList<ScenarioCase> LoadEmbedded()
+    {
+        var assembly = typeof(FeatureLoader).Assembly;
+        var cases = new List<ScenarioCase>();
+        var names = assembly.GetManifestResourceNames()
+            .Where(name => name.StartsWith(EmbeddedPrefix, StringComparison.Ordinal) && name.EndsWith(".feature", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        var files = new List<(string Path, string RelativePath, string Text)>();
+        foreach (var name in names)
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            files.Add(($"(built in) {name}", name[EmbeddedPrefix.Length..], reader.ReadToEnd()));
+        }
+
+        return LoadTexts(files);
+    }
+
     /// <summary>Loads every *.feature file below <paramref name="directory"/> (sorted by path).</summary>
     public static IReadOnlyList<ScenarioCase> LoadDirectory(string directory)
     {
@@ -33,12 +58,15 @@ public static class FeatureLoader
 
     /// <summary>Loads the given files; ids must be unique across all of them.</summary>
     public static IReadOnlyList<ScenarioCase> LoadFiles(IEnumerable<(string Path, string RelativePath)> files)
+        => LoadTexts(files.Select(file => (file.Path, file.RelativePath, File.ReadAllText(file.Path))));
+
+    private static IReadOnlyList<ScenarioCase> LoadTexts(IEnumerable<(string Path, string RelativePath, string Text)> files)
     {
         var cases = new List<ScenarioCase>();
         var seen = new Dictionary<string, ScenarioCase>(StringComparer.Ordinal);
-        foreach (var (path, relative) in files)
+        foreach (var (path, relative, text) in files)
         {
-            foreach (var scenario in ParseFeature(path, relative, File.ReadAllText(path)))
+            foreach (var scenario in ParseFeature(path, relative, text))
             {
                 if (seen.TryGetValue(scenario.Id, out var first))
                 {

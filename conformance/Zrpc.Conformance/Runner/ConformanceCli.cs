@@ -55,7 +55,7 @@ public static class ConformanceCli
         var matrix = new Option<bool>("--matrix") { Description = "Print every requirement of the spec against the scenarios that cover it, then exit." };
         var requireCoverage = new Option<bool>("--require-coverage") { Description = "With --matrix: exit 1 when a MUST requirement is covered by nothing." };
         var list = new Option<bool>("--list") { Description = "List the selected scenario ids with their tags, then exit." };
-        var features = new Option<string>("--features") { HelpName = "DIR", Description = "Folder of .feature files (default: Features/ next to the runner)." };
+        var features = new Option<string>("--features") { HelpName = "DIR", Description = "Folder of .feature files (default: the scenarios built into the runner)." };
         var spec = new Option<string>("--spec") { HelpName = "DIR", Description = "Folder of the spec's *.md files (default: the copy built into the runner)." };
 
         var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.");
@@ -63,6 +63,8 @@ public static class ConformanceCli
         {
             root.Options.Add(option);
         }
+
+        Zrpc.Build.ToolVersion.Install(root, "zrpc-conformance");
 
         var exitCode = ExitCodes.Success;
         root.SetAction(async (ParseResult pr, CancellationToken ct) =>
@@ -108,7 +110,7 @@ public static class ConformanceCli
             try
             {
                 catalog = pr.GetValue(spec) is { } specDir ? RequirementCatalog.LoadDirectory(specDir) : RequirementCatalog.LoadEmbedded();
-                scenarios = FeatureLoader.LoadDirectory(pr.GetValue(features) ?? FeatureLoader.DefaultFeaturesDirectory);
+                scenarios = pr.GetValue(features) is { } featuresDir ? FeatureLoader.LoadDirectory(featuresDir) : FeatureLoader.LoadEmbedded();
                 selection = new ScenarioSelection
                 {
                     Tags = pr.GetValue(tags) is { Length: > 0 } expression ? TagExpression.Parse(expression) : null,

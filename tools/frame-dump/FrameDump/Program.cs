@@ -29,6 +29,7 @@ color.AcceptOnlyFromAmong("auto", "always", "never");
 
 var root = new RootCommand("frame-dump: decode captured zrepl frame RPC traffic into frames, messages and calls");
 root.Arguments.Add(capture);
+Zrpc.Build.ToolVersion.Install(root, "frame-dump");
 foreach (var option in new Option[] { raw, rawSide, ports, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color, asFixture, fixtureMaxBytes, iface, bpf, count, duration, emitDissector, maxConnections, idleTimeout })
 {
     root.Options.Add(option);

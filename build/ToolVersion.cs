@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
+
+namespace Zrpc.Build;
+
+/// <summary>
+/// The one --version line of every shipped tool: the package version, the protocol profile it
+/// speaks and the commit it was built from, so that a CI log says exactly what judged the run.
+/// Linked into each tool (build/ToolVersion.cs) rather than shipped in a library of its own.
+/// </summary>
+internal static class ToolVersion
+{
+    /// <summary>The protocol revision the tool implements (spec/protocol.md's title names it).</summary>
+    public const string ProtocolProfile = "6ab05ee";
+
+    /// <summary>"NAME VERSION (protocol profile P, commit C)".</summary>
+    public static string Describe(string toolName, Assembly? assembly = null)
+    {
+        var informational = (assembly ?? Assembly.GetEntryAssembly() ?? typeof(ToolVersion).Assembly)
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        // MinVer and SourceLink write "VERSION+COMMIT"; a build outside git has no "+".
+        var plus = informational.IndexOf('+', StringComparison.Ordinal);
+        var version = plus < 0 ? informational : informational[..plus];
+        var commit = plus < 0 ? "unknown" : informational[(plus + 1)..];
+        return $"{toolName} {version} (protocol profile {ProtocolProfile}, commit {commit})";
+    }
+
+    /// <summary>Makes the root command's --version print <see cref="Describe"/>.</summary>
+    public static void Install(RootCommand root, string toolName)
+    {
+        foreach (var option in root.Options)
+        {
+            if (option is VersionOption version)
+            {
+                version.Action = new PrintAction(toolName);
+            }
+        }
+    }
+
+    private sealed class PrintAction(string toolName) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Describe(toolName));
+            return 0;
+        }
+    }
+}

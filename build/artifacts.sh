@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Builds what the project ships and checks each artefact the way a user meets it:
+#  - packages (artifacts/packages): the tools zrpc-conformance, zrpc-cli (command zrpc) and
+#    zrpc-frame-dump, and the libraries Zrpc and Zrpc.Spec, one version from git (MinVer);
+#  - the tools installed from that folder into a fresh tool path, run against the independent
+#    Python example server (tcp:// and exec:) and on a fixture capture;
+#  - self-contained single-file executables (artifacts/single/RID), run from an empty directory
+#    with no .NET on the machine as far as they can tell.
+# Usage: build/artifacts.sh [JUNIT_FILE]   (default artifacts/test-results/artifacts.junit.xml)
+# Every check is one test case of the JUnit file; the exit status is non-zero when one failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+junit=${1:-$root/artifacts/test-results/artifacts.junit.xml}
+rid=linux-x64
+packages=$root/artifacts/packages
+tools=$root/artifacts/tools
+single=$root/artifacts/single/$rid
+work=$(mktemp -d)
+mkdir -p "$(dirname "$junit")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+cases=()   # "name|status|message" (status: pass or fail)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() { # NAME COMMAND...: runs COMMAND, records its outcome with the tail of its output
+  local name=$1; shift
+  local log=$work/$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_').log
+  if "$@" >"$log" 2>&1; then
+    cases+=("$name|pass|")
+    echo "ok      $name"
+  else
+    local status=$?
+    cases+=("$name|fail|exit $status: $(tail -n 15 "$log")")
+    echo "FAILED  $name (exit $status)"; tail -n 15 "$log" | sed 's/^/        /'
+  fi
+}
+
+# --- build -----------------------------------------------------------------------------------
+# Only what this script made before is removed: the packages, tool path and executables below
+# artifacts/, a folder the build owns.
+rm -rf "$packages" "$tools" "$single"
+pack() {
+  for project in reference/Zrpc spec/Zrpc.Spec reference/Zrpc.Cli conformance/Zrpc.Conformance tools/frame-dump/FrameDump; do
+    dotnet pack "$project" -c Release -nologo -o "$packages" || return 1
+  done
+}
+check "pack: packages of the tools and libraries" pack
+version=$(ls "$packages" 2>/dev/null | sed -n 's/^zrpc-conformance\.\(.*\)\.nupkg$/\1/p' | head -n 1)
+
+publish() {
+  for project in conformance/Zrpc.Conformance reference/Zrpc.Cli tools/frame-dump/FrameDump; do
+    # IncludeAllContentForSelfExtract: Reqnroll reads file versions of loaded assemblies, which a
+    # bundle only has once extracted (to $DOTNET_BUNDLE_EXTRACT_BASE_DIR, default ~/.net).
+    dotnet publish "$project" -c Release -nologo -r "$rid" --self-contained \
+      -p:PublishSingleFile=true -p:IncludeAllContentForSelfExtract=true -p:DebugType=embedded \
+      -o "$single" || return 1
+  done
+  rm -f "$single"/*.pdb
+  rm -rf "$single/Features"   # the runner reads its built-in copy; nothing may sit beside it
+  [ -x "$single/zrpc-conformance" ] && [ -x "$single/Zrpc.Cli" ] && [ -x "$single/frame-dump" ]
+}
+check "publish: single-file executables ($rid)" publish
+
+# --- installed tools ---------------------------------------------------------------------------
+install_tools() {
+  for id in zrpc-conformance zrpc-cli zrpc-frame-dump; do
+    dotnet tool install "$id" --tool-path "$tools" --add-source "$packages" --version "$version" || return 1
+  done
+}
+check "install: dotnet tool install from the package folder" install_tools
+
+# The Python example on a free port; its address is read from its "listening on" line.
+python3 "$root/conformance/examples/python/zrpc_server.py" --listen tcp://127.0.0.1:0 --quiet \
+  >/dev/null 2>"$work/python-server.log" &
+pids+=($!)
+address=""
+for _ in $(seq 1 100); do
+  address=$(sed -n 's/^listening on //p' "$work/python-server.log" | head -n 1)
+  [ -n "$address" ] && break
+  sleep 0.1
+done
+
+check "version: the installed tools name version, profile and commit" sh -c "
+  '$tools/zrpc-conformance' --version | grep -q '^zrpc-conformance $version (protocol profile .*, commit .*)\$' &&
+  '$tools/zrpc' --version | grep -q '^zrpc $version ' &&
+  '$tools/frame-dump' --version | grep -q '^frame-dump $version '"
+check "installed zrpc-conformance: Python example over tcp://" \
+  "$tools/zrpc-conformance" --target "$address" --junit "$work/installed-tcp.xml" --json "$work/installed-tcp.json"
+check "installed zrpc-conformance: Python example over exec:" \
+  "$tools/zrpc-conformance" --target "exec:python3 $root/conformance/examples/python/zrpc_server.py --listen stdio --quiet"
+check "installed frame-dump: fixture capture matches its golden decoding" sh -c "
+  '$tools/frame-dump' --color never '$root/fixtures/captures/conformance.pcap' > '$work/dump.txt' &&
+  diff -u '$root/fixtures/captures/conformance.pcap.golden.txt' '$work/dump.txt'"
+check "installed zrpc: call Echo on the Python example" sh -c "
+  '$tools/zrpc' call Echo --connect '$address' --json '{\"x\":1}' | grep -q '\"x\"'"
+
+# --- single-file executables without .NET ------------------------------------------------------
+# An empty directory and a PATH with nothing but python3 (for exec:); as root, the .NET install
+# is also hidden behind an empty mount, so the executable cannot fall back on it.
+bare=$work/bare; mkdir -p "$bare/bin" "$bare/home" "$bare/run"
+ln -s "$(command -v python3)" "$bare/bin/python3"
+cp "$single/zrpc-conformance" "$single/frame-dump" "$bare/run/"
+without_dotnet() {
+  local hide=""
+  if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare --mount true 2>/dev/null; then
+    hide="mount --bind $bare/home $(dirname "$(readlink -f "$(command -v dotnet)")") &&"
+    unshare --mount /bin/sh -c "$hide cd '$bare/run' && exec env -i HOME='$bare/home' PATH='$bare/bin' /bin/sh -c \"$*\""
+  else
+    (cd "$bare/run" && env -i HOME="$bare/home" PATH="$bare/bin" /bin/sh -c "$*")
+  fi
+}
+check "single-file zrpc-conformance: no dotnet on PATH, no file beside it (reference target)" \
+  without_dotnet "! command -v dotnet && ls -A | grep -qx zrpc-conformance && ./zrpc-conformance --target reference"
+check "single-file zrpc-conformance: Python example over tcp://" \
+  without_dotnet "./zrpc-conformance --target $address"
+check "single-file frame-dump: fixture capture matches its golden decoding" \
+  without_dotnet "./frame-dump --color never $root/fixtures/captures/conformance.pcap > $work/dump-single.txt && diff -u $root/fixtures/captures/conformance.pcap.golden.txt $work/dump-single.txt"
+
+# --- report ------------------------------------------------------------------------------------
+failures=0
+{
+  echo '<?xml version="1.0" encoding="utf-8"?>'
+  echo "<testsuites><testsuite name=\"artefacts\" tests=\"${#cases[@]}\" failures=\"FAILURES\" errors=\"0\" skipped=\"0\">"
+  for entry in "${cases[@]}"; do
+    name=${entry%%|*}; rest=${entry#*|}; status=${rest%%|*}; message=${rest#*|}
+    esc() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'; }
+    printf '<testcase classname="artefacts" name="%s">' "$(printf '%s' "$name" | esc)"
+    if [ "$status" = fail ]; then
+      failures=$((failures + 1))
+      printf '<failure message="check failed">%s</failure>' "$(printf '%s' "$message" | tr -d '\000-\010\013\014\016-\037' | esc)"
+    fi
+    echo '</testcase>'
+  done
+  echo '</testsuite></testsuites>'
+} > "$junit.tmp"
+sed "s/failures=\"FAILURES\"/failures=\"$failures\"/" "$junit.tmp" > "$junit" && rm -f "$junit.tmp"
+echo "artefacts: $(( ${#cases[@]} - failures )) of ${#cases[@]} checks passed"
+[ "$failures" -eq 0 ]
