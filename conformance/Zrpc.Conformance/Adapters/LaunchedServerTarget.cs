@@ -36,6 +36,7 @@ public sealed class LaunchedServerTarget : ITarget
     private bool _ownGroup;
     private Queue<string> _output = new();
     private TransportAddress? _address;
+    private long _crashTextAt;
 
     /// <summary>Throws <see cref="FormatException"/> for an empty command or one without a placeholder.</summary>
     public LaunchedServerTarget(string commandLine, TimeSpan startTimeout)
@@ -76,6 +77,53 @@ public sealed class LaunchedServerTarget : ITarget
 
     /// <summary>How many times the server was started (1 + restarts).</summary>
     public int Starts { get; private set; }
+
+    /// <summary>
+    /// When the current server process showed it was going down: the earlier of the arrival of a
+    /// runtime's crash text on its output and its exit; null while neither happened. A crash can
+    /// take a while to finish (a runtime formats its stack trace while the server still accepts
+    /// connections), so this tells which scenario was running when it began.
+    /// </summary>
+    public DateTime? DownSinceUtc
+    {
+        get
+        {
+            var text = Interlocked.Read(ref _crashTextAt);
+            DateTime? exited = null;
+            try
+            {
+                if (_process is { HasExited: true } process)
+                {
+                    exited = process.ExitTime.ToUniversalTime();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            DateTime? crashText = text == 0 ? null : new DateTime(text, DateTimeKind.Utc);
+            return crashText is null ? exited : exited is null || crashText < exited ? crashText : exited;
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="limit"/> for the server process to end; true when it did.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        if (_process is not { } process)
+        {
+            return false;
+        }
+
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return process.HasExited;
+        }
+    }
 
     /// <summary>The last lines the current server process wrote to stdout and stderr.</summary>
     public string OutputTail
@@ -230,8 +278,9 @@ public sealed class LaunchedServerTarget : ITarget
 
         var output = new Queue<string>();
         var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Keep(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(output, e.Data);
+        Interlocked.Exchange(ref _crashTextAt, 0);
+        process.OutputDataReceived += (_, e) => Receive(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Receive(output, e.Data);
         try
         {
             process.Start();
@@ -380,11 +429,16 @@ public sealed class LaunchedServerTarget : ITarget
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    private static void Keep(Queue<string> output, string? line)
+    private void Receive(Queue<string> output, string? line)
     {
         if (line is null)
         {
             return;
+        }
+
+        if (ReferenceEquals(output, _output) && CrashEvidence.FindSignature(line) is not null)
+        {
+            Interlocked.CompareExchange(ref _crashTextAt, DateTime.UtcNow.Ticks, 0);
         }
 
         lock (output)

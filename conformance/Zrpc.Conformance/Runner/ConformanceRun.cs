@@ -23,6 +23,12 @@ public sealed class RunSettings
 
     public static readonly TimeSpan DefaultLaunchTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// After a scenario that failed or in which the target ended a connection, how long the kit
+    /// gives a crash in progress to finish before it checks again (a launched server's exit ends the wait).
+    /// </summary>
+    public TimeSpan CrashSettleTime { get; init; } = TimeSpan.FromMilliseconds(300);
+
     /// <summary>How long a launched server may take to accept its first connection (--launch-timeout).</summary>
     public TimeSpan LaunchTimeout { get; init; } = DefaultLaunchTimeout;
 
@@ -133,8 +139,10 @@ public static class ConformanceRun
     /// a launched server is started again and the run goes on, any other target is down and the
     /// scenarios left are NOT RUN.
     /// </summary>
-    private static async Task<List<ScenarioResult>> RunServerScenariosAsync(
-        IReadOnlyList<ScenarioCase> scenarios, ITarget target, RunSettings settings, ScenarioExecutor executor, IRunObserver? observer, CancellationToken cancellationToken)
+    /// <param name="stopAfter">Optional: the run ends after the first result for which it is true (the mutant tests stop once a mutant is caught).</param>
+    public static async Task<List<ScenarioResult>> RunServerScenariosAsync(
+        IReadOnlyList<ScenarioCase> scenarios, ITarget target, RunSettings settings, ScenarioExecutor executor, IRunObserver? observer,
+        CancellationToken cancellationToken, Func<ScenarioResult, bool>? stopAfter = null)
     {
         var results = new List<ScenarioResult>();
         var watchAlways = target is not TransportTarget { IsExec: true };
@@ -152,15 +160,34 @@ public static class ConformanceRun
                 continue;
             }
 
+            var started = DateTime.UtcNow;
             var result = await RunOneAsync(scenario, target, settings, executor).ConfigureAwait(false);
             var evidence = watchAlways || result.ConnectFailure is not null
                 ? await CheckDownAsync(target, cancellationToken).ConfigureAwait(false)
                 : null;
+            if (evidence is null && watchAlways && target is not ReferenceServerTarget
+                && (result.Execution.Status == ExecutionStatus.Failed || result.TargetEndedAConnection))
+            {
+                // A crash can take a moment to finish (a runtime formats its stack trace first):
+                // look again before the next scenario could be blamed for it.
+                if (target is LaunchedServerTarget settling)
+                {
+                    await settling.WaitForExitAsync(settings.CrashSettleTime, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Delay(settings.CrashSettleTime, cancellationToken).ConfigureAwait(false);
+                }
+
+                evidence = await CheckDownAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+
             if (evidence is null)
             {
                 retried = false;
                 results.Add(result);
                 observer?.ScenarioFinished(result);
+                if (stopAfter?.Invoke(result) == true) break;
                 continue;
             }
 
@@ -177,12 +204,16 @@ public static class ConformanceRun
                 : restartError is not null
                     ? $"the kit could not start it again, so the scenarios after this one were not run: {restartError}"
                     : "the scenarios after this one were not run (NOT RUN: target down); with --launch the kit starts the server itself and restarts it after a crash";
-            if (result.ConnectFailure is not null && result.ConnectionsOpened == 0)
+            var wentDownBefore = (result.ConnectFailure is not null && result.ConnectionsOpened == 0)
+                || (target is LaunchedServerTarget { DownSinceUtc: { } since } && since < started);
+            if (wentDownBefore)
             {
-                // Not one byte of this scenario reached the target: it went down after the one before.
+                // Not one byte of this scenario reached the target, or its crash began before this
+                // scenario did: it went down because of the one before.
                 if (results.Count > 0 && results[^1] is { TargetDownEvidence: null } previous && previous.Verdict != Verdict.NotRun)
                 {
-                    var revised = TargetDown(previous, $"{evidence}\n(found when the next scenario, {scenario.Id}, could not connect: {result.ConnectFailure})", aftermath, settings);
+                    var found = result.ConnectFailure is null ? "was running" : $"could not connect: {result.ConnectFailure}";
+                    var revised = TargetDown(previous, $"{evidence}\n(found when the next scenario, {scenario.Id}, {found})", aftermath, settings);
                     results[^1] = revised;
                     observer?.ScenarioRevised(revised);
                 }
@@ -209,6 +240,7 @@ public static class ConformanceRun
             retried = false;
             results.Add(result);
             observer?.ScenarioFinished(result);
+            if (stopAfter is not null && results.Any(stopAfter)) break;
         }
 
         return results;
@@ -241,7 +273,7 @@ public static class ConformanceRun
     /// The verdict of a scenario during which the target crashed or went down: FAIL citing TRANS-2
     /// (first) and the scenario's own requirements, with the evidence, whatever its steps showed.
     /// </summary>
-    public static ScenarioResult TargetDown(ScenarioResult result, string evidence, string? aftermath, RunSettings settings)
+    public static ScenarioResult TargetDown(ScenarioResult result, string evidence, string? aftermath, RunSettings settings, string happened = "went down")
     {
         var execution = result.Execution;
         var own = execution.Status switch
@@ -250,7 +282,7 @@ public static class ConformanceRun
             ExecutionStatus.Skipped => $"were skipped: {execution.Message}",
             _ => $"failed: {execution.Message}",
         };
-        var message = $"[{CrashRequirement}] the target went down during this scenario: {evidence}" +
+        var message = $"[{CrashRequirement}] the target {happened} during this scenario: {evidence}" +
                       (aftermath is null ? "" : $"\n{aftermath}") +
                       $"\nthe scenario's own steps {own}";
         var deviation = settings.Deviations.FindTargetDown(result.Scenario, CrashRequirement);
@@ -311,8 +343,11 @@ public static class ConformanceRun
             UnexpectedPass = unexpectedPass,
             ConnectFailure = context.ConnectFailure,
             ConnectionsOpened = connections.Count,
+            TargetEndedAConnection = context.Traffic.Connections.Any(label => context.Traffic.EntriesOf(label)
+                .Any(e => e.Direction == TrafficDirection.Received
+                          && (e.Text.StartsWith("end of stream", StringComparison.Ordinal) || e.Text.StartsWith("read failed", StringComparison.Ordinal)))),
         };
-        return ProcessCrash(connections) is { } crash ? TargetDown(result, crash, null, settings) : result;
+        return ProcessCrash(connections) is { } crash ? TargetDown(result, crash, null, settings, "crashed") : result;
     }
 
     /// <summary>What shows that a process of an exec: target crashed (fatal signal, or a runtime's crash text and a non-zero status); null when none did.</summary>

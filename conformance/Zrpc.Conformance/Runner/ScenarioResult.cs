@@ -48,6 +48,9 @@ public sealed record ScenarioResult
     /// <summary>Why a connection of the scenario could not be opened (the runner then checks whether the target went down).</summary>
     public string? ConnectFailure { get; init; }
 
+    /// <summary>The target closed or reset a connection of the scenario (the runner looks twice whether it went down).</summary>
+    public bool TargetEndedAConnection { get; init; }
+
     /// <summary>How many connections the scenario opened to the target.</summary>
     public int ConnectionsOpened { get; init; }
 
