@@ -190,6 +190,61 @@ public sealed class TargetCrashTests
         Assert.That(exits.Output, Does.Contain("exited before it accepted a connection").And.Contain("exit status 3").And.Contain("cannot bind"));
     }
 
+    /// <summary>
+    /// A target found down only when the next scenario cannot open its first connection: the
+    /// scenario that ran before gets the TRANS-2 FAIL (revised), the next one is NOT RUN.
+    /// </summary>
+    [Test]
+    public async Task A_target_found_down_by_the_next_scenario_puts_the_failure_on_the_one_before()
+    {
+        var all = FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory);
+        var scenarios = new[] { "rpc-ok-response-has-body/json", "trans-no-greeting", "hdr-absent-and-null-fields" }
+            .Select(id => all.Single(s => s.Id == id)).ToList();
+        await using var target = new DyingTarget();
+        var observer = new KillAfterFirst(target);
+        var settings = new RunSettings();
+
+        var results = await ConformanceRun.RunServerScenariosAsync(scenarios, target, settings,
+            new ScenarioExecutor(settings.BindingAssembly), observer, CancellationToken.None);
+
+        Assert.That(results.Select(r => r.Verdict), Is.EqualTo(new[] { Verdict.Fail, Verdict.NotRun, Verdict.NotRun }));
+        Assert.That(results[0].RequirementIds[0], Is.EqualTo("TRANS-2"));
+        Assert.That(results[0].Execution.Message, Does.Contain("found when the next scenario, trans-no-greeting, could not connect")
+            .And.Contain("the scenario's own steps passed"));
+        Assert.That(observer.Revised.Select(r => r.Id), Is.EqualTo(new[] { scenarios[0].Id }));
+    }
+
+    /// <summary>The built-in reference server behind a switch that makes every later connection attempt fail.</summary>
+    private sealed class DyingTarget : ITarget
+    {
+        private readonly ReferenceServerTarget _inner = new();
+
+        public bool Dead { get; set; }
+
+        public string Name => "dying reference";
+
+        public string? TargetArgument => null;
+
+        public Task<Stream> ConnectAsync(CancellationToken cancellationToken)
+            => Dead ? throw new TargetUnreachableException(Name, "Connection refused") : _inner.ConnectAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => _inner.DisposeAsync();
+    }
+
+    /// <summary>Kills the target once the first scenario has been reported (after the runner's own check).</summary>
+    private sealed class KillAfterFirst(DyingTarget target) : IRunObserver
+    {
+        public List<ScenarioResult> Revised { get; } = [];
+
+        public void TargetStarted(ITarget started, string? unreachableError)
+        {
+        }
+
+        public void ScenarioFinished(ScenarioResult result) => target.Dead = true;
+
+        public void ScenarioRevised(ScenarioResult result) => Revised.Add(result);
+    }
+
     [TestCase("panic: runtime error: index out of range [3] with length 3", "Go panic")]
     [TestCase("goroutine 7 [running]:", "Go panic")]
     [TestCase("fatal error: concurrent map writes", "Go runtime fatal error")]

@@ -97,8 +97,9 @@ public sealed class LaunchedServerTarget : ITarget
                     exited = process.ExitTime.ToUniversalTime();
                 }
             }
-            catch (InvalidOperationException)
+            catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
             {
+                // No exit time known: the crash text, if any, still dates the crash.
             }
 
             DateTime? crashText = text == 0 ? null : new DateTime(text, DateTimeKind.Utc);
