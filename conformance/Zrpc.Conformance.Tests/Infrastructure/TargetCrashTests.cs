@@ -26,9 +26,9 @@ public sealed class TargetCrashTests
     private static readonly Lazy<IReadOnlyList<ScenarioCase>> HeaderSection = new(() =>
         FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory).Where(s => s.Section == "header" && !s.HasTag("@slow")).ToList());
 
-    private static async Task<RunReport> RunInProcessAsync(string? target)
+    private static async Task<RunReport> RunInProcessAsync(string? target, ExpectedDeviations? deviations = null)
     {
-        var settings = new RunSettings { Targets = [target] };
+        var settings = new RunSettings { Targets = [target], Deviations = deviations ?? ExpectedDeviations.None };
         return await ConformanceRun.RunAsync(HeaderSection.Value, settings, RequirementCatalog.LoadEmbedded(), null, CancellationToken.None);
     }
 
@@ -59,6 +59,19 @@ public sealed class TargetCrashTests
 
         Assert.That(report.ExitCode, Is.EqualTo(ExitCodes.TargetDown));
         Assert.That(report.SummaryLine, Is.EqualTo($"{crashed} passed, 1 failed, 0 skipped, {after.Count} not run (target down)"));
+    }
+
+    [TestCase("TRANS-2 our server dies on a null header", Verdict.Known)]
+    [TestCase("hdr-malformed/null our server dies on a null header", Verdict.Known)]
+    [TestCase("HDR-5 we are lax about header types", Verdict.Fail)]
+    public async Task Only_TRANS_2_or_the_scenario_itself_can_excuse_a_crash(string entry, Verdict expected)
+    {
+        var report = await RunInProcessAsync("reference+defect:crash-on-null-header", ExpectedDeviations.Parse(entry));
+        var crashed = report.AllResults.Single(r => r.Id == CrashingScenario);
+
+        Assert.That(crashed.Verdict, Is.EqualTo(expected));
+        Assert.That(crashed.RequirementIds[0], Is.EqualTo("TRANS-2"));
+        Assert.That(report.ExitCode, Is.EqualTo(ExitCodes.TargetDown), "scenarios were not run, whatever excuses the crash");
     }
 
     [Test]
