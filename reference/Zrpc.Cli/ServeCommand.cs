@@ -144,7 +144,7 @@ internal static class ServeCommand
 
         options.ReadTimeout = readTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(readTimeoutSeconds);
         options.Log = log;
-        defect?.ApplyTo(options);
+        defect?.ApplyTo(options, () => ServerDefect.CrashThisProcess($"defect {defect.Name}: the request header is JSON null"));
         var server = new RpcServer(options);
         ConformanceService.Register(server);
 

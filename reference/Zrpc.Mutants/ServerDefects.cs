@@ -51,6 +51,8 @@ public static class ServerDefects
         Hooks("unknown-fields-rejected", "treats unknown header fields as malformed (HDR-4)",
             () => new DefectHooks { ParseHeader = DefectiveHeaderParsers.RejectUnknown }),
         new("no-concurrency", "serves one connection at a time (TRANS-3)", serial: true),
+        new("crash-on-null-header", "the whole server dies on a request header whose JSON is null (TRANS-2): zrpc serve crashes with an unhandled exception",
+            crashingHooks: CrashOnNullHeader),
     ];
 
     public static IReadOnlyList<string> Names => All.Select(d => d.Name).ToArray();
@@ -66,6 +68,24 @@ public static class ServerDefects
 
     private static ServerDefect Hooks(string name, string description, Func<DefectHooks> hooks)
         => new(name, description, hooks);
+
+    /// <summary>
+    /// Takes the header's JSON to be an object without checking, the way a decoder into a pointer
+    /// does: <c>null</c> leaves nothing to read the fields from, and the process goes down.
+    /// </summary>
+    private static DefectHooks CrashOnNullHeader(Action endProcess) => new()
+    {
+        ParseHeader = content =>
+        {
+            if (System.Text.Encoding.UTF8.GetString(content).Trim() == "null")
+            {
+                endProcess();
+                throw new IOException("the server went down on a null request header");
+            }
+
+            return RpcHeader.Parse(content);
+        },
+    };
 
 
     /// <summary>Every frame but RST is taken as the next frame of the message the server expects.</summary>

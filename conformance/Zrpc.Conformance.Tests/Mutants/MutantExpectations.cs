@@ -29,6 +29,7 @@ internal static class MutantExpectations
         ["case-sensitive-field-names"] = ["HDR-4"],
         ["unknown-fields-rejected"] = ["HDR-4"],
         ["no-concurrency"] = ["TRANS-3"],
+        ["crash-on-null-header"] = ["TRANS-2"],
     };
 
     /// <summary>The same for the client mutants (<c>zrpc client-driver --defect NAME</c>).</summary>

@@ -30,21 +30,14 @@ internal static class MutantRuns
     public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure)
     {
         var settings = new RunSettings { Targets = [defect is null ? null : ReferenceServerTarget.DefectPrefix + defect.Name] };
-        var results = new List<ScenarioResult>();
         await using var target = new ReferenceServerTarget(defect);
-        foreach (var scenario in scenarios)
-        {
-            var result = await ConformanceRun.RunOneAsync(scenario, target, settings, Executor.Value);
-            results.Add(result);
-            if (stopAtFirstMustFailure && IsMustFailure(result))
-            {
-                break;
-            }
-        }
-
-        return results;
+        // The runner's own loop, so that a mutant that takes the server down is judged as the
+        // runner judges it: one FAIL citing TRANS-2, NOT RUN after it.
+        return await ConformanceRun.RunServerScenariosAsync(scenarios.ToList(), target, settings, Executor.Value, null, CancellationToken.None,
+            stopAtFirstMustFailure ? IsMustFailure : null);
     }
 
+    /// <summary>A failed @must scenario, or any scenario during which the server went down (a TRANS-2 failure whatever the scenario's level).</summary>
     public static bool IsMustFailure(ScenarioResult result)
-        => result.Verdict == Verdict.Fail && result.Scenario.HasTag("@must");
+        => result.Verdict == Verdict.Fail && (result.Scenario.HasTag("@must") || result.TargetDownEvidence is not null);
 }

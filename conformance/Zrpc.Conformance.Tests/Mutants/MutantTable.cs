@@ -84,7 +84,7 @@ public sealed class MutantTable
         {
             var catchers = row.Results.Where(MutantRuns.IsMustFailure).ToList();
             // A catcher that cites an expected requirement is the one that counts; the others are collateral.
-            var citing = catchers.Where(r => r.Scenario.RequirementIds.Intersect(row.Expected).Any()).Select(r => $"`{r.Id}`").ToList();
+            var citing = catchers.Where(r => r.RequirementIds.Intersect(row.Expected).Any()).Select(r => $"`{r.Id}`").ToList();
             var others = catchers.Count - citing.Count;
             if (citing.Count == 0)
             {

@@ -12,7 +12,7 @@ internal static class FailureText
     public static string Describe(ScenarioResult result)
     {
         var text = new StringBuilder();
-        foreach (var id in result.Scenario.RequirementIds)
+        foreach (var id in result.RequirementIds)
         {
             text.AppendLine(Catalog.Value.Find(id)?.ToString() ?? $"{id} (not in the spec catalog)");
         }

@@ -34,6 +34,12 @@ public sealed class ConformanceConnection : IAsyncDisposable
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    /// <summary>An exec: target's process had already ended when the kit closed this connection.</summary>
+    public bool ExitedBeforeClose { get; private set; }
+
+    /// <summary>Whether this connection is an exec: target's process (whose exit and stderr tell about crashes).</summary>
+    public bool IsProcess => _raw is ProcessStream;
+
     /// <summary>
     /// Half-closes the connection: the implementation sees end of stream while the kit can still
     /// read its answer (TCP/unix: shutdown of the sending direction; pipes: the write side is closed).
@@ -66,6 +72,7 @@ public sealed class ConformanceConnection : IAsyncDisposable
             return;
         }
 
+        ExitedBeforeClose = _raw is ProcessStream { HasExited: true };
         _log.RecordEvent(Label, null, "closed by the kit");
         try
         {

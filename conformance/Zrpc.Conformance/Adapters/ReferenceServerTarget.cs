@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using Zrpc.Mutants;
 using Zrpc.Rpc;
 using Zrpc.TestService;
@@ -14,6 +15,9 @@ namespace Zrpc.Conformance.Adapters;
 /// <remarks>
 /// With a <see cref="ServerDefect"/> it runs one of the kit's deliberately broken servers instead
 /// (target text <c>reference+defect:NAME</c>), so that the suite can show it catches that defect.
+/// A defect that ends the process (<see cref="ServerDefect.EndsProcess"/>) cannot end the kit's
+/// own: here it closes the listener and every connection at once, which is what the peer of a
+/// crashed server sees, and the server stays down.
 /// </remarks>
 public sealed class ReferenceServerTarget(ServerDefect? defect = null) : ITarget
 {
@@ -25,8 +29,10 @@ public sealed class ReferenceServerTarget(ServerDefect? defect = null) : ITarget
     private readonly SemaphoreSlim _startLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<string> _log = new();
+    private readonly ConcurrentQueue<Stream> _accepted = new();
     private TcpConnectionListener? _listener;
     private Task? _serving;
+    private int _dead;
 
     public string Name => defect is null ? DisplayName : $"reference with defect {defect.Name} (in-process)";
 
@@ -37,6 +43,9 @@ public sealed class ReferenceServerTarget(ServerDefect? defect = null) : ITarget
 
     /// <summary>The loopback address the server listens on, once started.</summary>
     public TransportAddress? Address => _listener?.Address;
+
+    /// <summary>A defect took the server down (it no longer accepts connections).</summary>
+    public bool IsDown => Volatile.Read(ref _dead) != 0;
 
     /// <summary>The last lines the server logged (bounded), for reports.</summary>
     public IReadOnlyList<string> ServerLog => _log.ToArray();
@@ -95,11 +104,11 @@ public sealed class ReferenceServerTarget(ServerDefect? defect = null) : ITarget
                     // Shorter than the 30 s default (CONN-5) so the read-timeout scenario ends quickly.
                     ReadTimeout = TimeSpan.FromSeconds(10),
                 };
-                defect?.ApplyTo(options);
+                defect?.ApplyTo(options, GoDown);
                 var server = new RpcServer(options);
                 ConformanceService.Register(server);
                 var listener = (TcpConnectionListener)Listeners.Listen(TransportAddress.Parse("tcp://127.0.0.1:0"));
-                var acceptFrom = defect?.WrapListener(listener) ?? listener;
+                var acceptFrom = defect?.WrapListener(new TrackingListener(listener, _accepted)) ?? listener;
                 _serving = Task.Run(() => server.ServeAsync(acceptFrom, _stop.Token), CancellationToken.None);
                 _listener = listener;
             }
@@ -114,6 +123,50 @@ public sealed class ReferenceServerTarget(ServerDefect? defect = null) : ITarget
         {
             _startLock.Release();
         }
+    }
+
+    /// <summary>What the peers of a server whose process died see: no more listener, every connection closed at once.</summary>
+    private void GoDown()
+    {
+        if (Interlocked.Exchange(ref _dead, 1) != 0)
+        {
+            return;
+        }
+
+        AddLog($"defect {defect?.Name}: the server goes down");
+        _listener?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        while (_accepted.TryDequeue(out var connection))
+        {
+            try
+            {
+                // Shutdown first: the server's own stream over the socket may hold it open past Dispose.
+                (connection as NetworkStream)?.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+                connection.Dispose();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                // Already closed by its peer.
+            }
+        }
+
+        _stop.Cancel();
+    }
+
+    /// <summary>Remembers every accepted connection, so that <see cref="GoDown"/> can close them.</summary>
+    private sealed class TrackingListener(IConnectionListener inner, ConcurrentQueue<Stream> accepted) : IConnectionListener
+    {
+        public async ValueTask<Stream?> AcceptAsync(CancellationToken cancellationToken)
+        {
+            var connection = await inner.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            if (connection is not null)
+            {
+                accepted.Enqueue(connection);
+            }
+
+            return connection;
+        }
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     private void AddLog(string line)

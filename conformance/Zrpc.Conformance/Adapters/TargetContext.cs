@@ -78,7 +78,21 @@ public sealed class TargetContext : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _aborted.Token);
-        var raw = await _target.ConnectAsync(linked.Token).ConfigureAwait(false);
+        Stream raw;
+        try
+        {
+            raw = await _target.ConnectAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (TargetUnreachableException e)
+        {
+            lock (_gate)
+            {
+                ConnectFailure ??= e.Message;
+            }
+
+            throw;
+        }
+
         lock (_gate)
         {
             var unique = label;
@@ -93,6 +107,12 @@ public sealed class TargetContext : IAsyncDisposable
             return connection;
         }
     }
+
+    /// <summary>
+    /// Why a connection of this scenario could not be opened (the first such failure), or null:
+    /// the runner then checks whether the target went down.
+    /// </summary>
+    public string? ConnectFailure { get; private set; }
 
     /// <summary>The implementation under test (a client-role scenario needs its driver command).</summary>
     public ITarget Target => _target;
@@ -212,7 +232,8 @@ public sealed class TargetContext : IAsyncDisposable
         _aborted.Dispose();
     }
 
-    private async Task CloseConnectionsAsync()
+    /// <summary>Closes every connection of the scenario (for exec: ends its processes, so their exit status is known).</summary>
+    internal async Task CloseConnectionsAsync()
     {
         foreach (var connection in Connections)
         {

@@ -24,6 +24,9 @@ public sealed class TransportTarget : ITarget
 
     public string? TargetArgument => Name;
 
+    /// <summary>exec: starts a process per connection, so there is no server that could go down for the other scenarios.</summary>
+    public bool IsExec => _address.Kind == TransportKind.Exec;
+
     /// <summary>How long opening a connection (or starting a process) may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

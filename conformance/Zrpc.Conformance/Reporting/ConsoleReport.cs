@@ -13,10 +13,12 @@ namespace Zrpc.Conformance.Reporting;
 public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog) : IRunObserver
 {
     private string? _section;
+    private bool _notRunExplained;
 
     public void TargetStarted(ITarget target, string? unreachableError)
     {
         _section = null;
+        _notRunExplained = false;
         output.WriteLine($"== target: {target.Name}");
         if (unreachableError is not null)
         {
@@ -34,8 +36,8 @@ public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog)
             output.WriteLine($"-- {scenario.Section}: {scenario.Feature.Title} ({scenario.Feature.RelativePath})");
         }
 
-        var requirements = scenario.RequirementIds.Count == 0 ? "" : " [" + string.Join(' ', scenario.RequirementIds) + "]";
-        var label = result.Verdict.ToString().ToUpperInvariant();
+        var requirements = result.RequirementIds.Count == 0 ? "" : " [" + string.Join(' ', result.RequirementIds) + "]";
+        var label = result.Verdict.Label();
         output.WriteLine($"{label,-5} {scenario.Id}{requirements} {scenario.Title}");
         foreach (var note in result.Notes)
         {
@@ -60,7 +62,20 @@ public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog)
             case Verdict.Skip:
                 output.WriteLine($"      skipped: {result.Execution.Message}");
                 break;
+            case Verdict.NotRun when !_notRunExplained:
+                // Said once per target: every later scenario is NOT RUN for the same reason.
+                _notRunExplained = true;
+                output.WriteLine($"      {result.Execution.Message}; the scenarios after it are NOT RUN too");
+                break;
         }
+    }
+
+    /// <summary>A scenario printed earlier got a new verdict (the target was found down only after it ended).</summary>
+    public void ScenarioRevised(ScenarioResult result)
+    {
+        output.WriteLine($"      revised: {result.Id} was reported before the target was found down; its verdict is now:");
+        _section = null;
+        ScenarioFinished(result);
     }
 
     public void WriteSummary(RunReport report)
@@ -74,6 +89,7 @@ public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog)
         output.WriteLine(
             $"verdicts: {report.Count(Verdict.Pass)} PASS, {report.Count(Verdict.Warn)} WARN, {report.Count(Verdict.Fail)} FAIL, " +
             $"{report.Count(Verdict.Skip)} SKIP, {report.Count(Verdict.Known)} KNOWN" +
+            (report.Count(Verdict.NotRun) > 0 ? $", {report.Count(Verdict.NotRun)} NOT RUN (target down)" : "") +
             (report.AllResults.Any(r => r.UnexpectedPass) ? $", {report.AllResults.Count(r => r.UnexpectedPass)} listed deviations passed" : ""));
         output.WriteLine(report.SummaryLine);
     }
@@ -82,17 +98,18 @@ public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog)
     {
         output.WriteLine("matrix (scenario x target):");
         var idWidth = Math.Max(8, report.Scenarios.Select(s => s.Id.Length).DefaultIfEmpty(8).Max());
+        var cellWidth = report.Count(Verdict.NotRun) > 0 ? Verdict.NotRun.Label().Length : 5;
         for (var i = 0; i < report.Targets.Count; i++)
         {
             output.WriteLine($"  [{i + 1}] {report.Targets[i].Name}");
         }
 
-        output.WriteLine("  " + "scenario".PadRight(idWidth) + " " + string.Join(' ', report.Targets.Select((_, i) => $"[{i + 1}]  ")));
+        output.WriteLine("  " + "scenario".PadRight(idWidth) + " " + string.Join(' ', report.Targets.Select((_, i) => $"[{i + 1}]".PadRight(cellWidth))));
         foreach (var scenario in report.Scenarios)
         {
             var cells = report.Targets.Select(t =>
-                t.UnreachableError is not null ? "----- "
-                : (t.Results.FirstOrDefault(r => r.Id == scenario.Id)?.Verdict.ToString().ToUpperInvariant() ?? "").PadRight(5) + " ");
+                t.UnreachableError is not null ? new string('-', cellWidth) + " "
+                : (t.Results.FirstOrDefault(r => r.Id == scenario.Id)?.Verdict.Label() ?? "").PadRight(cellWidth) + " ");
             output.WriteLine("  " + scenario.Id.PadRight(idWidth) + " " + string.Join("", cells));
         }
 
@@ -102,7 +119,7 @@ public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog)
     private void WriteFailure(ScenarioResult result)
     {
         var scenario = result.Scenario;
-        foreach (var id in scenario.RequirementIds)
+        foreach (var id in result.RequirementIds)
         {
             var requirement = catalog.Find(id);
             output.WriteLine(requirement is null

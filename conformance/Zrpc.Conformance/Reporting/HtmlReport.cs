@@ -15,11 +15,13 @@ public static class HtmlReport
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>zrpc conformance report</title><style>")
             .Append("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}")
-            .Append(".PASS{background:#cfc}.FAIL{background:#fcc}.WARN{background:#ffc}.SKIP{background:#eee}.KNOWN{background:#cdf}")
+            .Append(".PASS{background:#cfc}.FAIL{background:#fcc}.WARN{background:#ffc}.SKIP{background:#eee}.KNOWN{background:#cdf}.NOTRUN{background:#ddd;color:#555}")
             .Append("pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}details{margin:4px 0 12px 0}")
             .Append("</style></head><body><h1>zrpc conformance report</h1>");
         html.Append("<p><b>").Append(E(report.SummaryLine)).Append("</b> &mdash; ")
-            .Append($"{report.Count(Verdict.Warn)} warnings, {report.Count(Verdict.Known)} known deviations; exit code {report.ExitCode}</p>");
+            .Append($"{report.Count(Verdict.Warn)} warnings, {report.Count(Verdict.Known)} known deviations")
+            .Append(report.Count(Verdict.NotRun) > 0 ? $", {report.Count(Verdict.NotRun)} not run (target down)" : "")
+            .Append($"; exit code {report.ExitCode}</p>");
 
         html.Append("<h2>Matrix</h2><table><tr><th>section</th><th>scenario</th><th>requirements</th>");
         foreach (var target in report.Targets)
@@ -34,10 +36,9 @@ public static class HtmlReport
                 .Append(E(scenario.Id)).Append("</td><td>").Append(E(string.Join(' ', scenario.RequirementIds))).Append("</td>");
             foreach (var target in report.Targets)
             {
-                var verdict = target.UnreachableError is not null
-                    ? "unreachable"
-                    : target.Results.FirstOrDefault(r => r.Id == scenario.Id)?.Verdict.ToString().ToUpperInvariant() ?? "";
-                html.Append($"<td class=\"{verdict}\"><a href=\"#{E(Anchor(target.Name, scenario.Id))}\">{verdict}</a></td>");
+                var cell = target.Results.FirstOrDefault(r => r.Id == scenario.Id)?.Verdict;
+                var verdict = target.UnreachableError is not null ? "unreachable" : cell?.Label() ?? "";
+                html.Append($"<td class=\"{cell?.Token() ?? verdict}\"><a href=\"#{E(Anchor(target.Name, scenario.Id))}\">{verdict}</a></td>");
             }
 
             html.Append("</tr>");
@@ -54,10 +55,10 @@ public static class HtmlReport
 
             foreach (var result in target.Results)
             {
-                var verdict = result.Verdict.ToString().ToUpperInvariant();
-                html.Append($"<h3 id=\"{E(Anchor(target.Name, result.Id))}\"><span class=\"{verdict}\">{verdict}</span> ")
+                var verdict = result.Verdict.Label();
+                html.Append($"<h3 id=\"{E(Anchor(target.Name, result.Id))}\"><span class=\"{result.Verdict.Token()}\">{verdict}</span> ")
                     .Append(E(result.Id)).Append(" &mdash; ").Append(E(result.Scenario.Title)).Append("</h3>");
-                foreach (var id in result.Scenario.RequirementIds)
+                foreach (var id in result.RequirementIds)
                 {
                     var requirement = report.Catalog.Find(id);
                     html.Append("<p><b>").Append(E(id)).Append("</b> ")
@@ -75,7 +76,11 @@ public static class HtmlReport
                         .Append(result.UnexpectedPass ? " &mdash; <b>passed: fixed? remove it from the list</b>" : "").Append("</p>");
                 }
 
-                if (result.Verdict != Verdict.Pass)
+                if (result.Verdict == Verdict.NotRun)
+                {
+                    html.Append("<p>").Append(E(result.Execution.Message ?? "")).Append("</p>");
+                }
+                else if (result.Verdict != Verdict.Pass)
                 {
                     html.Append("<pre>").Append(E(result.Execution.Message ?? "")).Append("</pre>");
                     html.Append("<details><summary>traffic</summary><pre>").Append(E(result.Traffic)).Append("</pre></details>");

@@ -25,6 +25,7 @@ public static class JsonReport
                 skipped = report.Count(Verdict.Skip),
                 warnings = report.Count(Verdict.Warn),
                 known = report.Count(Verdict.Known),
+                notRun = report.Count(Verdict.NotRun),
                 exitCode = report.ExitCode,
             },
             targets = report.Targets.Select(t => new
@@ -40,13 +41,14 @@ public static class JsonReport
                     section = r.Scenario.Section,
                     line = r.Scenario.Line,
                     tags = r.Scenario.Tags,
-                    requirements = r.Scenario.RequirementIds.Select(id => new
+                    requirements = r.RequirementIds.Select(id => new
                     {
                         id,
                         level = report.Catalog.Find(id)?.Level.ToString().ToUpperInvariant(),
                         text = report.Catalog.Find(id)?.Text,
                     }),
-                    verdict = r.Verdict.ToString().ToUpperInvariant(),
+                    verdict = r.Verdict.Label(),
+                    targetDown = r.TargetDownEvidence,
                     message = r.Execution.Message,
                     failedStep = r.Execution.FailedStep,
                     errorType = r.Execution.ErrorType,

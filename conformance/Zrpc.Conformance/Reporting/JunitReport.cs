@@ -7,7 +7,9 @@ namespace Zrpc.Conformance.Reporting;
 /// <summary>
 /// JUnit XML as CI systems read it: one testsuite per target and feature, one testcase per
 /// scenario named by its stable id. FAIL is a failure; SKIP and KNOWN are skipped (with the
-/// reason); WARN passes with the message in system-out.
+/// reason); WARN passes with the message in system-out. NOT RUN is skipped with the message
+/// "NOT RUN: target down (...)": CI tools list errors among the failures, and a scenario that never
+/// ran has not failed; the one scenario during which the target went down is the failure.
 /// </summary>
 public static class JunitReport
 {
@@ -17,7 +19,7 @@ public static class JunitReport
             new XAttribute("name", "zrpc conformance"),
             new XAttribute("tests", report.AllResults.Count()),
             new XAttribute("failures", report.Count(Verdict.Fail)),
-            new XAttribute("skipped", report.Count(Verdict.Skip) + report.Count(Verdict.Known)));
+            new XAttribute("skipped", report.Count(Verdict.Skip) + report.Count(Verdict.Known) + report.Count(Verdict.NotRun)));
         foreach (var target in report.Targets)
         {
             if (target.UnreachableError is not null)
@@ -35,7 +37,7 @@ public static class JunitReport
                     new XAttribute("name", $"{target.Name} / {feature.Key}"),
                     new XAttribute("tests", feature.Count()),
                     new XAttribute("failures", feature.Count(r => r.Verdict == Verdict.Fail)),
-                    new XAttribute("skipped", feature.Count(r => r.Verdict is Verdict.Skip or Verdict.Known)),
+                    new XAttribute("skipped", feature.Count(r => r.Verdict is Verdict.Skip or Verdict.Known or Verdict.NotRun)),
                     new XAttribute("time", Seconds(feature.Sum(r => r.Execution.Duration.TotalSeconds))));
                 foreach (var result in feature)
                 {
@@ -57,7 +59,7 @@ public static class JunitReport
             new XAttribute("name", result.Id),
             new XAttribute("classname", $"{target.Name}.{result.Scenario.Section}"),
             new XAttribute("time", Seconds(result.Execution.Duration.TotalSeconds)));
-        var details = $"{string.Join(' ', result.Scenario.RequirementIds)} {result.Scenario.Title}\n{result.Execution.Message}\n\ntraffic:\n{result.Traffic}" +
+        var details = $"{string.Join(' ', result.RequirementIds)} {result.Scenario.Title}\n{result.Execution.Message}\n\ntraffic:\n{result.Traffic}" +
                       (result.StandardError is null ? "" : $"\nstderr:\n{result.StandardError}") + $"\nreplay: {result.ReplayCommand}";
         switch (result.Verdict)
         {
@@ -65,6 +67,9 @@ public static class JunitReport
                 testCase.Add(new XElement("failure", new XAttribute("message", FirstLine(result.Execution.Message)), details));
                 break;
             case Verdict.Skip:
+                testCase.Add(new XElement("skipped", new XAttribute("message", FirstLine(result.Execution.Message))));
+                break;
+            case Verdict.NotRun:
                 testCase.Add(new XElement("skipped", new XAttribute("message", FirstLine(result.Execution.Message))));
                 break;
             case Verdict.Known:

@@ -18,6 +18,18 @@ public static class ConformanceCli
                           "Repeat for a side-by-side matrix. Default: the built-in reference server.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var launch = new Option<string[]>("--launch")
+        { HelpName = "COMMAND",
+            Description = "Start the server under test with COMMAND (split like exec:, no shell), {port} and {address} replaced by a free loopback port and tcp://127.0.0.1:PORT; " +
+                          "the kit waits until it accepts connections, restarts it after a crash so that one crash costs one scenario, and stops it (and its process group) at the end. " +
+                          "Without --target only this server is tested. Repeatable.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var launchTimeout = new Option<double>("--launch-timeout")
+        { HelpName = "SECONDS",
+            Description = "How long a --launch server may take to accept its first connection, at start and after each restart.",
+            DefaultValueFactory = _ => RunSettings.DefaultLaunchTimeout.TotalSeconds,
+        };
         var role = new Option<string>("--role")
         { HelpName = "server|client|both",
             Description = "Which side is tested. server (default): --target is a server, @client scenarios are skipped. " +
@@ -58,8 +70,12 @@ public static class ConformanceCli
         var features = new Option<string>("--features") { HelpName = "DIR", Description = "Folder of .feature files (default: the scenarios built into the runner)." };
         var spec = new Option<string>("--spec") { HelpName = "DIR", Description = "Folder of the spec's *.md files (default: the copy built into the runner)." };
 
-        var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.");
-        foreach (var option in new Option[] { target, role, clientTarget, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, fuzz, seed, fuzzReplay, deviations, matrix, requireCoverage, list, features, spec })
+        var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.\n" +
+            "Verdicts: PASS, FAIL, WARN (failed SHOULD), SKIP, KNOWN (listed deviation), NOT RUN (the target went down earlier; cites no requirement). " +
+            "A target that crashes or stops accepting connections fails the scenario in progress citing TRANS-2.\n" +
+            "Exit codes: 0 no MUST failed; 1 a MUST failed; 2 usage error; 3 nothing selected; 4 a target could not be reached; " +
+            "5 a target went down during the run and scenarios were NOT RUN.");
+        foreach (var option in new Option[] { target, launch, launchTimeout, role, clientTarget, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, fuzz, seed, fuzzReplay, deviations, matrix, requireCoverage, list, features, spec })
         {
             root.Options.Add(option);
         }
@@ -95,6 +111,12 @@ public static class ConformanceCli
             if (pr.GetValue(fuzz) > 0 || pr.GetValue(fuzzReplay) is not null)
             {
                 var targetsGiven = pr.GetValue(target) ?? [];
+                if ((pr.GetValue(launch) ?? []).Length > 0)
+                {
+                    error.WriteLine("error: --fuzz tests a running server given with --target; --launch is for the scenarios");
+                    return ExitCodes.UsageError;
+                }
+
                 if (targetsGiven.Length > 1)
                 {
                     error.WriteLine("error: --fuzz takes one --target");
@@ -164,7 +186,35 @@ public static class ConformanceCli
                 return ExitCodes.UsageError;
             }
 
-            var targets = pr.GetValue(target) is { Length: > 0 } given ? given.Select(t => (string?)t).ToList() : [null];
+            var launches = (pr.GetValue(launch) ?? []).ToList();
+            var targets = pr.GetValue(target) is { Length: > 0 } given ? given.Select(t => (string?)t).ToList()
+                : launches.Count > 0 ? [] : [null];
+            var launchSeconds = pr.GetValue(launchTimeout);
+            if (launchSeconds <= 0 || double.IsNaN(launchSeconds))
+            {
+                error.WriteLine("error: --launch-timeout must be a positive number of seconds");
+                return ExitCodes.UsageError;
+            }
+
+            if (launches.Count > 0 && roleName == ClientRole.Roles.Client)
+            {
+                error.WriteLine("error: --launch starts a server; it needs --role server or --role both");
+                return ExitCodes.UsageError;
+            }
+
+            foreach (var text in launches)
+            {
+                try
+                {
+                    _ = new Adapters.LaunchedServerTarget(text, TimeSpan.FromSeconds(launchSeconds));
+                }
+                catch (FormatException e)
+                {
+                    error.WriteLine($"error: {e.Message}");
+                    return ExitCodes.UsageError;
+                }
+            }
+
             var clientTargets = (pr.GetValue(clientTarget) ?? []).ToList();
             if (roleName == ClientRole.Roles.Client)
             {
@@ -214,6 +264,8 @@ public static class ConformanceCli
             {
                 Targets = targets,
                 ClientTargets = clientTargets,
+                Launch = launches,
+                LaunchTimeout = TimeSpan.FromSeconds(launchSeconds),
                 StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
                 Deviations = expected,
                 BindingAssembly = bindingAssembly ?? typeof(ConformanceCli).Assembly,

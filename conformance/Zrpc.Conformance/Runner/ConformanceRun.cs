@@ -18,6 +18,20 @@ public sealed class RunSettings
     /// <summary>Client driver targets (exec:COMMAND ARGS with {address}); they run only the @client scenarios.</summary>
     public IReadOnlyList<string> ClientTargets { get; init; } = [];
 
+    /// <summary>--launch commands: servers the kit starts itself ({port} / {address} filled in) and restarts after a crash.</summary>
+    public IReadOnlyList<string> Launch { get; init; } = [];
+
+    public static readonly TimeSpan DefaultLaunchTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// After a scenario that failed or in which the target ended a connection, how long the kit
+    /// gives a crash in progress to finish before it checks again (a launched server's exit ends the wait).
+    /// </summary>
+    public TimeSpan CrashSettleTime { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How long a launched server may take to accept its first connection (--launch-timeout).</summary>
+    public TimeSpan LaunchTimeout { get; init; } = DefaultLaunchTimeout;
+
     public TimeSpan StepTimeout { get; init; } = DefaultStepTimeout;
 
     public ExpectedDeviations Deviations { get; init; } = ExpectedDeviations.None;
@@ -40,23 +54,29 @@ public sealed record RunReport(IReadOnlyList<TargetRun> Targets, IReadOnlyList<S
     public int Count(Verdict verdict) => AllResults.Count(r => r.Verdict == verdict);
 
     /// <summary>
-    /// Exit code per the contract: 4 when a target was unreachable, 1 when a MUST scenario
-    /// failed, 3 when nothing was selected, otherwise 0.
+    /// Exit code per the contract: 4 when a target was unreachable, 5 when a target went down
+    /// and scenarios were not run, 1 when a MUST scenario failed, 3 when nothing was selected,
+    /// otherwise 0.
     /// </summary>
     public int ExitCode
     {
         get
         {
             if (Targets.Any(t => t.UnreachableError is not null)) return ExitCodes.TargetUnreachable;
+            if (AllResults.Any(r => r.Verdict == Verdict.NotRun)) return ExitCodes.TargetDown;
             if (AllResults.Any(r => r.IsMustFailure)) return ExitCodes.MustFailed;
             if (Scenarios.Count == 0) return ExitCodes.NothingSelected;
             return ExitCodes.Success;
         }
     }
 
-    /// <summary>The closing line: <c>N passed, N failed, N skipped</c> (WARN counts as passed; KNOWN is reported separately).</summary>
+    /// <summary>
+    /// The closing line: <c>N passed, N failed, N skipped</c> (WARN counts as passed; KNOWN is
+    /// reported separately), followed by <c>, N not run (target down)</c> when a target went down.
+    /// </summary>
     public string SummaryLine
-        => $"{Count(Verdict.Pass) + Count(Verdict.Warn)} passed, {Count(Verdict.Fail)} failed, {Count(Verdict.Skip)} skipped";
+        => $"{Count(Verdict.Pass) + Count(Verdict.Warn)} passed, {Count(Verdict.Fail)} failed, {Count(Verdict.Skip)} skipped" +
+           (Count(Verdict.NotRun) > 0 ? $", {Count(Verdict.NotRun)} not run (target down)" : "");
 }
 
 /// <summary>Runs scenarios against targets and classifies the outcomes.</summary>
@@ -71,13 +91,15 @@ public static class ConformanceRun
     {
         var executor = new ScenarioExecutor(settings.BindingAssembly);
         var runs = new List<TargetRun>();
-        var all = settings.Targets.Select(t => (Text: t, Client: false)).Concat(settings.ClientTargets.Select(t => ((string?)t, true)));
-        foreach (var (targetText, isClient) in all)
+        var all = settings.Targets.Select(t => (Create: (Func<ITarget>)(() => Targets.Create(t)), Client: false))
+            .Concat(settings.Launch.Select(c => (Create: (Func<ITarget>)(() => new LaunchedServerTarget(c, settings.LaunchTimeout)), Client: false)))
+            .Concat(settings.ClientTargets.Select(t => (Create: (Func<ITarget>)(() => ClientDriverTarget.Create(t)), Client: true)));
+        foreach (var (create, isClient) in all)
         {
             // Server targets run the server-role scenarios, client drivers the @client ones.
             var applicable = scenarios.Where(s => s.HasTag(Roles.ClientRoleTag) == isClient).ToList();
             if (applicable.Count == 0) continue;
-            await using var target = isClient ? ClientDriverTarget.Create(targetText!) : Targets.Create(targetText);
+            await using var target = create();
             var unreachable = await ProbeAsync(target, cancellationToken).ConfigureAwait(false);
             observer?.TargetStarted(target, unreachable);
             if (unreachable is not null)
@@ -86,29 +108,228 @@ public static class ConformanceRun
                 continue;
             }
 
-            var results = new List<ScenarioResult>();
-            foreach (var scenario in applicable)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var result = await RunOneAsync(scenario, target, settings, executor).ConfigureAwait(false);
-                results.Add(result);
-                observer?.ScenarioFinished(result);
-            }
-
+            var results = isClient
+                ? await RunClientScenariosAsync(applicable, target, settings, executor, observer, cancellationToken).ConfigureAwait(false)
+                : await RunServerScenariosAsync(applicable, target, settings, executor, observer, cancellationToken).ConfigureAwait(false);
             runs.Add(new TargetRun(target.Name, target.TargetArgument, results, null));
         }
 
         return new RunReport(runs, scenarios, catalog);
     }
 
+    private static async Task<List<ScenarioResult>> RunClientScenariosAsync(
+        IReadOnlyList<ScenarioCase> scenarios, ITarget target, RunSettings settings, ScenarioExecutor executor, IRunObserver? observer, CancellationToken cancellationToken)
+    {
+        var results = new List<ScenarioResult>();
+        foreach (var scenario in scenarios)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = await RunOneAsync(scenario, target, settings, executor).ConfigureAwait(false);
+            results.Add(result);
+            observer?.ScenarioFinished(result);
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Runs the server-role scenarios and watches the target: after each scenario (for exec:
+    /// only when a connection could not be opened) the kit checks that the target still accepts
+    /// connections. When it does not, the scenario that was running is a FAIL citing TRANS-2;
+    /// a launched server is started again and the run goes on, any other target is down and the
+    /// scenarios left are NOT RUN.
+    /// </summary>
+    /// <param name="stopAfter">Optional: the run ends after the first result for which it is true (the mutant tests stop once a mutant is caught).</param>
+    public static async Task<List<ScenarioResult>> RunServerScenariosAsync(
+        IReadOnlyList<ScenarioCase> scenarios, ITarget target, RunSettings settings, ScenarioExecutor executor, IRunObserver? observer,
+        CancellationToken cancellationToken, Func<ScenarioResult, bool>? stopAfter = null)
+    {
+        var results = new List<ScenarioResult>();
+        var watchAlways = target is not TransportTarget { IsExec: true };
+        string? down = null;
+        var retried = false;
+        for (var i = 0; i < scenarios.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var scenario = scenarios[i];
+            if (down is not null)
+            {
+                var skipped = NotRun(scenario, target, settings, down);
+                results.Add(skipped);
+                observer?.ScenarioFinished(skipped);
+                continue;
+            }
+
+            var started = DateTime.UtcNow;
+            var result = await RunOneAsync(scenario, target, settings, executor).ConfigureAwait(false);
+            var evidence = watchAlways || result.ConnectFailure is not null
+                ? await CheckDownAsync(target, cancellationToken).ConfigureAwait(false)
+                : null;
+            if (evidence is null && watchAlways && target is not ReferenceServerTarget
+                && (result.Execution.Status == ExecutionStatus.Failed || result.TargetEndedAConnection))
+            {
+                // A crash can take a moment to finish (a runtime formats its stack trace first):
+                // look again before the next scenario could be blamed for it.
+                if (target is LaunchedServerTarget settling)
+                {
+                    await settling.WaitForExitAsync(settings.CrashSettleTime, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Delay(settings.CrashSettleTime, cancellationToken).ConfigureAwait(false);
+                }
+
+                evidence = await CheckDownAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (evidence is null)
+            {
+                retried = false;
+                results.Add(result);
+                observer?.ScenarioFinished(result);
+                if (stopAfter?.Invoke(result) == true) break;
+                continue;
+            }
+
+            string? restartError = null;
+            var restarted = false;
+            if (target is LaunchedServerTarget launched)
+            {
+                restartError = await launched.RestartAsync(cancellationToken).ConfigureAwait(false);
+                restarted = restartError is null;
+            }
+
+            var aftermath = restarted
+                ? "the kit started the server again for the next scenarios"
+                : restartError is not null
+                    ? $"the kit could not start it again, so the scenarios after this one were not run: {restartError}"
+                    : "the scenarios after this one were not run (NOT RUN: target down); with --launch the kit starts the server itself and restarts it after a crash";
+            var wentDownBefore = (result.ConnectFailure is not null && result.ConnectionsOpened == 0)
+                || (target is LaunchedServerTarget { DownSinceUtc: { } since } && since < started);
+            if (wentDownBefore)
+            {
+                // Not one byte of this scenario reached the target, or its crash began before this
+                // scenario did: it went down because of the one before.
+                if (results.Count > 0 && results[^1] is { TargetDownEvidence: null } previous && previous.Verdict != Verdict.NotRun)
+                {
+                    var found = result.ConnectFailure is null ? "was running" : $"could not connect: {result.ConnectFailure}";
+                    var revised = TargetDown(previous, $"{evidence}\n(found when the next scenario, {scenario.Id}, {found})", aftermath, settings);
+                    results[^1] = revised;
+                    observer?.ScenarioRevised(revised);
+                }
+
+                if (restarted && !retried)
+                {
+                    retried = true;
+                    i--;
+                    continue;
+                }
+
+                down ??= $"{target.Name} stopped accepting connections before {scenario.Id}";
+                result = NotRun(scenario, target, settings, down);
+            }
+            else
+            {
+                result = TargetDown(result, evidence, aftermath, settings);
+                if (!restarted)
+                {
+                    down = $"{target.Name} went down during {scenario.Id}";
+                }
+            }
+
+            retried = false;
+            results.Add(result);
+            observer?.ScenarioFinished(result);
+            if (stopAfter is not null && results.Any(stopAfter)) break;
+        }
+
+        return results;
+    }
+
+    /// <summary>Null while <paramref name="target"/> accepts connections; otherwise what shows it went down.</summary>
+    public static async Task<string?> CheckDownAsync(ITarget target, CancellationToken cancellationToken)
+    {
+        if (target is LaunchedServerTarget launched)
+        {
+            return await launched.CheckAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var error = await ProbeAsync(target, cancellationToken).ConfigureAwait(false);
+        if (error is null)
+        {
+            return null;
+        }
+
+        var evidence = $"it stopped accepting connections ({error})";
+        if (target is ReferenceServerTarget { ServerLog.Count: > 0 } reference)
+        {
+            evidence += $"; its log ends with:\n{CrashEvidence.Tail(string.Join('\n', reference.ServerLog), 5)}";
+        }
+
+        return evidence;
+    }
+
+    /// <summary>
+    /// The verdict of a scenario during which the target crashed or went down: FAIL citing TRANS-2
+    /// (first) and the scenario's own requirements, with the evidence, whatever its steps showed.
+    /// </summary>
+    public static ScenarioResult TargetDown(ScenarioResult result, string evidence, string? aftermath, RunSettings settings, string happened = "went down")
+    {
+        var execution = result.Execution;
+        var own = execution.Status switch
+        {
+            ExecutionStatus.Passed => "passed",
+            ExecutionStatus.Skipped => $"were skipped: {execution.Message}",
+            _ => $"failed: {execution.Message}",
+        };
+        var message = $"[{CrashRequirement}] the target {happened} during this scenario: {evidence}" +
+                      (aftermath is null ? "" : $"\n{aftermath}") +
+                      $"\nthe scenario's own steps {own}";
+        var deviation = settings.Deviations.FindTargetDown(result.Scenario, CrashRequirement);
+        return result with
+        {
+            Verdict = deviation is null ? Verdict.Fail : Verdict.Known,
+            DeviationReason = deviation?.Reason,
+            UnexpectedPass = false,
+            Execution = execution with { Status = ExecutionStatus.Failed, Message = message, ErrorType = "TargetDown" },
+            RequirementIds = [CrashRequirement, .. result.Scenario.RequirementIds.Where(id => id != CrashRequirement)],
+            TargetDownEvidence = evidence,
+        };
+    }
+
+    /// <summary>The requirement a crash or a server that goes down breaks: one connection took the others down.</summary>
+    public const string CrashRequirement = "TRANS-2";
+
+    /// <summary>The verdict of a scenario the kit could not run because the target was down.</summary>
+    public static ScenarioResult NotRun(ScenarioCase scenario, ITarget target, RunSettings settings, string why) => new()
+    {
+        Scenario = scenario,
+        Target = target.Name,
+        Verdict = Verdict.NotRun,
+        Execution = new ScenarioExecution(ExecutionStatus.Skipped, $"NOT RUN: target down ({why})", null, null, false, TimeSpan.Zero, ""),
+        ReplayCommand = ReplayCommand(settings, target, scenario.Id),
+    };
+
     /// <summary>Runs one scenario against one target (the NUnit driver calls this per test case).</summary>
     public static async Task<ScenarioResult> RunOneAsync(ScenarioCase scenario, ITarget target, RunSettings settings, ScenarioExecutor executor)
     {
-        var replay = ReplayCommand(settings, target.TargetArgument, scenario.Id, clientRole: target is ClientDriverTarget);
+        var replay = ReplayCommand(settings, target, scenario.Id);
         await using var context = new TargetContext(target, settings.StepTimeout, replay);
         var execution = await executor.RunAsync(scenario, context).ConfigureAwait(false);
+        // Ends exec: processes still running, so that their exit status and last output are known.
+        await context.CloseConnectionsAsync().ConfigureAwait(false);
         var (verdict, reason, unexpectedPass) = settings.Deviations.Classify(scenario, execution);
-        return new ScenarioResult
+        var connections = context.Connections;
+        var notes = context.Notes.ToList();
+        if (execution.Status == ExecutionStatus.Failed)
+        {
+            foreach (var connection in connections.Where(c => c is { IsProcess: true, ExitedBeforeClose: true, ExitCode: not 0 }))
+            {
+                notes.Add($"the process of connection {connection.Label} ended with {CrashEvidence.DescribeExit(connection.ExitCode)} before the kit closed the connection");
+            }
+        }
+
+        var result = new ScenarioResult
         {
             Scenario = scenario,
             Target = target.Name,
@@ -116,11 +337,33 @@ public static class ConformanceRun
             Execution = execution,
             Traffic = context.Traffic.FormatAnnotatedHex(),
             StandardError = context.StandardErrorText,
-            Notes = context.Notes,
+            Notes = notes,
             ReplayCommand = replay,
             DeviationReason = reason,
             UnexpectedPass = unexpectedPass,
+            ConnectFailure = context.ConnectFailure,
+            ConnectionsOpened = connections.Count,
+            TargetEndedAConnection = context.Traffic.Connections.Any(label => context.Traffic.EntriesOf(label)
+                .Any(e => e.Direction == TrafficDirection.Received
+                          && (e.Text.StartsWith("end of stream", StringComparison.Ordinal) || e.Text.StartsWith("read failed", StringComparison.Ordinal)))),
         };
+        return ProcessCrash(connections) is { } crash ? TargetDown(result, crash, null, settings, "crashed") : result;
+    }
+
+    /// <summary>What shows that a process of an exec: target crashed (fatal signal, or a runtime's crash text and a non-zero status); null when none did.</summary>
+    private static string? ProcessCrash(IReadOnlyList<ConformanceConnection> connections)
+    {
+        foreach (var connection in connections.Where(c => c.IsProcess))
+        {
+            if (CrashEvidence.Describe(connection.ExitCode, connection.StandardErrorText) is { } crash)
+            {
+                var tail = CrashEvidence.Tail(connection.StandardErrorText);
+                return $"the process of connection {connection.Label}: {crash}" +
+                       (tail.Length == 0 ? "" : $"; its standard error ends with:\n{tail}");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Opens and closes one connection; returns why the target is unreachable, or null.</summary>
@@ -147,7 +390,13 @@ public static class ConformanceRun
         }
     }
 
-    public static string ReplayCommand(RunSettings settings, string? targetArgument, string scenarioId, bool clientRole = false)
+    /// <summary>The command that reruns <paramref name="scenarioId"/> alone against <paramref name="target"/>.</summary>
+    public static string ReplayCommand(RunSettings settings, ITarget target, string scenarioId)
+        => target is LaunchedServerTarget launched
+            ? ReplayCommand(settings, null, scenarioId, launch: launched.CommandLine)
+            : ReplayCommand(settings, target.TargetArgument, scenarioId, clientRole: target is ClientDriverTarget);
+
+    public static string ReplayCommand(RunSettings settings, string? targetArgument, string scenarioId, bool clientRole = false, string? launch = null)
     {
         var command = settings.ReplayPrefix;
         if (clientRole)
@@ -158,6 +407,11 @@ public static class ConformanceRun
         if (targetArgument is not null)
         {
             command += " --target " + ShellQuote(targetArgument);
+        }
+
+        if (launch is not null)
+        {
+            command += " --launch " + ShellQuote(launch);
         }
 
         command += " --only " + ShellQuote(scenarioId);
@@ -182,4 +436,10 @@ public interface IRunObserver
     void TargetStarted(ITarget target, string? unreachableError);
 
     void ScenarioFinished(ScenarioResult result);
+
+    /// <summary>
+    /// A scenario already reported got a new verdict: the target was found down only when the
+    /// next scenario could not connect, so the crash is put on the scenario that ran before.
+    /// </summary>
+    void ScenarioRevised(ScenarioResult result) => ScenarioFinished(result);
 }

@@ -17,4 +17,12 @@ public static class ExitCodes
 
     /// <summary>A target could not be reached (connection refused, program not startable).</summary>
     public const int TargetUnreachable = 4;
+
+    /// <summary>
+    /// A target went down during the run (it crashed or stopped accepting connections) and the
+    /// scenarios after that are NOT RUN: the report is incomplete. The scenario during which it
+    /// went down is a FAIL citing TRANS-2. With --launch the kit restarts the server instead, and
+    /// the run ends with 1 (the TRANS-2 failure) unless a restart fails.
+    /// </summary>
+    public const int TargetDown = 5;
 }

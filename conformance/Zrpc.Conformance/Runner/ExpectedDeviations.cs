@@ -91,6 +91,16 @@ public sealed partial class ExpectedDeviations
            ?? _entries.FirstOrDefault(e => e.Id == scenario.ScenarioId)
            ?? _entries.FirstOrDefault(e => RequirementId().IsMatch(e.Id) && scenario.RequirementIds.Contains(e.Id));
 
+    /// <summary>
+    /// The entry that excuses the target going down during <paramref name="scenario"/>: one naming
+    /// the scenario (or its row) or <paramref name="crashRequirement"/>; the scenario's other
+    /// requirement ids do not, since the failure is not theirs.
+    /// </summary>
+    public Deviation? FindTargetDown(ScenarioCase scenario, string crashRequirement)
+        => _entries.FirstOrDefault(e => e.Id == scenario.Id)
+           ?? _entries.FirstOrDefault(e => e.Id == scenario.ScenarioId)
+           ?? _entries.FirstOrDefault(e => e.Id == crashRequirement);
+
     /// <summary>Applies @should and the deviation list to a raw execution.</summary>
     public (Verdict Verdict, string? Reason, bool UnexpectedPass) Classify(ScenarioCase scenario, ScenarioExecution execution)
     {

@@ -30,6 +30,30 @@ public sealed record ScenarioResult
 
     public string Id => Scenario.Id;
 
+    private readonly IReadOnlyList<string>? _requirementIds;
+
+    /// <summary>
+    /// The requirements this result cites: the scenario's own, with TRANS-2 first when the target
+    /// crashed or went down during the scenario; none for NOT RUN.
+    /// </summary>
+    public IReadOnlyList<string> RequirementIds
+    {
+        get => _requirementIds ?? (Verdict == Verdict.NotRun ? [] : Scenario.RequirementIds);
+        init => _requirementIds = value;
+    }
+
+    /// <summary>What showed that the target crashed or went down during this scenario; null when it did not.</summary>
+    public string? TargetDownEvidence { get; init; }
+
+    /// <summary>Why a connection of the scenario could not be opened (the runner then checks whether the target went down).</summary>
+    public string? ConnectFailure { get; init; }
+
+    /// <summary>The target closed or reset a connection of the scenario (the runner looks twice whether it went down).</summary>
+    public bool TargetEndedAConnection { get; init; }
+
+    /// <summary>How many connections the scenario opened to the target.</summary>
+    public int ConnectionsOpened { get; init; }
+
     /// <summary>A MUST scenario failed and nothing excuses it: this makes the exit code 1.</summary>
     public bool IsMustFailure => Verdict == Verdict.Fail;
 }
