@@ -125,6 +125,42 @@ public sealed class CliTests
     }
 
     [Test]
+    public async Task Cucumber_messages_of_several_targets_keep_every_run_apart()
+    {
+        // Two targets, one of them broken: each target's run is a test case of its own, every
+        // start has its finish, no pickle id repeats, and the failures are in the stream (a report
+        // built from it must not say "passed" over them).
+        var directory = Directory.CreateTempSubdirectory("zrpc-cucumber-").FullName;
+        var ndjson = Path.Combine(directory, "messages.ndjson");
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zrpc-conformance.dll"), "--target", "reference", "--target", "reference+defect:rst-ignored",
+                     "--only", "conn-rst-first", "--only", "conn-rst-at-boundary", "--ndjson", ndjson })
+            info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.That(process.ExitCode, Is.EqualTo(ExitCodes.MustFailed), await stdout + await stderr);
+
+        var kinds = new List<(string Kind, System.Text.Json.JsonElement Body)>();
+        foreach (var line in File.ReadAllLines(ndjson))
+        {
+            using var message = System.Text.Json.JsonDocument.Parse(line);
+            var property = message.RootElement.EnumerateObject().Single();
+            kinds.Add((property.Name, property.Value.Clone()));
+        }
+
+        string[] Ids(string kind, string field) => kinds.Where(k => k.Kind == kind).Select(k => k.Body.GetProperty(field).GetString()!).ToArray();
+        Assert.That(Ids("testCase", "id"), Has.Length.EqualTo(4).And.Unique, "two scenarios x two targets");
+        Assert.That(Ids("testCaseStarted", "testCaseId"), Is.EquivalentTo(Ids("testCase", "id")), "each test case starts once");
+        Assert.That(Ids("testCaseFinished", "testCaseStartedId"), Is.EquivalentTo(Ids("testCaseStarted", "id")), "each start has its finish");
+        Assert.That(Ids("pickle", "id"), Is.Unique, "every pickle of both copies of the feature");
+        Assert.That(Ids("gherkinDocument", "uri"), Has.Length.EqualTo(2).And.Unique, "each target's run has its own copy of the feature");
+        var failed = kinds.Count(k => k.Kind == "testStepFinished" && k.Body.GetProperty("testStepResult").GetProperty("status").GetString() == "FAILED");
+        Assert.That(failed, Is.EqualTo(2), "the broken target fails both scenarios, the reference none");
+    }
+
+    [Test]
     public async Task Report_files_are_written()
     {
         var junit = Path.Combine(ValidSamples.Value, "r.xml");

@@ -30,6 +30,15 @@ public sealed class FeatureDocument : IFeatureLevelCucumberMessages
     public required IReadOnlyList<Pickle> PickleList { get; init; }
 
     /// <summary>
+    /// Names the run this copy of the feature belongs to when one process runs the same features
+    /// against several targets (null for the first). Reqnroll's formatters track test cases per
+    /// feature, so each run needs features of its own, told apart by their source URI.
+    /// </summary>
+    public string? RunLabel { get; init; }
+
+    private string SourceUri => RunLabel is null ? RelativePath : $"{RunLabel}/{RelativePath}";
+
+    /// <summary>
     /// Spec section: the file name without extension and without an ordering prefix, so
     /// "02-frame.feature" is section "frame".
     /// </summary>
@@ -42,7 +51,7 @@ public sealed class FeatureDocument : IFeatureLevelCucumberMessages
 
     IEnumerable<Pickle> IFeatureLevelCucumberMessages.Pickles => PickleList;
 
-    Source IFeatureLevelCucumberMessages.Source => new(RelativePath, Text, SourceMediaType.TEXT_X_CUCUMBER_GHERKIN_PLAIN);
+    Source IFeatureLevelCucumberMessages.Source => new(SourceUri, Text, SourceMediaType.TEXT_X_CUCUMBER_GHERKIN_PLAIN);
 
     /// <summary>
     /// The FeatureInfo Reqnroll sees. One instance per document: the driver compares it by
@@ -50,8 +59,8 @@ public sealed class FeatureDocument : IFeatureLevelCucumberMessages
     /// </summary>
     public FeatureInfo FeatureInfo => _featureInfo ??= new FeatureInfo(
         CultureInfo.GetCultureInfo(Language == "en" ? "en-US" : Language),
-        System.IO.Path.GetDirectoryName(RelativePath) ?? "",
-        Title,
+        System.IO.Path.GetDirectoryName(SourceUri) ?? "",
+        RunLabel is null ? Title : $"{Title} ({RunLabel})",
         Description,
         ProgrammingLanguage.CSharp,
         Tags.Select(t => t.TrimStart('@')).ToArray(),

@@ -82,8 +82,26 @@ public static class FeatureLoader
         return cases;
     }
 
+    /// <summary>
+    /// The same scenarios as new objects of a run of their own (<see cref="FeatureDocument.RunLabel"/>),
+    /// for the second and later targets of one process.
+    /// </summary>
+    public static IReadOnlyList<ScenarioCase> ForRun(IReadOnlyList<ScenarioCase> scenarios, string runLabel)
+    {
+        var copies = new Dictionary<string, ScenarioCase>(StringComparer.Ordinal);
+        foreach (var feature in scenarios.Select(s => s.Feature).Distinct())
+        {
+            foreach (var copy in ParseFeature(feature.Path, feature.RelativePath, feature.Text, runLabel))
+            {
+                copies[copy.Id] = copy;
+            }
+        }
+
+        return scenarios.Select(s => copies[s.Id]).ToList();
+    }
+
     /// <summary>Parses one feature's text. <paramref name="relativePath"/> names it in errors and reports.</summary>
-    public static IReadOnlyList<ScenarioCase> ParseFeature(string path, string relativePath, string text)
+    public static IReadOnlyList<ScenarioCase> ParseFeature(string path, string relativePath, string text, string? runLabel = null)
     {
         Gherkin.Ast.GherkinDocument ast;
         try
@@ -105,8 +123,9 @@ public static class FeatureLoader
             return [];
         }
 
-        var ids = new IncrementingIdGenerator();
-        var document = new AstMessagesConverter(ids).ConvertGherkinDocumentToEventArgs(ast, relativePath);
+        var ids = new ProcessWideIds();
+        var uri = runLabel is null ? relativePath : $"{runLabel}/{relativePath}";
+        var document = new AstMessagesConverter(ids).ConvertGherkinDocumentToEventArgs(ast, uri);
         var pickles = new PickleCompiler(ids).Compile(document).ToList();
         var feature = new FeatureDocument
         {
@@ -119,6 +138,7 @@ public static class FeatureLoader
             Text = text,
             Document = document,
             PickleList = pickles,
+            RunLabel = runLabel,
         };
 
         var index = new AstIndex(document.Feature);
@@ -262,5 +282,16 @@ public static class FeatureLoader
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Ids of Gherkin messages unique in the process, not per file: Cucumber tooling (the HTML
+    /// report among them) indexes pickles and AST nodes by id across every feature and run.
+    /// </summary>
+    private sealed class ProcessWideIds : IIdGenerator
+    {
+        private static long _next;
+
+        public string GetNewId() => Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -97,9 +97,14 @@ public static class ConformanceRun
         foreach (var (create, isClient) in all)
         {
             // Server targets run the server-role scenarios, client drivers the @client ones.
-            var applicable = scenarios.Where(s => s.HasTag(Roles.ClientRoleTag) == isClient).ToList();
+            IReadOnlyList<ScenarioCase> applicable = scenarios.Where(s => s.HasTag(Roles.ClientRoleTag) == isClient).ToList();
             if (applicable.Count == 0) continue;
             await using var target = create();
+            if (runs.Count > 0)
+            {
+                applicable = FeatureLoader.ForRun(applicable, $"target {runs.Count + 1}: {target.Name}");
+            }
+
             var unreachable = await ProbeAsync(target, cancellationToken).ConfigureAwait(false);
             observer?.TargetStarted(target, unreachable);
             if (unreachable is not null)
