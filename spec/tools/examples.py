@@ -84,12 +84,16 @@ EXAMPLES = {
     "source-response": message(rpc_header("", 3, 0, 1, ""), bytes(i % 251 for i in range(10))),
     "rst": [(RST, 1, b"")],
     "unregistered-endpoint-response": message(rpc_header("", 0, 0, 2, "unregistered endpoint Nope")),
+    "sink-request": message(rpc_header("Sink", 3, 2, 0, ""), bytes(range(10))),
+    "sink-response": message(rpc_header("", 2, 0, 1, ""),
+                             b'{"Length":10,"SHA256":"1f825aa2f0020ef7cf91dfa30da4668d791c5d4824fc8e41354b89ec05795ab3"}\n'),
+    "none-request": message(rpc_header("Nope", 1, 1, 0, ""), b""),
 }
 
 
 # Profile fa4d209 (spec/profile-fa4d209.md): None 1, Control 2, MarshaledJSON 3, Octets 4.
 FA_NONE, FA_CONTROL, FA_JSON, FA_OCTETS = 1, 2, 3, 4
-SINK_10 = b'{"Length":10,"SHA256":"1f825aa2f0020ef7cf91dfa30da4668d791c5d4824fc8e41354b89ec05795ab3"}\n'
+SINK_10 = EXAMPLES["sink-response"][-1][2]
 
 EXAMPLES_FA4D209 = {
     "fa4d209-close-request": message(rpc_header("Close", FA_CONTROL, FA_CONTROL, 0, "")),
