@@ -228,7 +228,7 @@ internal static class CallCommand
             await call.CloseAsync(CloseHandshake.AnswerWait, cancellationToken).ConfigureAwait(false);
             if (settings.Verbose) Console.Error.WriteLine("closed: Close answered OK, RST sent (FACLI-3)");
         }
-        catch (Exception e) when (e is ProtocolException or RpcStatusException or TimeoutException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             Console.Error.WriteLine($"zrpc call: warning: the Close handshake failed: {e.Message}");
         }
