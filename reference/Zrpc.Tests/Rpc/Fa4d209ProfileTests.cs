@@ -191,7 +191,7 @@ public class Fa4d209ProfileTests
             "the released server waits up to 1 s for the client, then closes");
     }
 
-    [Test, Category("FASRV-1")]
+    [Test, Category("FASRV-1"), Category("FARPC-4")]
     public async Task ServiceEndpointNamedClose_IsCalledByAServiceRequest()
     {
         var (client, serverEnd) = PipeEnd.CreatePair();
