@@ -72,19 +72,25 @@ public static class CloseHandshake
             return; // the client has sent something already
         }
 
+        using var waitTimeout = new CancellationTokenSource(wait);
+        Task read;
         try
         {
-            using var waitTimeout = new CancellationTokenSource(wait);
             // The client's RST arrives as one 6-byte frame header, so waiting for a frame header is
             // waiting for its first byte; end of stream returns at once. The released server does
             // not look at what arrives, and neither does this. A reader broken by a protocol error
             // throws at once: the stream position is unknown, so the server closes without waiting.
-            await reader.ReadHeaderAsync(waitTimeout.Token).ConfigureAwait(false);
+            read = reader.ReadHeaderAsync(waitTimeout.Token).AsTask();
         }
         catch
         {
-            // Timeout, a broken or already disposed stream: close in any case (FACONN-2).
+            return;
         }
+
+        // Some transports (a process's stdin) ignore cancellation: the delay bounds the wait
+        // (FACONN-2), and closing the connection afterwards ends the read.
+        await Task.WhenAny(read, Task.Delay(wait, CancellationToken.None)).ConfigureAwait(false);
+        _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     /// <summary>
