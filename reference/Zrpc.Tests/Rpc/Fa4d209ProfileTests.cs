@@ -176,6 +176,22 @@ public class Fa4d209ProfileTests
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromMilliseconds(800)), "the client's RST ends the server's wait");
     }
 
+    [Test, Category("FACONN-1"), Category("FACONN-3")]
+    public async Task ProtocolError_ServerSendsRstAndStillWaitsForTheClient()
+    {
+        var (client, serverEnd) = PipeEnd.CreatePair();
+        var serving = Server().ServeConnectionAsync(serverEnd, CancellationToken.None);
+        await client.WriteAsync(Wire.Frame(0x07, 1, ReadOnlySpan<byte>.Empty)); // nothing after the bad header: any further byte would end the wait
+        var rst = new byte[Rst.Length];
+        await client.ReadExactlyAsync(rst).AsTask().WaitAsync(Patience);
+        Assert.That(Hex(rst), Is.EqualTo(Hex(Rst)), "FRAME-2 error: RST first");
+        var clock = Stopwatch.StartNew();
+        Assert.That(await client.ReadToEndAsync(Patience), Is.Empty);
+        await serving.WaitAsync(Patience);
+        Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromMilliseconds(700)).And.LessThan(TimeSpan.FromSeconds(3)),
+            "after a protocol error too, the server waits up to 1 s for the client before closing");
+    }
+
     [Test, Category("FACONN-2"), Category("FACONN-3")]
     public async Task Close_ServerWaitsOneSecondForASilentClientThenCloses()
     {

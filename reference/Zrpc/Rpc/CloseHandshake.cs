@@ -46,6 +46,14 @@ public static class CloseHandshake
     /// stream (FACONN-3). The caller closes the connection afterwards (FACONN-2). Never throws.
     /// </summary>
     public static async Task ServerTeardownAsync(FrameWriter writer, FrameReader reader, TimeSpan wait)
+        => await ServerTeardownAsync(writer, reader, null, wait).ConfigureAwait(false);
+
+    /// <summary>
+    /// As <see cref="ServerTeardownAsync(FrameWriter, FrameReader, TimeSpan)"/>; after a protocol
+    /// error has broken <paramref name="reader"/>, the wait reads one byte from
+    /// <paramref name="connection"/> instead, as the released server does.
+    /// </summary>
+    public static async Task ServerTeardownAsync(FrameWriter writer, FrameReader reader, Stream? connection, TimeSpan wait)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(reader);
@@ -78,9 +86,15 @@ public static class CloseHandshake
         {
             // The client's RST arrives as one 6-byte frame header, so waiting for a frame header is
             // waiting for its first byte; end of stream returns at once. The released server does
-            // not look at what arrives, and neither does this. A reader broken by a protocol error
-            // throws at once: the stream position is unknown, so the server closes without waiting.
+            // not look at what arrives, and neither does this.
             read = reader.ReadHeaderAsync(waitTimeout.Token).AsTask();
+            if (read.IsFaulted && connection is not null)
+            {
+                // A reader broken by a protocol error (or stopped inside a frame) refuses to read;
+                // one byte straight from the connection serves the same purpose.
+                _ = read.Exception;
+                read = connection.ReadAsync(new byte[1], waitTimeout.Token).AsTask();
+            }
         }
         catch
         {

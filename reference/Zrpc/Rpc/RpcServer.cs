@@ -191,7 +191,7 @@ public sealed class RpcServer
         {
             if (Options.Profile == Profile.Fa4d209)
             {
-                await CloseHandshake.ServerTeardownAsync(frameWriter, frameReader, Options.HangupWait).ConfigureAwait(false); // FACONN-1..3
+                await CloseHandshake.ServerTeardownAsync(frameWriter, frameReader, connection, Options.HangupWait).ConfigureAwait(false); // FACONN-1..3
             }
 
             try
