@@ -29,6 +29,19 @@ public sealed class ProfileCliTests
         Assert.That(result.Stderr, Does.Contain("unregistered control endpoint Echo"));
     }
 
+    [Test, Category("FACTS-1"), Category("FACLI-3")]
+    public async Task The_client_driver_speaks_fa4d209_and_a_mismatch_fails_visibly()
+    {
+        byte[] script = "{\"calls\":[{\"endpoint\":\"Echo\",\"accept\":\"json\",\"json\":{\"a\":1}}]}"u8.ToArray();
+        var same = await CliProcess.RunAsync(["client-driver", "--connect", Server("fa4d209"), "--profile", "fa4d209"], script);
+        Assert.That(same.ExitCode, Is.Zero, same.ToString());
+        Assert.That(same.StdoutText, Does.Contain("\"outcome\":\"ok\""), same.StdoutText);
+
+        var mismatch = await CliProcess.RunAsync(["client-driver", "--connect", Server("6ab05ee"), "--profile", "fa4d209"], script);
+        Assert.That(mismatch.ExitCode, Is.Zero, mismatch.ToString());
+        Assert.That(mismatch.StdoutText, Does.Contain("wrong DataType"), mismatch.StdoutText);
+    }
+
     [Test]
     public async Task An_unknown_profile_is_a_usage_error()
     {
