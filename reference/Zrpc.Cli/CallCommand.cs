@@ -56,11 +56,12 @@ internal static class CallCommand
             HelpName = "seconds",
         };
 
+        var profile = ProfileOption.Create("of the connection");
         var command = new Command("call",
             "Call ENDPOINT once and print the response. JSON responses are printed indented to stdout; Octets go to " +
             "--octets-out or stdout. " + ExitCodes.HelpText)
         {
-            connect, endpoint, json, jsonFile, octetsIn, octetsOut, accept, verbose, timeout, readTimeout,
+            connect, endpoint, json, jsonFile, octetsIn, octetsOut, accept, verbose, timeout, readTimeout, profile,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -78,7 +79,8 @@ internal static class CallCommand
                 Console.Error.WriteLine($"zrpc call: {e.Message}");
                 return ExitCodes.Usage;
             }
-            return await RunAsync(settings, cancellationToken).ConfigureAwait(false);
+            if (ProfileOption.Read(parseResult, profile, "call") is not { } chosenProfile) return ExitCodes.Usage;
+            return await RunAsync(settings with { Profile = chosenProfile }, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
@@ -151,7 +153,7 @@ internal static class CallCommand
 
     private static async Task<int> CallAsync(CallSettings settings, Stream connection, byte[]? jsonBody, CancellationToken cancellationToken)
     {
-        var request = RpcHeader.Request(settings.Endpoint, settings.RequestType, settings.Accept);
+        var request = new RpcHeader(settings.Endpoint, settings.Profile.Wire(settings.RequestType), settings.Profile.Wire(settings.Accept), 0, "");
         if (settings.Verbose) Console.Error.WriteLine($"> {System.Text.Encoding.UTF8.GetString(request.ToCanonicalBytes()).TrimEnd('\n')}");
 
         var call = new RawCall(connection, settings.ReadTimeout);
@@ -176,6 +178,7 @@ internal static class CallCommand
         {
             string status = Enum.IsDefined(typeof(Status), header.Error) ? $"{(Status)header.Error} ({header.Error})" : $"unknown status {header.Error}";
             Console.Error.WriteLine($"zrpc call: {settings.Endpoint} failed with {status}: {header.ErrorMessage}");
+            await CloseAsync(settings, call, response, cancellationToken).ConfigureAwait(false);
             return ExitCodes.ErrorStatus;
         }
 
@@ -207,7 +210,28 @@ internal static class CallCommand
         }
 
         if (settings.Verbose) Console.Error.WriteLine($"sent {sentBytes} body bytes, received {received} ({settings.Accept})");
+        await CloseAsync(settings, call, response, cancellationToken).ConfigureAwait(false);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Profile fa4d209: the Close handshake once the call is over (FACLI-1). The call's outcome is
+    /// decided already, so a failed close is reported as a warning and leaves the exit code alone.
+    /// </summary>
+    private static async Task CloseAsync(CallSettings settings, RawCall call, RawResponse response, CancellationToken cancellationToken)
+    {
+        if (settings.Profile != Profile.Fa4d209) return;
+        try
+        {
+            // The Close request follows the whole request body (an error answer may come before it is sent).
+            await response.RequestSent.ConfigureAwait(false);
+            await call.CloseAsync(CloseHandshake.AnswerWait, cancellationToken).ConfigureAwait(false);
+            if (settings.Verbose) Console.Error.WriteLine("closed: Close answered OK, RST sent (FACLI-3)");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"zrpc call: warning: the Close handshake failed: {e.Message}");
+        }
     }
 
     private static async Task<long> WriteOctetsAsync(CallSettings settings, Stream body, CancellationToken cancellationToken)

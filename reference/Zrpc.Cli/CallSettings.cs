@@ -25,6 +25,9 @@ internal sealed record CallSettings(
     TimeSpan Timeout,
     TimeSpan ReadTimeout)
 {
+    /// <summary>The profile the connection speaks; set by the command after parsing (--profile).</summary>
+    public Profile Profile { get; init; } = Profile.P6ab05ee;
+
     public DataType RequestType => Body is BodySource.OctetsFile or BodySource.OctetsStdin ? DataType.Octets : DataType.MarshaledJson;
 
     public bool OctetsToStdout => OctetsOut is null or "-";

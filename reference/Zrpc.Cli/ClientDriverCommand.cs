@@ -32,6 +32,7 @@ internal static class ClientDriverCommand
             HelpName = "name",
         };
         var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
+        var profile = ProfileOption.Create("of the connection (fa4d209: the client ends each connection with the Close handshake)");
         connect.Required = false;
         var command = new Command("client-driver",
             "Conformance client driver: read a JSON call script on stdin, make the calls on one connection, " +
@@ -40,6 +41,7 @@ internal static class ClientDriverCommand
             connect,
             defect,
             listDefects,
+            profile,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -72,6 +74,11 @@ internal static class ClientDriverCommand
                 Console.Error.WriteLine($"zrpc client-driver: WARNING: running the client with the deliberate defect '{chosen.Name}': {chosen.Description}");
             }
 
+            if (ProfileOption.Read(parseResult, profile, "client-driver") is not { } chosenProfile)
+            {
+                return ExitCodes.Usage;
+            }
+
             DriverScript script;
             try
             {
@@ -84,15 +91,15 @@ internal static class ClientDriverCommand
                 return ScriptUnusable;
             }
 
-            await RunAsync(address, chosen, script, Console.Out, cancellationToken).ConfigureAwait(false);
+            await RunAsync(address, chosen, chosenProfile, script, Console.Out, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static async Task RunAsync(TransportAddress address, ClientDefect? defect, DriverScript script, TextWriter output, CancellationToken cancellationToken)
+    private static async Task RunAsync(TransportAddress address, ClientDefect? defect, Profile profile, DriverScript script, TextWriter output, CancellationToken cancellationToken)
     {
-        var options = new RpcClientOptions { CallTimeout = script.Timeout, ReadTimeout = script.Timeout };
+        var options = new RpcClientOptions { CallTimeout = script.Timeout, ReadTimeout = script.Timeout, Profile = profile };
         defect?.ApplyTo(options);
         RpcClient? client = null;
         for (var i = 0; i < script.Calls.Count; i++)

@@ -61,6 +61,10 @@ internal sealed class RawCall
         return response;
     }
 
+    /// <summary>Profile fa4d209: the client's side of the Close handshake (FACLI-1 .. FACLI-4); see <see cref="CloseHandshake.ClientCloseAsync"/>.</summary>
+    public Task CloseAsync(TimeSpan wait, CancellationToken cancellationToken)
+        => CloseHandshake.ClientCloseAsync(_reader, _writer, wait, cancellationToken);
+
     private async Task SendAsync(RpcHeader request, Func<Stream, CancellationToken, Task> writeBody, CancellationToken cancellationToken)
     {
         await _writer.WriteHeaderMessageAsync(request.ToCanonicalBytes(), cancellationToken).ConfigureAwait(false);

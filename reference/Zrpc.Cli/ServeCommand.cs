@@ -77,6 +77,7 @@ internal static class ServeCommand
         listen.Required = false;
         var limits = Limits.Create();
 
+        var profile = ProfileOption.Create("every connection speaks");
         var command = new Command("serve",
             "Serve the Conformance Test Service (Echo, Fail, Source, Sink) until stopped with Ctrl-C or SIGTERM (exit 0). " +
             "Connections and errors are logged to stderr, never stdout.")
@@ -87,6 +88,7 @@ internal static class ServeCommand
             defect,
             listDefects,
             threadPerConnection,
+            profile,
         };
         foreach (var option in limits.All)
         {
@@ -121,7 +123,12 @@ internal static class ServeCommand
                 }
             }
 
-            var options = new RpcServerOptions { ThreadPerConnection = parseResult.GetValue(threadPerConnection) };
+            if (ProfileOption.Read(parseResult, profile, "serve") is not { } chosenProfile)
+            {
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            var options = new RpcServerOptions { ThreadPerConnection = parseResult.GetValue(threadPerConnection), Profile = chosenProfile };
             if (limits.ApplyTo(parseResult, options) is { } problem)
             {
                 Console.Error.WriteLine($"zrpc serve: {problem}");

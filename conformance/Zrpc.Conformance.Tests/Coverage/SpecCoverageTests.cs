@@ -15,7 +15,8 @@ public sealed class SpecCoverageTests
     {
         var root = RepositoryCoverageSources.FindRepositoryRoot(AppContext.BaseDirectory)
             ?? throw new InvalidOperationException("the tests must run inside the repository (Conformance.sln not found above the test assembly)");
-        catalog = RequirementCatalog.LoadFile(Path.Combine(root, "spec", "protocol.md"));
+        // Both profiles: spec/protocol.md and spec/profile-fa4d209.md (ids are unique across them).
+        catalog = RequirementCatalog.LoadDirectory(Path.Combine(root, "spec"));
         var scenarios = FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory);
         return new CoverageMatrix(catalog, [new ScenarioCoverageSource(scenarios), .. RepositoryCoverageSources.From(root)]);
     }

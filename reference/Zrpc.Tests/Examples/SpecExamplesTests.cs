@@ -157,6 +157,33 @@ public class SpecExamplesTests
         Assert.That(Hex(response), Is.EqualTo(Hex(expected)), "unregistered-endpoint-response");
     }
 
+    [Test, Category("RPC-9"), Category("CTS-5")]
+    public async Task Sink()
+    {
+        byte[] expectedRequest = Example("sink-request"), expectedResponse = Example("sink-response");
+        var (request, response) = await RecordAsync(async c =>
+        {
+            await using var answer = await c.CallRawAsync("Sink", DataType.Octets, DataType.MarshaledJson, Enumerable.Range(0, 10).Select(i => (byte)i).ToArray(), default);
+            Assert.That(answer.IsOk, Is.True);
+            await answer.Body.CopyToAsync(Stream.Null);
+        });
+        Assert.That(Hex(request), Is.EqualTo(Hex(expectedRequest)), "sink-request");
+        Assert.That(Hex(response), Is.EqualTo(Hex(expectedResponse)), "sink-response");
+    }
+
+    [Test, Category("RPC-11"), Category("SRV-1"), Category("SRV-7")]
+    public async Task NoneBody()
+    {
+        byte[] expectedRequest = Example("none-request"), expectedResponse = Example("unregistered-endpoint-response");
+        var (request, response) = await RecordAsync(async c =>
+        {
+            await using var answer = await c.CallRawAsync("Nope", DataType.None, DataType.None, ReadOnlyMemory<byte>.Empty, default);
+            Assert.That(answer.Header.Error, Is.EqualTo((ulong)Status.RequestError));
+        });
+        Assert.That(Hex(request), Is.EqualTo(Hex(expectedRequest)), "none-request");
+        Assert.That(Hex(response), Is.EqualTo(Hex(expectedResponse)), "unregistered-endpoint-response after none-request");
+    }
+
     [Test]
     public void HexBlockParser_HandlesCommentsAndRejectsGarbage()
     {

@@ -30,9 +30,11 @@ internal sealed class Endpoint
     // Wording follows the 2017 server (wire-facts "The server checks, in order ...").
     public static string Unregistered(string name) => $"unregistered endpoint {name}";
 
-    public string WrongDataType(byte provided) => $"wrong DataType for endpoint {Name} (has {Describe((byte)RequestType)}, you provided {Describe(provided)})";
+    public string WrongDataType(byte provided, Profile profile = Profile.P6ab05ee)
+        => $"wrong DataType for endpoint {Name} (has {profile.Describe(profile.Wire(RequestType))}, you provided {profile.Describe(provided)})";
 
-    public string WrongAccept(byte provided) => $"wrong Accept for endpoint {Name} (has {Describe((byte)ResponseType)}, you provided {Describe(provided)})";
+    public string WrongAccept(byte provided, Profile profile = Profile.P6ab05ee)
+        => $"wrong Accept for endpoint {Name} (has {profile.Describe(profile.Wire(ResponseType))}, you provided {profile.Describe(provided)})";
 
     public static string Describe(byte dataType) => dataType switch
     {

@@ -11,7 +11,7 @@ namespace Zrpc.Rpc;
 /// call made earlier fails with <see cref="InvalidOperationException"/>. Any protocol error,
 /// timeout or cancellation ends the connection; later calls fail.
 /// </summary>
-public sealed class RpcClient : IRpcClient
+public sealed partial class RpcClient : IRpcClient
 {
     private readonly Stream _connection;
     private readonly RpcClientOptions _options;
@@ -102,7 +102,7 @@ public sealed class RpcClient : IRpcClient
     private async Task<RpcResponse> CallCoreAsync(string endpoint, DataType body, DataType accept, Stream? octets, ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        byte[] header = RpcHeader.Request(endpoint, body, accept).ToCanonicalBytes();
+        byte[] header = new RpcHeader(endpoint, _options.Profile.Wire(body), _options.Profile.Wire(accept), 0, "").ToCanonicalBytes();
         if (header.Length > FrameLimits.MaxHeaderMessage)
         {
             throw new ArgumentException($"the request header would be {header.Length} bytes, over the {FrameLimits.MaxHeaderMessage}-byte limit (MSG-5)", nameof(endpoint));
@@ -163,9 +163,9 @@ public sealed class RpcClient : IRpcClient
                 return new RpcResponse(response, Stream.Null);
             }
 
-            if (response.DataType != (byte)accept)
+            if (response.DataType != _options.Profile.Wire(accept))
             {
-                throw new ProtocolException("CLI-3", $"the OK response has DataType {response.DataType}, but the request's Accept was {(byte)accept} (CLI-3)");
+                throw new ProtocolException("CLI-3", $"the OK response has DataType {response.DataType}, but the request's Accept was {_options.Profile.Wire(accept)} (CLI-3)");
             }
 
             var data = _reader.OpenDataMessageStream();
@@ -299,7 +299,10 @@ public sealed class RpcClient : IRpcClient
         _frameReader.Dispose();
     }
 
-    /// <summary>Sends RST and closes the connection, like the 2017 client's Close (CONN-3).</summary>
+    /// <summary>
+    /// Ends the connection as the profile says (<see cref="CloseAsync"/>), without reporting a
+    /// failed Close handshake.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -307,8 +310,18 @@ public sealed class RpcClient : IRpcClient
             return;
         }
 
-        _disposed = true;
-        await EndConnectionAsync(sendRst: true).ConfigureAwait(false);
+        try
+        {
+            await CloseAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The connection is closed in any case; only CloseAsync's caller learns why the handshake failed.
+        }
+        finally
+        {
+            _disposed = true;
+        }
     }
 
     /// <summary>

@@ -16,6 +16,16 @@ public sealed class RpcClientOptions
     /// <summary>Largest MarshaledJSON response body the client decodes; default 64 MiB.</summary>
     public long MaxJsonBody { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// The profile the connection speaks (protocol.md Appendix B); default 6ab05ee. With
+    /// <see cref="Rpc.Profile.Fa4d209"/> the client numbers DataTypes as released zrepl does and
+    /// ends the connection with the Close handshake (<see cref="RpcClient.CloseAsync"/>).
+    /// </summary>
+    public Profile Profile { get; set; } = Profile.P6ab05ee;
+
+    /// <summary>Profile fa4d209: longest wait for the answer to the Close request (FACLI-2); default 1 s, as zrepl 0.0.3.</summary>
+    public TimeSpan CloseTimeout { get; set; } = CloseHandshake.AnswerWait;
+
     /// <summary>Decision points a mutant client overrides (kit self-test only); correct by default.</summary>
     internal RpcClientHooks Hooks { get; set; } = RpcClientHooks.Correct;
 }

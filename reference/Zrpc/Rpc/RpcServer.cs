@@ -189,6 +189,11 @@ public sealed class RpcServer
         }
         finally
         {
+            if (Options.Profile == Profile.Fa4d209)
+            {
+                await CloseHandshake.ServerTeardownAsync(frameWriter, frameReader, connection, Options.HangupWait).ConfigureAwait(false); // FACONN-1..3
+            }
+
             try
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
@@ -307,6 +312,12 @@ public sealed class RpcServer
 
             // Malformed → ProtocolException → RST and close, never an error response (SRV-10).
             var header = server.Options.Hooks.ParseRequestHeader(headerBytes.Span);
+            var profile = server.Options.Profile;
+            if (CloseHandshake.IsControlRequest(profile, header))
+            {
+                return await AnswerControlRequestAsync(header, ct).ConfigureAwait(false); // FASRV-1: no body, no endpoint
+            }
+
             var body = reader.OpenDataMessageStream();
             reader.Frames.StartRateFloor(server.Options.MinRequestBodyRate, server.Options.ReadTimeout);
 
@@ -316,15 +327,15 @@ public sealed class RpcServer
                 return true;
             }
 
-            if (header.DataType != (byte)endpoint.RequestType)
+            if (header.DataType != profile.Wire(endpoint.RequestType))
             {
-                await RejectAsync(body, Status.RequestError, endpoint.WrongDataType(header.DataType), ct).ConfigureAwait(false); // SRV-2
+                await RejectAsync(body, Status.RequestError, endpoint.WrongDataType(header.DataType, profile), ct).ConfigureAwait(false); // SRV-2
                 return true;
             }
 
-            if (header.Accept != (byte)endpoint.ResponseType)
+            if (header.Accept != profile.Wire(endpoint.ResponseType))
             {
-                await RejectAsync(body, Status.RequestError, endpoint.WrongAccept(header.Accept), ct).ConfigureAwait(false); // SRV-3
+                await RejectAsync(body, Status.RequestError, endpoint.WrongAccept(header.Accept, profile), ct).ConfigureAwait(false); // SRV-3
                 return true;
             }
 
@@ -390,7 +401,7 @@ public sealed class RpcServer
                 }
 
                 // Header and body in one write: one segment per response.
-                await writer.WriteHeaderAndDataMessageAsync(OkJsonHeader, json, ct).ConfigureAwait(false);
+                await writer.WriteHeaderAndDataMessageAsync(profile == Profile.P6ab05ee ? OkJsonHeader : Profiles.OkHeader(profile, DataType.MarshaledJson), json, ct).ConfigureAwait(false);
                 return true;
             }
 
@@ -402,11 +413,20 @@ public sealed class RpcServer
 
             await using (octets.ConfigureAwait(false))
             {
-                await writer.WriteHeaderMessageAsync(RpcHeader.Ok(DataType.Octets).ToCanonicalBytes(), ct).ConfigureAwait(false);
+                await writer.WriteHeaderMessageAsync(Profiles.OkHeader(profile, DataType.Octets), ct).ConfigureAwait(false);
                 await SendOctetsAsync(octets, ct).ConfigureAwait(false);
             }
 
             return true;
+        }
+
+        /// <summary>Profile fa4d209: answers a control request; false after Close, so that the connection is torn down (FASRV-2, FASRV-3).</summary>
+        private async Task<bool> AnswerControlRequestAsync(RpcHeader header, CancellationToken ct)
+        {
+            var (answer, close) = CloseHandshake.Answer(header);
+            await writer.WriteHeaderMessageAsync(answer.ToCanonicalBytes(), ct).ConfigureAwait(false);
+            server.Log(close ? $"connection {id}: Close request answered; RST and close follow (FASRV-3)" : $"connection {id}: unregistered control endpoint {header.Endpoint} (FASRV-2)");
+            return !close;
         }
 
         private async Task SendOctetsAsync(Stream source, CancellationToken ct)

@@ -50,6 +50,19 @@ public sealed class RpcServerOptions
     /// </summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The profile every connection of this server speaks (protocol.md Appendix B: chosen before the
+    /// first byte, never guessed). Default 6ab05ee; <see cref="Rpc.Profile.Fa4d209"/> is what released
+    /// zrepl (0.0.1 to 0.0.3) speaks: other DataType numbers, the Close handshake, RST at every teardown.
+    /// </summary>
+    public Profile Profile { get; set; } = Profile.P6ab05ee;
+
+    /// <summary>
+    /// Profile fa4d209: after its RST, how long the server waits for the client's RST or end of
+    /// stream before it closes (FACONN-3); default 1 s, as zrepl 0.0.3. FACONN-2 allows at most 1 s.
+    /// </summary>
+    public TimeSpan HangupWait { get; set; } = CloseHandshake.HangupWait;
+
     /// <summary>Receives one line per connection event (open, close, errors). Null: no logging.</summary>
     public Action<string>? Log { get; set; }
 
