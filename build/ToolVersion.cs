@@ -11,11 +11,11 @@ namespace Zrpc.Build;
 /// </summary>
 internal static class ToolVersion
 {
-    /// <summary>The protocol revision the tool implements (spec/protocol.md's title names it).</summary>
-    public const string ProtocolProfile = "6ab05ee";
+    /// <summary>The protocol revision a tool speaks when it speaks only one (spec/protocol.md's title names it).</summary>
+    public const string DefaultProfiles = "protocol profile 6ab05ee";
 
-    /// <summary>"NAME VERSION (protocol profile P, commit C)".</summary>
-    public static string Describe(string toolName, Assembly? assembly = null)
+    /// <summary>"NAME VERSION (PROFILES, commit C)", e.g. "zrpc 0.1.0 (protocol profile 6ab05ee, commit 1f0c...)".</summary>
+    public static string Describe(string toolName, string profiles = DefaultProfiles, Assembly? assembly = null)
     {
         var informational = (assembly ?? Assembly.GetEntryAssembly() ?? typeof(ToolVersion).Assembly)
             .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -23,26 +23,26 @@ internal static class ToolVersion
         var plus = informational.IndexOf('+', StringComparison.Ordinal);
         var version = plus < 0 ? informational : informational[..plus];
         var commit = plus < 0 ? "unknown" : informational[(plus + 1)..];
-        return $"{toolName} {version} (protocol profile {ProtocolProfile}, commit {commit})";
+        return $"{toolName} {version} ({profiles}, commit {commit})";
     }
 
     /// <summary>Makes the root command's --version print <see cref="Describe"/>.</summary>
-    public static void Install(RootCommand root, string toolName)
+    public static void Install(RootCommand root, string toolName, string profiles = DefaultProfiles)
     {
         foreach (var option in root.Options)
         {
             if (option is VersionOption version)
             {
-                version.Action = new PrintAction(toolName);
+                version.Action = new PrintAction(toolName, profiles);
             }
         }
     }
 
-    private sealed class PrintAction(string toolName) : SynchronousCommandLineAction
+    private sealed class PrintAction(string toolName, string profiles) : SynchronousCommandLineAction
     {
         public override int Invoke(ParseResult parseResult)
         {
-            parseResult.InvocationConfiguration.Output.WriteLine(Describe(toolName));
+            parseResult.InvocationConfiguration.Output.WriteLine(Describe(toolName, profiles));
             return 0;
         }
     }

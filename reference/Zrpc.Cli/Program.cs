@@ -5,7 +5,7 @@ var root = new RootCommand("Client and reference server of the zrepl frame RPC p
 {
     HelpName = "zrpc",
 };
-Zrpc.Build.ToolVersion.Install(root, "zrpc");
+Zrpc.Build.ToolVersion.Install(root, "zrpc", "protocol profiles 6ab05ee (default) and fa4d209");
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(CallCommand.Create());
 root.Subcommands.Add(ClientDriverCommand.Create());
