@@ -129,6 +129,11 @@ public sealed class FakeServer : IAsyncDisposable
                         case SendPatternBody body:
                             await SendPatternAsync(stream, body.Length).ConfigureAwait(false);
                             break;
+                        case Pause pause:
+                            await stream.FlushAsync(_stop.Token).ConfigureAwait(false);
+                            log.RecordEvent(connection.Label, null, $"the kit pauses for {pause.Duration.TotalMilliseconds:0} ms");
+                            await Task.Delay(pause.Duration, _stop.Token).ConfigureAwait(false);
+                            break;
                         case CloseConnection:
                             request.AnswerSentAt = Stopwatch.GetTimestamp();
                             socket.Shutdown(SocketShutdown.Send);
@@ -192,7 +197,7 @@ public sealed class FakeServer : IAsyncDisposable
                 return Fail(request, $"a {WireConstants.TypeName(frame.Type)} frame where a request's Header frame was expected (RPC-1, MSG-3)");
             request.HeaderFrames.Add(frame);
             if (header.Length + frame.Length > WireConstants.MaxHeaderMessage)
-                return Fail(request, $"the request Header message grows past 4096 bytes (MSG-5){EndianHint(frame, WireConstants.MaxHeaderMessage)}", EndianRequirement(frame, WireConstants.MaxHeaderMessage));
+                return Fail(request, $"the request Header message grows past 4096 bytes (MSG-5){EndianHint(frame, WireConstants.MaxHeaderMessage)}", EndianRequirement(frame, WireConstants.MaxHeaderMessage) ?? "MSG-5");
             var payload = new byte[frame.Length];
             if (await ReadUpToAsync(stream, payload).ConfigureAwait(false) < payload.Length)
                 return Fail(request, "end of stream inside a Header frame payload");
