@@ -213,6 +213,8 @@ public sealed class FakeServer : IAsyncDisposable
             if (await ReadUpToAsync(stream, frameHeader).ConfigureAwait(false) < frameHeader.Length)
                 return Fail(request, "end of stream before the request body's last frame (RPC-1)");
             var frame = Parse(frameHeader);
+            if (frame is { Type: WireConstants.Header, Length: 0 } && request.BodyFrameCount == 0 && request.HeaderContent.Length == WireConstants.MaxHeaderMessage)
+                return Fail(request, "an empty Header frame right after a complete 4096-byte Header message: a header is one frame (MSG-4; the 2017 writer's extra frame, spec A.3)", "MSG-4");
             if (frame.Type != WireConstants.Data)
                 return Fail(request, $"a {WireConstants.TypeName(frame.Type)} frame where the request body's Data frame was expected (RPC-1, MSG-3)");
             request.BodyFrameCount++;

@@ -127,13 +127,13 @@ Feature: RPC header
     And the response header is a single frame with the end flag set
     And the implementation sends nothing more for 500 milliseconds, as MSG-4 requires
 
-  @id:hdr-error-header-4097-shortened @HDR-8 @must
+  @id:hdr-error-header-4097-shortened @HDR-8 @MSG-4 @must
   Scenario: An error header that would be 4097 bytes is shortened to at most 4096
     When the client calls Fail with a Message that makes the error header 4097 bytes
     Then the response has status Error, as HDR-8 requires
     And the response header is at most 4096 bytes
     And the response ErrorMessage is a prefix of the Message sent
-    And the implementation sends nothing more for 500 milliseconds, as HDR-8 requires
+    And the implementation sends nothing more for 500 milliseconds, as MSG-4 requires
     And the connection is still usable, as HDR-8 requires
 
   @id:hdr-go-escaping @HDR-3 @should

@@ -11,7 +11,7 @@ public sealed class ResponseSteps(ScenarioState state)
 {
     /// <summary>Steps that check a response may name the requirement they check: "..., as SRV-3 requires".</summary>
     /// <remarks>The group always takes part in the match (possibly empty): Reqnroll passes only groups that matched.</remarks>
-    internal const string As = @"((?:, as [A-Z]+-\d+ requires)?)";
+    public const string As = @"((?:, as [A-Z]+-\d+ requires)?)";
 
     Response Current => CurrentFor(null);
 
@@ -68,7 +68,7 @@ public sealed class ResponseSteps(ScenarioState state)
     }
 
     /// <summary>Characters are Unicode scalar values (spec 5.5), not UTF-16 units.</summary>
-    internal static int Characters(string text) => text.EnumerateRunes().Count();
+    public static int Characters(string text) => text.EnumerateRunes().Count();
 
     static string Shorten(string text) => text.Length <= 200 ? text : text[..(char.IsHighSurrogate(text[199]) ? 199 : 200)] + $"… ({Characters(text)} characters)";
 
@@ -79,7 +79,7 @@ public sealed class ResponseSteps(ScenarioState state)
     public void JsonBody(string json, string? requirement) => RequireJsonBody(CurrentFor(NullIfEmpty(requirement)), json, "the response", NullIfEmpty(requirement));
 
     /// <summary>The requirement id of an <see cref="As"/> suffix, or null when the step did not name one.</summary>
-    internal static string? NullIfEmpty(string? suffix) =>
+    public static string? NullIfEmpty(string? suffix) =>
         string.IsNullOrEmpty(suffix) ? null : System.Text.RegularExpressions.Regex.Match(suffix, @"[A-Z]+-\d+").Value;
 
     [Then(@"^the response body is the same JSON value that was sent$")]
