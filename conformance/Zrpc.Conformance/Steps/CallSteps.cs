@@ -51,6 +51,9 @@ public sealed class CallSteps(ScenarioState state)
         }
         catch (RequirementViolation e) when (e.RequirementIds.Count == 0)
         {
+            // No response at all: an implementation that reads frame lengths big-endian never
+            // answers a correct request, whatever the scenario is about (FRAME-1).
+            if (await ConnectionSteps.ByteOrderProblem(state, e.Message) is { } byteOrder) throw byteOrder;
             state.ReadFailure = e;
         }
         finally
@@ -64,7 +67,11 @@ public sealed class CallSteps(ScenarioState state)
     {
         try
         {
-            state.LastResponse = await state.Connection.ReadResponseAsync(KeepBodyBytes, "response to the next request", requirement);
+            state.LastResponse = await state.Connection.ReadResponseAsync(KeepBodyBytes, "response to the next request");
+        }
+        catch (RequirementViolation e) when (e.RequirementIds.Count == 0)
+        {
+            throw await ConnectionSteps.ByteOrderProblem(state, e.Message) ?? new RequirementViolation(requirement ?? "RPC-3", e.Message);
         }
         finally
         {

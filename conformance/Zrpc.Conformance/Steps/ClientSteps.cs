@@ -288,6 +288,8 @@ public sealed class ClientSteps(ClientScenario client)
             throw new RequirementViolation("FRAME-3", $"request {number}: a {WireConstants.TypeName(odd.Type)} frame has the end flag 0x{odd.EndFlag:x2}; a sender writes 0x00 or 0x01");
         if (request.HeaderFrames.Count != 1 || request.HeaderFrames[0].EndFlag != 1)
             throw new RequirementViolation("MSG-4", $"request {number}: a Header message of {request.HeaderContent.Length} bytes must be one frame with end flag 01; it came as {frames}");
+        if (HeaderJson.TryRead(request.HeaderContent, out var unusable, out var broken) is null && broken is "HDR-6" or "HDR-11")
+            throw new RequirementViolation(broken, $"request {number}: {unusable}");
         if (HeaderJson.CanonicalFormProblem(request.HeaderContent) is { } problem)
             throw new RequirementViolation("HDR-2", $"request {number}: the header '{Encoding.UTF8.GetString(request.HeaderContent)}' is not canonical: {problem}");
         var header = HeaderJson.TryRead(request.HeaderContent, out var unreadable)

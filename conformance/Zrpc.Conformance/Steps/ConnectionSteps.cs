@@ -71,6 +71,27 @@ public sealed class ConnectionSteps(ScenarioState state)
         }
     }
 
+    /// <summary>
+    /// A FRAME-1 verdict when the implementation answers a request framed big-endian (and so could
+    /// not have answered the scenario's little-endian one); null otherwise. Costs one connection.
+    /// </summary>
+    internal static async Task<RequirementViolation?> ByteOrderProblem(ScenarioState state, string what)
+    {
+        var current = state.Connection.Label;
+        try
+        {
+            return await AnswersBigEndian(state)
+                ? new RequirementViolation("FRAME-1", $"{what}; the implementation answers a request whose frame lengths are written big-endian: frame lengths are little-endian")
+                : null;
+        }
+        finally
+        {
+            var response = state.LastResponse;
+            state.Use(current);
+            state.LastResponse = response;
+        }
+    }
+
     /// <summary>True when the implementation answers an Echo request framed with big-endian lengths.</summary>
     static async Task<bool> AnswersBigEndian(ScenarioState state)
     {

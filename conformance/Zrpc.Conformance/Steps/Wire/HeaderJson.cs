@@ -155,6 +155,7 @@ public static class HeaderJson
                 return "there is something after the object";
         }
         catch (JsonException e) { return $"it is not valid JSON: {e.Message}"; }
+        catch (InvalidOperationException) { return "a field name holds an escaped surrogate that is not part of a valid pair (HDR-11)"; }
         if (!names.SequenceEqual(FieldOrder))
             return $"its fields are [{string.Join(", ", names)}], not exactly [{string.Join(", ", FieldOrder)}] in that order";
         if (HasWhitespaceOutsideStrings(content.AsSpan(0, content.Length - 1)))
