@@ -47,6 +47,14 @@ public sealed class KitJudgementTests
         Assert.That(ResponseSteps.Characters(crabs), Is.EqualTo(2000));
     }
 
+    [Test]
+    public void FeatureTextKeepsCharactersOutsideTheBmp()
+    {
+        // Each half of a surrogate pair encoded alone would be U+FFFD (EF BF BD) twice.
+        Assert.That(FrameBytes.Unescape("a\U0001F980b"), Is.EqualTo(new byte[] { 0x61, 0xF0, 0x9F, 0xA6, 0x80, 0x62 }));
+        Assert.That(FrameBytes.Unescape("\\t\U0001F980\\n"), Is.EqualTo(new byte[] { 0x09, 0xF0, 0x9F, 0xA6, 0x80, 0x0A }));
+    }
+
     [TestCase("", null)]
     [TestCase(", as SRV-7 requires", "SRV-7")]
     [TestCase(", as HDR-11 requires", "HDR-11")]
