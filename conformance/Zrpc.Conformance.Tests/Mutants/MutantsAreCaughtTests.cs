@@ -56,6 +56,9 @@ public sealed class MutantsAreCaughtTests
     [TestCase("extra-header-frame-at-4096")]
     [TestCase("lone-surrogate-in-error-header")]
     [TestCase("status-zero-ok")]
+    [TestCase("big-endian-length")]
+    [TestCase("case-sensitive-field-names")]
+    [TestCase("unknown-fields-rejected")]
     public async Task EveryFailureNamesTheBrokenRequirement(string name)
     {
         var expected = MutantExpectations.Breaks[name];

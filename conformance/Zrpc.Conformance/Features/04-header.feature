@@ -98,6 +98,10 @@ Feature: RPC header
 
   @id:hdr-duplicate-field-last-wins @HDR-7 @should
   Scenario: When a field appears twice, the last one counts
+    # First the lower-case name alone: a server that ignores it breaks HDR-4, not HDR-7.
+    When the client sends the header text '{"endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
+    And the client sends a JSON body '{"lower":1}'
+    Then the next response has status OK, as HDR-4 requires
     When the client sends the header text '{"Endpoint":"Nope","endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
     And the client sends a JSON body '{"dup":1}'
     Then the next response has status OK, as HDR-7 requires

@@ -177,7 +177,7 @@ public sealed class ConnectionSteps(ScenarioState state)
             }
             catch (RequirementViolation e) when (e.RequirementIds.Count == 0)
             {
-                throw new RequirementViolation(id, $"the connection is no longer usable: {e.Message}");
+                throw await ByteOrderProblem(state, e.Message) ?? new RequirementViolation(id, $"the connection is no longer usable: {e.Message}");
             }
             connection.RequestsAwaitingResponse--;
             RequirementViolation.Require(response.Status != WireConstants.StatusUnset, "HDR-9", () =>
