@@ -125,6 +125,12 @@ internal static class ClientDriverCommand
             {
                 Fail(line, e.Message, "CLI-6");
             }
+            catch (NotSupportedException e)
+            {
+                // CLIENT-DRIVER.md: a call this client cannot make at all (the real client never says so).
+                line["outcome"] = "unsupported";
+                line["message"] = e.Message;
+            }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
                 Fail(line, $"transport error: {e.Message}", null);

@@ -27,6 +27,10 @@ public static class ClientDefects
             () => new WireRules { OutboundHeader = c => DefectCatalog.RewriteHeader(c, h => h with { Error = (ulong)Status.Ok }) }),
         Wire("split-frames-wrong", "frames request bodies in pieces of 4 MiB - 1 bytes (MSG-4)",
             () => new WireRules { DataFrameLimit = Frames.FrameLimits.MaxPayload - 1 }),
+        Wire("header-4096-two-frames", "the 2017 header writer: a request header of exactly 4096 bytes is followed by an extra empty Header frame (MSG-4)",
+            () => new WireRules { ExtraHeaderFrameAtLimit = true }),
+        Wire("octets-unsupported", "not a defect: cannot send Octets request bodies (section 9 allows a client that sends only MarshaledJSON) and its driver says unsupported",
+            () => new WireRules { OutboundHeader = RefuseOctetsRequest }),
         Wire("octets-request-short", "sends one byte less than an Octets request body holds (RPC-9)",
             () => new WireRules { DropLastOctetsByte = true }),
 
@@ -41,6 +45,8 @@ public static class ClientDefects
             () => new ResponseRules { SplitOversize = true }),
         Reader("eof-ends-body", "takes end of stream between the frames of a response body for the body's end (CLI-4)",
             () => new ResponseRules { AtEndOfStream = view => view.ExpectingData ? InboundFrame.Of(WireFrame.Data, 1, []) : null }),
+        Reader("json-trailing-text-accepted", "takes a JSON response body with text after the value ({\"a\":1}xyz) for the value alone (RPC-7)",
+            () => new ResponseRules { Frame = DropTextAfterJsonValue }),
         Reader("stops-at-json-value", "stops reading a JSON response body once its value is complete, leaving the rest of the body (an empty end frame) unread (CLI-7)",
             () => new ResponseRules { Frame = StopAtJsonValue }),
 
@@ -49,6 +55,8 @@ public static class ClientDefects
             (content, _) => DefectiveHeaderParsers.CaseSensitive(content)),
         Parser("unknown-fields-rejected", "treats unknown response header fields as malformed (HDR-4)",
             (content, _) => DefectiveHeaderParsers.RejectUnknown(content)),
+        Parser("header-trailing-text-accepted", "reads a response header up to the end of its object and ignores text after it, then waits for a body until its timeout (HDR-5)",
+            (content, _) => ParseFirstObject(content)),
         Parser("status-zero-accepted", "takes a response with status 0 (unset) for OK (CLI-2)",
             (content, _) => RpcHeader.Parse(content) is { Error: 0 } h ? h with { Error = (ulong)Status.Ok } : RpcHeader.Parse(content)),
         Parser("datatype-not-checked", "does not compare an OK response's DataType with the Accept it sent (CLI-3)",
@@ -74,6 +82,73 @@ public static class ClientDefects
     private static ClientDefect Parser(string name, string description, Func<ReadOnlySpan<byte>, DataType, RpcHeader> parse)
         => new(name, description, () => new ClientDefectHooks { ParseHeader = parse });
 
+
+    /// <summary>Refuses, before anything is written, a request whose body is Octets (DataType 3, status 0).</summary>
+    private static byte[] RefuseOctetsRequest(byte[] content)
+    {
+        var header = RpcHeader.Parse(content);
+        if (header.Error == 0 && header.DataType == (byte)DataType.Octets)
+        {
+            throw new NotSupportedException("this client sends MarshaledJSON request bodies only");
+        }
+
+        return content;
+    }
+
+    /// <summary>Where the first JSON value of <paramref name="json"/> ends, or -1 when it holds no complete value.</summary>
+    private static long FirstValueEnd(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, isFinalBlock: true, state: default);
+            if (!reader.Read() || !reader.TrySkip())
+            {
+                return -1;
+            }
+
+            return reader.BytesConsumed;
+        }
+        catch (JsonException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>The last frame of a JSON body is cut where its value ends, so text after the value is never seen.</summary>
+    private static IEnumerable<InboundFrame> DropTextAfterJsonValue(InboundFrame frame, ResponseView view)
+    {
+        if (frame.Type == WireFrame.Data && frame.Flag != 0 && view.BodyIsJson && view.JsonBodyWith(frame.Payload) is { } all)
+        {
+            long end = FirstValueEnd(all);
+            long before = all.Length - frame.Payload.Length;
+            if (end >= 0 && end < all.Length)
+            {
+                int keep = (int)Math.Clamp(end - before, 0, frame.Payload.Length);
+                return [InboundFrame.Of(frame.Type, frame.Flag, frame.Payload[..keep])];
+            }
+        }
+
+        return [frame];
+    }
+
+    /// <summary>A header parser that stops at the end of the first JSON value and ignores the rest.</summary>
+    private static RpcHeader ParseFirstObject(ReadOnlySpan<byte> content)
+    {
+        try
+        {
+            return RpcHeader.Parse(content);
+        }
+        catch (ProtocolException)
+        {
+            long end = FirstValueEnd(content);
+            if (end <= 0)
+            {
+                throw;
+            }
+
+            return RpcHeader.Parse(content[..(int)end]);
+        }
+    }
 
     /// <summary>
     /// A JSON decoder that decides the body is over as soon as it holds a complete value: a frame

@@ -40,6 +40,10 @@ public static class ServerDefects
             () => new WireRules { SeparateEndFrame = true }),
         Wire("octets-response-short", "sends one byte less than an Octets response body holds (CTS-4, RPC-9)",
             () => new WireRules { DropLastOctetsByte = true }),
+        Wire("extra-header-frame-at-4096", "the 2017 behaviour: a response header of exactly 4096 bytes is followed by an extra empty Header frame (MSG-4)",
+            () => new WireRules { ExtraHeaderFrameAtLimit = true }),
+        Wire("lone-surrogate-in-error-header", "writes a replaced character (U+FFFD) in a header as the escape of a lone surrogate, \\ud800 (HDR-11)",
+            () => new WireRules { OutboundHeader = LoneSurrogateForReplacement }),
         Hooks("no-drain-after-error", "the 2017 defect: a rejected request's body is not read, so it is taken for the next request (SRV-7)",
             () => new DefectHooks { SkipDrainOnReject = true }),
         Hooks("drain-json-early", "stops reading a JSON body once the value is complete, leaving its empty end frame (SRV-8)",
@@ -87,6 +91,28 @@ public static class ServerDefects
         },
     };
 
+
+    private static readonly byte[] Replacement = "\uFFFD"u8.ToArray();
+    private static readonly byte[] LoneSurrogate = "\\ud800"u8.ToArray();
+
+    private static byte[] LoneSurrogateForReplacement(byte[] content)
+    {
+        var output = new List<byte>(content.Length);
+        for (int i = 0; i < content.Length; i++)
+        {
+            if (content.AsSpan(i).StartsWith(Replacement))
+            {
+                output.AddRange(LoneSurrogate);
+                i += Replacement.Length - 1;
+            }
+            else
+            {
+                output.Add(content[i]);
+            }
+        }
+
+        return output.ToArray();
+    }
 
     /// <summary>Every frame but RST is taken as the next frame of the message the server expects.</summary>
     private static WireRules TypeBlind()

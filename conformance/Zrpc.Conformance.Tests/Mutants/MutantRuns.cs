@@ -37,6 +37,14 @@ internal static class MutantRuns
             stopAtFirstMustFailure ? IsMustFailure : null);
     }
 
+    /// <summary>The requirement id in brackets at the start of a failure's first line, or null.</summary>
+    public static string? FirstLineId(ScenarioResult result)
+    {
+        var first = (result.Execution.Message ?? "").Split('\n')[0];
+        var match = System.Text.RegularExpressions.Regex.Match(first, @"^\[([A-Z]+-\d+)\]");
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
     /// <summary>A failed @must scenario, or any scenario during which the server went down (a TRANS-2 failure whatever the scenario's level).</summary>
     public static bool IsMustFailure(ScenarioResult result)
         => result.Verdict == Verdict.Fail && (result.Scenario.HasTag("@must") || result.TargetDownEvidence is not null);

@@ -48,6 +48,35 @@ public sealed class MutantsAreCaughtTests
         Assert.That(catcher.RequirementIds.Intersect(expected), Is.Not.Empty);
     }
 
+    /// <summary>
+    /// Isolation and precise ids: against each of these mutants the whole suite (all but @slow)
+    /// fails only where a failure's first line names a requirement the mutant breaks. A server
+    /// that does not drain rejected bodies, for example, makes no scenario fail naming HDR-6,
+    /// HDR-11 or RPC-10.
+    /// </summary>
+    [TestCase("no-drain-after-error")]
+    [TestCase("extra-header-frame-at-4096")]
+    [TestCase("lone-surrogate-in-error-header")]
+    [TestCase("status-zero-ok")]
+    [TestCase("big-endian-length")]
+    [TestCase("case-sensitive-field-names")]
+    [TestCase("unknown-fields-rejected")]
+    public async Task EveryFailureNamesTheBrokenRequirement(string name)
+    {
+        var expected = MutantExpectations.Breaks[name];
+        var results = await MutantRuns.RunAsync(ServerDefects.Find(name), MutantRuns.Quick, stopAtFirstMustFailure: false);
+        var failed = results.Where(r => r.Verdict is Runner.Verdict.Fail or Runner.Verdict.Warn).ToList();
+        Assert.That(failed, Is.Not.Empty, $"{name} survived the whole suite");
+        Assert.Multiple(() =>
+        {
+            foreach (var result in failed)
+            {
+                Assert.That(MutantRuns.FirstLineId(result), Is.AnyOf(expected.Cast<object>().ToArray()),
+                    () => $"{result.Id} failed against {name} naming another requirement: {result.Execution.Message}");
+            }
+        });
+    }
+
     /// <summary>Control: the unmutated reference passes every selection the mutants are judged by.</summary>
     [Test]
     public async Task ReferenceWithoutDefectPassesTheSameSelections()

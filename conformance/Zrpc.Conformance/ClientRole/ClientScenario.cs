@@ -66,7 +66,10 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
     /// <summary>The scenario's first requirement tag: what a client's misbehaviour in it violates.</summary>
     public string? Requirement => scenario.ScenarioInfo.CombinedTags.FirstOrDefault(t => RequirementTag().IsMatch(t));
 
-    public RequirementViolation Violation(string message) => new(Requirement, message);
+    public RequirementViolation Violation(string message, string? requirement = null) => new(requirement ?? Requirement, message);
+
+    /// <summary>The endpoint name a step made up for the scenario (a name long enough to reach a header size).</summary>
+    public string? MadeUpEndpoint { get; set; }
 
     /// <summary>Starts the fake server and the driver once; checks the driver kept its contract.</summary>
     public async Task EnsureRanAsync()
@@ -111,6 +114,26 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
             throw new RequirementViolation("CLI-6",
                 $"the client driver was still running {hardLimit.TotalSeconds:0.#} s after it started (calls × timeout {Timeout.TotalSeconds:0.#} s + {KillMargin.TotalSeconds:0} s): the client hung instead of failing the call; the kit killed it. Lines so far: {Lines(run)}");
         Outcomes = ParseLines(run);
+        SkipIfUnsupported();
+    }
+
+    /// <summary>
+    /// A client that cannot make a kind of call (section 9 lets a client send only MarshaledJSON
+    /// bodies, for example) says so with the outcome <c>unsupported</c>: the scenario cannot judge
+    /// it and is skipped with the driver's reason. A JSON call to Echo accepting JSON is what every
+    /// client makes; <c>unsupported</c> for it breaks the driver contract.
+    /// </summary>
+    private void SkipIfUnsupported()
+    {
+        var unsupported = Outcomes.Where(o => o.Outcome == "unsupported").ToList();
+        if (unsupported.Count == 0) return;
+        var basic = unsupported.FirstOrDefault(o => CallAt(o.Call) is var call && call["endpoint"]?.GetValue<string>() == "Echo"
+                                                    && call["accept"]?.GetValue<string>() == "json" && call.ContainsKey("json"));
+        if (basic is not null)
+            throw new RequirementViolation(null,
+                $"the client driver broke its contract: call {basic.Call} is a JSON call to Echo accepting JSON, which every client makes, and the driver answered unsupported: {basic}");
+        var reasons = string.Join("; ", unsupported.Select(o => $"call {o.Call} {CallAt(o.Call).ToJsonString()}: {o.Line["message"]?.ToString() ?? "no reason given"}"));
+        throw new Driver.ScenarioSkippedException($"unsupported by the client: {reasons}");
     }
 
     private IReadOnlyList<CallOutcome> ParseLines(DriverRunResult run)
@@ -129,9 +152,10 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
             catch (JsonException) { }
             var number = outcomes.Count + 1;
             if (parsed is null || parsed["call"] is not JsonValue call || call.GetValueKind() != JsonValueKind.Number || call.GetValue<double>() != number
-                || parsed["outcome"]?.GetValue<string>() is not ("ok" or "status" or "error") || number > _calls.Count)
+                || parsed["outcome"] is not JsonValue outcome || outcome.GetValueKind() != JsonValueKind.String
+                || outcome.GetValue<string>() is not ("ok" or "status" or "error" or "unsupported") || number > _calls.Count)
                 throw new RequirementViolation(null,
-                    $"the client driver broke its contract: line {number} '{line.Text}' is not a result of call {number} (a JSON object with \"call\":{number} and outcome ok, status or error; CLIENT-DRIVER.md section 3)");
+                    $"the client driver broke its contract: line {number} '{line.Text}' is not a result of call {number} (a JSON object with \"call\":{number} and outcome ok, status, error or unsupported; CLIENT-DRIVER.md section 3)");
             outcomes.Add(new CallOutcome(number, parsed["outcome"]!.GetValue<string>(), parsed, line.Timestamp));
         }
 

@@ -129,6 +129,11 @@ public sealed class FakeServer : IAsyncDisposable
                         case SendPatternBody body:
                             await SendPatternAsync(stream, body.Length).ConfigureAwait(false);
                             break;
+                        case Pause pause:
+                            await stream.FlushAsync(_stop.Token).ConfigureAwait(false);
+                            log.RecordEvent(connection.Label, null, $"the kit pauses for {pause.Duration.TotalMilliseconds:0} ms");
+                            await Task.Delay(pause.Duration, _stop.Token).ConfigureAwait(false);
+                            break;
                         case CloseConnection:
                             request.AnswerSentAt = Stopwatch.GetTimestamp();
                             socket.Shutdown(SocketShutdown.Send);
@@ -192,7 +197,7 @@ public sealed class FakeServer : IAsyncDisposable
                 return Fail(request, $"a {WireConstants.TypeName(frame.Type)} frame where a request's Header frame was expected (RPC-1, MSG-3)");
             request.HeaderFrames.Add(frame);
             if (header.Length + frame.Length > WireConstants.MaxHeaderMessage)
-                return Fail(request, $"the request Header message grows past 4096 bytes (MSG-5){EndianHint(frame, WireConstants.MaxHeaderMessage)}", EndianRequirement(frame, WireConstants.MaxHeaderMessage));
+                return Fail(request, $"the request Header message grows past 4096 bytes (MSG-5){EndianHint(frame, WireConstants.MaxHeaderMessage)}", EndianRequirement(frame, WireConstants.MaxHeaderMessage) ?? "MSG-5");
             var payload = new byte[frame.Length];
             if (await ReadUpToAsync(stream, payload).ConfigureAwait(false) < payload.Length)
                 return Fail(request, "end of stream inside a Header frame payload");
@@ -208,6 +213,8 @@ public sealed class FakeServer : IAsyncDisposable
             if (await ReadUpToAsync(stream, frameHeader).ConfigureAwait(false) < frameHeader.Length)
                 return Fail(request, "end of stream before the request body's last frame (RPC-1)");
             var frame = Parse(frameHeader);
+            if (frame is { Type: WireConstants.Header, Length: 0 } && request.BodyFrameCount == 0 && request.HeaderContent.Length == WireConstants.MaxHeaderMessage)
+                return Fail(request, "an empty Header frame right after a complete 4096-byte Header message: a header is one frame (MSG-4; the 2017 writer's extra frame, spec A.3)", "MSG-4");
             if (frame.Type != WireConstants.Data)
                 return Fail(request, $"a {WireConstants.TypeName(frame.Type)} frame where the request body's Data frame was expected (RPC-1, MSG-3)");
             request.BodyFrameCount++;

@@ -15,6 +15,9 @@ public sealed record SendBytes(byte[] Bytes) : AnswerAction;
 /// <summary>A Data message of <c>Length</c> bytes where byte i is i mod 251, canonically framed (MSG-4).</summary>
 public sealed record SendPatternBody(long Length) : AnswerAction;
 
+/// <summary>Sends what is pending, then waits this long before the next action (timing inside a frame).</summary>
+public sealed record Pause(TimeSpan Duration) : AnswerAction;
+
 /// <summary>Closes the connection in order (FIN): end of stream for the client.</summary>
 public sealed record CloseConnection : AnswerAction
 {

@@ -6,12 +6,12 @@ Feature: Transport
   Scenario: The server says nothing before the first request
     Given a connection to the implementation
     Then the implementation sends nothing for 500 milliseconds
-    And the connection is still usable
+    And the connection is still usable, as TRANS-1 requires
 
   @id:trans-many-calls-one-connection @TRANS-1 @RPC-10 @must
   Scenario: One connection carries many calls in sequence
     Given a connection to the implementation
-    Then the connection is still usable 50 times in a row
+    Then the connection is still usable 50 times in a row, as RPC-10 requires
 
   @id:trans-stalled-peer-does-not-block @TRANS-3 @must
   Scenario: A peer stalled in the middle of a frame does not block another connection
@@ -21,7 +21,7 @@ Feature: Transport
       | Header | 0   | text:{"Endpoint":"Echo",   |
     And the client sends the bytes '01 01 40 00'
     Given a connection "B" to the implementation
-    Then the connection is still usable
+    Then the connection is still usable, as TRANS-3 requires
 
   @id:trans-stalled-body-does-not-block @TRANS-3 @must
   Scenario: A peer stalled in the middle of a body does not block another connection
@@ -32,7 +32,7 @@ Feature: Transport
       | Data | 0   | fill:100   |
     Given a connection "B" to the implementation
     When the client calls Sink with an Octets body of 1000000 bytes
-    Then the response has status OK
+    Then the response has status OK, as TRANS-3 requires
     And the response reports the Length and SHA-256 of the body sent
 
   @id:trans-concurrent-connections @TRANS-2 @TRANS-3 @must

@@ -13,8 +13,8 @@ Feature: Frame layer
       | type   | end | payload                                                                     |
       | Header | 1   | text:{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\\n |
       | Data   | 1   | text:{"a":1}\\n                                                              |
-    Then the next response has status OK
-    And the response body is the JSON '{"a":1}'
+    Then the next response has status OK, as FRAME-1 requires
+    And the response body is the JSON '{"a":1}', as FRAME-1 requires
 
   @id:frame-end-flag-nonzero @FRAME-4 @must
   Scenario Outline: Any non-zero end flag ends a message
@@ -22,8 +22,8 @@ Feature: Frame layer
       | type   | end        | payload                                                                     |
       | Header | <flag>     | text:{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\\n |
       | Data   | <flag>     | text:[7]\\n                                                                  |
-    Then the next response has status OK
-    And the response body is the JSON '[7]'
+    Then the next response has status OK, as FRAME-4 requires
+    And the response body is the JSON '[7]', as FRAME-4 requires
 
     Examples:
       | id   | flag |
@@ -60,7 +60,7 @@ Feature: Frame layer
   @id:frame-max-payload-accepted @FRAME-7 @must
   Scenario: A single Data frame of exactly 4 MiB is accepted
     When the client calls Sink with an Octets body of 4194304 bytes in frames of 4194304 bytes
-    Then the response has status OK
+    Then the response has status OK, as FRAME-7 requires
     And the response reports the Length and SHA-256 of the body sent
 
   @id:frame-zero-length-frames @FRAME-7 @MSG-2 @must
@@ -76,8 +76,8 @@ Feature: Frame layer
       | Data   | 0   | empty                                                                       |
       | Data   | 0   | text:true}                                                                  |
       | Data   | 1   | empty                                                                       |
-    Then the next response has status OK
-    And the response body is the JSON '{"b":true}'
+    Then the next response has status OK, as MSG-2 requires
+    And the response body is the JSON '{"b":true}', as MSG-2 requires
 
   @id:frame-unknown-type @FRAME-2 @CONN-1 @SRV-10 @must
   Scenario Outline: A frame of an unknown type ends the connection
@@ -102,7 +102,7 @@ Feature: Frame layer
     Then the implementation ends the connection
     And the bystander connection still works
     When the client uses connection "B"
-    Then the connection is still usable
+    Then the connection is still usable, as TRANS-2 requires
 
   @id:frame-trailer-instead-of-header @FRAME-10 @CONN-1 @must
   Scenario: A Trailer frame where a request should start ends the connection
@@ -125,7 +125,7 @@ Feature: Frame layer
   @id:frame-rst-payload-not-read @FRAME-8 @CONN-3 @must
   Scenario: An RST whose length field is not zero is acted on without waiting for a payload
     When the client sends a frame header of type RST, end flag 0 and length 100
-    Then the implementation closes the connection without answering
+    Then the implementation closes the connection without answering, as FRAME-8 requires
 
   @id:frame-truncated-header @FRAME-11 @CONN-4 @must
   Scenario: End of stream inside a frame header is not acted on

@@ -29,8 +29,8 @@ Feature: RPC header
   Scenario Outline: Field names are matched without regard to letter case
     When the client sends the header text '<header>'
     And the client sends a JSON body '{"case":"<id>"}'
-    Then the next response has status OK
-    And the response body is the JSON '{"case":"<id>"}'
+    Then the next response has status OK, as HDR-4 requires
+    And the response body is the JSON '{"case":"<id>"}', as HDR-4 requires
 
     Examples:
       | id    | header                                                                |
@@ -42,22 +42,22 @@ Feature: RPC header
   Scenario: Unknown fields are ignored
     When the client sends the header text '{"Endpoint":"Echo","Version":7,"DataType":2,"Nested":{"a":[1,{"b":null}]},"Accept":2,"Error":0,"ErrorMessage":"","Zzz":"last"}\n'
     And the client sends a JSON body '"unknown fields"'
-    Then the next response has status OK
-    And the response body is the JSON '"unknown fields"'
+    Then the next response has status OK, as HDR-4 requires
+    And the response body is the JSON '"unknown fields"', as HDR-4 requires
 
   @id:hdr-absent-and-null-fields @HDR-4 @must
   Scenario: Absent fields and nulls count as zero or empty
     When the client sends the header text '{"Endpoint":"Echo","DataType":2,"Accept":2,"ErrorMessage":null}'
     And the client sends a JSON body '{"absent":true}'
-    Then the next response has status OK
-    And the response body is the JSON '{"absent":true}'
+    Then the next response has status OK, as HDR-4 requires
+    And the response body is the JSON '{"absent":true}', as HDR-4 requires
 
   @id:hdr-whitespace-accepted @HDR-4 @must
   Scenario: Whitespace anywhere JSON allows it is accepted
     When the client sends the header text '\r\n\t {\n  "Endpoint" : "Echo" ,\n  "DataType" : 2 ,\n  "Accept" : 2 ,\n  "Error" : 0 ,\n  "ErrorMessage" : ""\n}\n\n \t'
     And the client sends a JSON body '{"pretty":1}'
-    Then the next response has status OK
-    And the response body is the JSON '{"pretty":1}'
+    Then the next response has status OK, as HDR-4 requires
+    And the response body is the JSON '{"pretty":1}', as HDR-4 requires
 
   @id:hdr-malformed @HDR-5 @SRV-10 @CONN-1 @must
   Scenario Outline: A malformed header ends the connection
@@ -93,20 +93,24 @@ Feature: RPC header
   Scenario: Invalid UTF-8 in a header is either refused or replaced, never anything else
     When the client sends the header text '{"Endpoint":"Ec\xffho","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
     And the client sends a JSON body '{}'
-    Then the implementation either ends the connection or answers with status RequestError
-    And if the connection is open it is still usable
+    Then the implementation either ends the connection or answers with status RequestError, as HDR-6 requires
+    And if the connection is open it is still usable, as SRV-7 requires
 
   @id:hdr-duplicate-field-last-wins @HDR-7 @should
   Scenario: When a field appears twice, the last one counts
+    # First the lower-case name alone: a server that ignores it breaks HDR-4, not HDR-7.
+    When the client sends the header text '{"endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
+    And the client sends a JSON body '{"lower":1}'
+    Then the next response has status OK, as HDR-4 requires
     When the client sends the header text '{"Endpoint":"Nope","endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
     And the client sends a JSON body '{"dup":1}'
-    Then the next response has status OK
-    And the response body is the JSON '{"dup":1}'
+    Then the next response has status OK, as HDR-7 requires
+    And the response body is the JSON '{"dup":1}', as HDR-7 requires
 
   @id:hdr-long-error-message-shortened @HDR-8 @CTS-3 @must
   Scenario Outline: An error message too long for the header is shortened, never cut off
     When the client calls Fail with a Message of <count> repetitions of '<unit>'
-    Then the response has status Error
+    Then the response has status Error, as HDR-8 requires
     And the response header is canonical
     And the response header is at most 4096 bytes
     And the response ErrorMessage is a prefix of the Message sent
@@ -119,23 +123,40 @@ Feature: RPC header
       | escapes    | 1500  | \\<" |
       | newlines   | 3000  | \\n   |
 
+  @id:hdr-error-header-exactly-4096 @MSG-4 @CTS-3 @must
+  Scenario: An error header of exactly 4096 bytes is sent whole, as one frame and nothing after it
+    When the client calls Fail with a Message that makes the error header 4096 bytes
+    Then the response has status Error, as CTS-3 requires
+    And the response ErrorMessage is the Message sent, as CTS-3 requires
+    And the response header is a single frame with the end flag set
+    And the implementation sends nothing more for 500 milliseconds, as MSG-4 requires
+
+  @id:hdr-error-header-4097-shortened @HDR-8 @MSG-4 @must
+  Scenario: An error header that would be 4097 bytes is shortened to at most 4096
+    When the client calls Fail with a Message that makes the error header 4097 bytes
+    Then the response has status Error, as HDR-8 requires
+    And the response header is at most 4096 bytes
+    And the response ErrorMessage is a prefix of the Message sent
+    And the implementation sends nothing more for 500 milliseconds, as MSG-4 requires
+    And the connection is still usable, as HDR-8 requires
+
   @id:hdr-go-escaping @HDR-3 @should
   Scenario: Strings in headers are escaped as the 2017 implementation escapes them
     When the client calls Fail with JSON body '{"Message":"<a&b>\u0001\u2028\u00e9\"q\"\\"}'
-    Then the response has status Error
+    Then the response has status Error, as HDR-3 requires
     And the raw response header contains '"ErrorMessage":"\u003ca\u0026b\u003e\u0001\u2028é\"q\"\\"}'
 
   @id:hdr-lone-surrogate @HDR-11 @must
   Scenario: An escaped lone surrogate in a header is either refused or replaced
     When the client sends the header text '{"Endpoint":"Ec\ud800ho","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
     And the client sends a JSON body '{}'
-    Then the implementation either ends the connection or answers with status RequestError
-    And if the connection is open it is still usable
+    Then the implementation either ends the connection or answers with status RequestError, as HDR-11 requires
+    And if the connection is open it is still usable, as SRV-7 requires
 
   @id:hdr-shorten-longest-prefix @HDR-10 @should
   Scenario Outline: A shortened error message keeps as much of the message as fits
     When the client calls Fail with a Message of <count> repetitions of '<unit>'
-    Then the response has status Error
+    Then the response has status Error, as HDR-10 requires
     And the response ErrorMessage is the longest prefix of the Message sent that fits in 4096 bytes
 
     Examples:
@@ -143,3 +164,4 @@ Feature: RPC header
       | ascii     | 5000  | a    |
       | two-byte  | 3000  | é    |
       | four-byte | 2000  | 🦀   |
+      | one-over  | 4029  | a    |

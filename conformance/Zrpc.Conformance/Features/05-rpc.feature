@@ -9,8 +9,8 @@ Feature: RPC exchange
   Scenario Outline: A request always carries one body, whatever its header says
     When the client sends a request header for "Echo" with DataType <datatype> and Accept 2
     And the client sends an Octets body of 6000000 bytes
-    Then the next response has status RequestError
-    And the connection is still usable
+    Then the next response has status RequestError, as SRV-2 requires
+    And the connection is still usable, as SRV-7 requires
 
     Examples:
       | id       | datatype |
@@ -48,14 +48,14 @@ Feature: RPC exchange
   @id:rpc-json-whitespace @RPC-7 @must
   Scenario: A JSON body may have whitespace around the value
     When the client calls Echo with the raw JSON body text ' \r\n\t{"a" : [ 1 , 2 ] }\n\n \t'
-    Then the response has status OK
-    And the response body is the JSON '{"a":[1,2]}'
+    Then the response has status OK, as RPC-7 requires
+    And the response body is the JSON '{"a":[1,2]}', as RPC-7 requires
 
   @id:rpc-json-trailing-garbage @RPC-7 @SRV-4 @SRV-7 @must
   Scenario Outline: Anything but whitespace after the JSON value makes the body undecodable
     When the client calls Echo with the raw JSON body text '<body>'
-    Then the response has status RequestError
-    And the connection is still usable
+    Then the response has status RequestError, as RPC-7 requires
+    And the connection is still usable, as SRV-7 requires
 
     Examples:
       | id           | body             |
@@ -72,28 +72,42 @@ Feature: RPC exchange
   @id:rpc-octets-any-bytes @RPC-9 @CTS-5 @must
   Scenario: Octets bodies carry every byte value
     When the client calls Sink with the Octets body '00 01 02 0a 0d 1a 22 5c 7b 7d 7f 80 c0 fe ff 00'
-    Then the response has status OK
+    Then the response has status OK, as RPC-9 requires
     And the response reports the Length and SHA-256 of the body sent
 
   @id:rpc-octets-empty @RPC-9 @CTS-5 @must
   Scenario: An empty Octets body is legal
     When the client calls Sink with an Octets body of 0 bytes
-    Then the response has status OK
+    Then the response has status OK, as RPC-9 requires
     And the response reports the Length and SHA-256 of the body sent
 
   @id:rpc-pipelined @RPC-10 @must
   Scenario: Pipelined requests are answered in order
+    # The same calls one at a time first: a failure there is not about pipelining and names
+    # the requirement it breaks.
+    When the client calls Echo with JSON body '{"n":1}'
+    Then the response has status OK, as CTS-2 requires
+    When the client calls Source with JSON body '{"Length":100000}'
+    Then the response has status OK, as CTS-4 requires
+    And the response body is 100000 octets where byte i is i mod 251
+    When the client calls NoSuchEndpoint with JSON body '{}'
+    Then the response has status RequestError, as SRV-1 requires
+    And the connection is still usable, as SRV-7 requires
+    When the client calls Fail with JSON body '{"Message":"fourth"}'
+    Then the response has status Error, as CTS-3 requires
+    And the connection is still usable, as SRV-9 requires
+    Given a connection "pipelined" to the implementation
     When the client requests Echo with JSON body '{"n":1}'
     And the client requests Source with JSON body '{"Length":100000}'
     And the client requests NoSuchEndpoint with JSON body '{}'
     And the client requests Fail with JSON body '{"Message":"fourth"}'
     And the client requests Echo with JSON body '{"n":5}'
-    Then the next response has status OK
-    And the response body is the JSON '{"n":1}'
-    And the next response has status OK
-    And the response body is 100000 octets where byte i is i mod 251
-    And the next response has status RequestError
-    And the next response has status Error
-    And the response ErrorMessage is 'fourth'
-    And the next response has status OK
-    And the response body is the JSON '{"n":5}'
+    Then the next response has status OK, as RPC-10 requires
+    And the response body is the JSON '{"n":1}', as RPC-10 requires
+    And the next response has status OK, as RPC-10 requires
+    And the response body is 100000 octets where byte i is i mod 251, as RPC-10 requires
+    And the next response has status RequestError, as RPC-10 requires
+    And the next response has status Error, as RPC-10 requires
+    And the response ErrorMessage is 'fourth', as RPC-10 requires
+    And the next response has status OK, as RPC-10 requires
+    And the response body is the JSON '{"n":5}', as RPC-10 requires

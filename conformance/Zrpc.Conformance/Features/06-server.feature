@@ -9,8 +9,8 @@ Feature: Server behaviour
   Scenario Outline: An unknown endpoint gets RequestError and the body is drained
     When the client sends a request header for "<endpoint>" with DataType 3 and Accept 2
     And the client sends an Octets body of <length> bytes
-    Then the next response has status RequestError
-    And the connection is still usable
+    Then the next response has status RequestError, as SRV-1 requires
+    And the connection is still usable, as SRV-7 requires
 
     Examples:
       | id          | endpoint     | length   |
@@ -23,15 +23,15 @@ Feature: Server behaviour
   Scenario: A body of the wrong type gets RequestError and the body is drained
     When the client sends a request header for "Source" with DataType 3 and Accept 3
     And the client sends an Octets body of 5000000 bytes
-    Then the next response has status RequestError
-    And the connection is still usable
+    Then the next response has status RequestError, as SRV-2 requires
+    And the connection is still usable, as SRV-7 requires
 
   @id:srv-wrong-accept @SRV-3 @SRV-7 @must
   Scenario Outline: Asking for the wrong response type gets RequestError
     When the client sends a request header for "<endpoint>" with DataType <datatype> and Accept <accept>
     And the client sends <body>
-    Then the next response has status RequestError
-    And the connection is still usable
+    Then the next response has status RequestError, as SRV-3 requires
+    And the connection is still usable, as SRV-7 requires
 
     Examples:
       | id          | endpoint | datatype | accept | body                               |
@@ -43,14 +43,18 @@ Feature: Server behaviour
   @id:srv-undecodable-json @SRV-4 @SRV-7 @must
   Scenario Outline: A JSON body that cannot be decoded gets RequestError
     When the client calls <endpoint> with the raw JSON body text '<body>'
-    Then the response has status RequestError
-    And the connection is still usable
+    Then the response has status RequestError, as SRV-4 requires
+    And the connection is still usable, as SRV-7 requires
 
     Examples:
       | id                | endpoint | body                  |
       | truncated         | Echo     | {"a":                 |
       | empty             | Echo     |                       |
       | bare-word         | Echo     | hello                 |
+
+    @CTS-7
+    Examples: request objects of the wrong shape
+      | id                | endpoint | body                  |
       | length-string     | Source   | {"Length":"ten"}      |
       | length-negative   | Source   | {"Length":-1}         |
       | length-fraction   | Source   | {"Length":1.5}        |
@@ -65,29 +69,29 @@ Feature: Server behaviour
       | Data | 0   | fill:5000   |
       | Data | 0   | empty       |
       | Data | 1   | text:]]]]   |
-    Then the next response has status RequestError
-    And the connection is still usable
+    Then the next response has status RequestError, as SRV-4 requires
+    And the connection is still usable, as SRV-7 requires
 
   @id:srv-handler-error @SRV-5 @SRV-9 @CTS-3 @HDR-9 @must
   Scenario: A failing handler gets status Error with its message
     When the client calls Fail with JSON body '{"Message":"disk on fire"}'
-    Then the response has status Error
+    Then the response has status Error, as SRV-5 requires
     And the response ErrorMessage is 'disk on fire'
-    And the connection is still usable
+    And the connection is still usable, as SRV-9 requires
 
   @id:srv-early-error-body-in-flight @SRV-7 @must
   Scenario: The server drains a large body even when it answers before the body ends
     When the client sends a request header for "Nope" with DataType 3 and Accept 2
     And the client sends an Octets body of 20971520 bytes in frames of 65536 bytes
-    Then the next response has status RequestError
-    And the connection is still usable
+    Then the next response has status RequestError, as SRV-1 requires
+    And the connection is still usable, as SRV-7 requires
 
   @id:srv-request-error-fields-ignored @SRV-13 @must
   Scenario: Error and ErrorMessage in a request are ignored
     When the client sends the header text '{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":3,"ErrorMessage":"the client says hello"}\n'
     And the client sends a JSON body '{"ignored":"fields"}'
-    Then the next response has status OK
-    And the response body is the JSON '{"ignored":"fields"}'
+    Then the next response has status OK, as SRV-13 requires
+    And the response body is the JSON '{"ignored":"fields"}', as SRV-13 requires
 
   @id:srv-none-body @RPC-11 @SRV-2 @must
   Scenario: A request with a None body is read through its end frame
@@ -95,5 +99,5 @@ Feature: Server behaviour
     And the client sends these frames:
       | type | end | payload |
       | Data | 1   | empty   |
-    Then the next response has status RequestError
-    And the connection is still usable
+    Then the next response has status RequestError, as SRV-2 requires
+    And the connection is still usable, as SRV-7 requires

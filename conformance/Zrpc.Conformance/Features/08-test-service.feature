@@ -8,8 +8,8 @@ Feature: Conformance Test Service
   @id:cts-echo-values @CTS-1 @CTS-2 @must
   Scenario Outline: Echo returns the JSON value it was given
     When the client calls Echo with JSON body '<json>'
-    Then the response has status OK
-    And the response body is the JSON '<json>'
+    Then the response has status OK, as CTS-2 requires
+    And the response body is the JSON '<json>', as CTS-2 requires
 
     Examples:
       | id        | json                                                        |
@@ -25,7 +25,7 @@ Feature: Conformance Test Service
   @id:cts-echo-sizes @CTS-2 @CTS-6 @must
   Scenario Outline: Echo handles large JSON bodies across frame boundaries
     When the client calls Echo with a JSON string body of <length> bytes
-    Then the response has status OK
+    Then the response has status OK, as CTS-2 requires
     And the response body is the same JSON value that was sent
 
     Examples:
@@ -38,7 +38,7 @@ Feature: Conformance Test Service
   @id:cts-fail @CTS-3 @must
   Scenario Outline: Fail fails with the message it was given
     When the client calls Fail with JSON body '{"Message":"<message>"}'
-    Then the response has status Error
+    Then the response has status Error, as CTS-3 requires
     And the response ErrorMessage is '<message>'
 
     Examples:
@@ -50,7 +50,7 @@ Feature: Conformance Test Service
   @id:cts-source-sizes @CTS-4 @must
   Scenario Outline: Source sends n bytes where byte i is i mod 251
     When the client calls Source for <length> bytes
-    Then the response has status OK
+    Then the response has status OK, as CTS-4 requires
     And the response body is <length> octets where byte i is i mod 251
 
     Examples:
@@ -65,7 +65,7 @@ Feature: Conformance Test Service
   @id:cts-sink-sizes @CTS-5 @must
   Scenario Outline: Sink reports the length and SHA-256 of what it received
     When the client calls Sink with an Octets body of <length> bytes
-    Then the response has status OK
+    Then the response has status OK, as CTS-5 requires
     And the response reports the Length and SHA-256 of the body sent
 
     Examples:
@@ -79,8 +79,8 @@ Feature: Conformance Test Service
   @id:cts-sink-response-shape @CTS-5 @must
   Scenario: Sink answers with exactly the fields Length and SHA256
     When the client calls Sink with the Octets body '61 62 63'
-    Then the response has status OK
-    And the response body is the JSON '{"Length":3,"SHA256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}'
+    Then the response has status OK, as CTS-5 requires
+    And the response body is the JSON '{"Length":3,"SHA256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}', as CTS-5 requires
 
   @id:cts-request-objects-lenient @CTS-7 @must
   Scenario Outline: Fail and Source read their request objects as leniently as headers
@@ -99,8 +99,8 @@ Feature: Conformance Test Service
   @id:cts-request-objects-wrong-shape @CTS-7 @SRV-4 @must
   Scenario Outline: Fail and Source refuse request bodies of the wrong shape
     When the client calls <endpoint> with JSON body '<body>'
-    Then the response has status RequestError
-    And the connection is still usable
+    Then the response has status RequestError, as CTS-7 requires
+    And the connection is still usable, as SRV-7 requires
 
     Examples:
       | id              | endpoint | body                        |

@@ -37,6 +37,22 @@ Feature: Client behaviour
       Then the kit received request 1 as a canonical Source request with the JSON body '{"Length":10}'
       And call 1 succeeds with an Octets body of 10 bytes where byte i is i mod 251
 
+    @id:client-request-header-4096 @MSG-4 @MSG-5 @HDR-2 @must
+    Scenario: A request header of exactly 4096 bytes is sent whole, as one frame
+      Given the kit answers request 1 with status OK and the JSON body '{"long":"name"}'
+      When the client driver calls an endpoint whose request header is 4096 bytes with JSON '{"long":"name"}'
+      Then the kit received request 1 as a canonical request to that endpoint with the JSON body '{"long":"name"}', as MSG-5 requires
+      And call 1 succeeds with the JSON '{"long":"name"}', as MSG-5 requires
+
+    @id:client-request-header-4097 @MSG-5 @HDR-2 @must
+    Scenario: A call whose request header would be 4097 bytes fails without sending it
+      Given the kit answers request 1 with status OK and the JSON body '{"after":"refusal"}'
+      When the client driver calls an endpoint whose request header is 4097 bytes with JSON '{"too":"long"}'
+      And the client driver calls Echo with JSON '{"after":"refusal"}'
+      Then the kit received request 1 as a canonical Echo request with the JSON body '{"after":"refusal"}'
+      And call 1 fails with an error, as MSG-5 requires
+      And call 2 succeeds with the JSON '{"after":"refusal"}', as MSG-5 requires
+
   Rule: A client accepts every legal way of sending a response
 
     @id:client-response-1-byte-frames @MSG-2 @FRAME-7 @must
@@ -44,6 +60,17 @@ Feature: Client behaviour
       Given the kit answers request 1 with status OK and the JSON body '{"split":"into single bytes"}' in frames of 1 byte
       When the client driver calls Echo with JSON '{"split":"into single bytes"}'
       Then call 1 succeeds with the JSON '{"split":"into single bytes"}'
+
+    @id:client-response-in-pieces @MSG-2 @FRAME-7 @must
+    Scenario Outline: A response whose frame headers and payloads arrive in pieces, with pauses, is read whole
+      Given the kit answers request 1 with status OK and the JSON body '{"arrives":"in pieces"}' in pieces of <piece> bytes with pauses of <pause> milliseconds
+      When the client driver calls Echo with JSON '{"arrives":"in pieces"}'
+      Then call 1 succeeds with the JSON '{"arrives":"in pieces"}'
+
+      Examples:
+        | id        | piece | pause |
+        | 1-byte    | 1     | 10    |
+        | 4-bytes   | 4     | 150   |
 
     @id:client-response-empty-frames @MSG-2 @FRAME-7 @must
     Scenario: Empty frames anywhere in a message change nothing
@@ -161,7 +188,7 @@ Feature: Client behaviour
         | Data | 1   | text:{"zero":0}\\n  |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"zero":0}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
 
     @id:client-ok-wrong-datatype @CLI-3 @must
     Scenario Outline: An OK response whose DataType differs from the Accept sent is a protocol error
@@ -171,7 +198,7 @@ Feature: Client behaviour
         | Data | 1   | text:{"a":1}\\n     |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"a":1}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
 
       Examples:
         | id     | datatype |
@@ -192,6 +219,21 @@ Feature: Client behaviour
       Then call 1 succeeds with the JSON '{"first":1}'
       And call 2 succeeds with the JSON '{"second":2}'
 
+    @id:client-json-body-trailing-text @RPC-7 @must
+    Scenario Outline: A JSON response body with anything but whitespace after the value fails the call
+      Given the kit answers request 1 with these frames:
+        | type   | end | payload                                                                    |
+        | Header | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Data   | 1   | text:<body>                                                                |
+      And the kit then stalls
+      When the client driver calls Echo with JSON '{"a":1}'
+      Then call 1 fails with an error without waiting for its timeout
+
+      Examples:
+        | id           | body                |
+        | letters      | {"a":1}xyz\\n       |
+        | second-value | {"a":1}{"b":2}\\n   |
+
     @id:client-data-where-header-expected @MSG-3 @must
     Scenario: A Data frame where the response header should start is a protocol error
       Given the kit answers request 1 with these frames:
@@ -200,7 +242,7 @@ Feature: Client behaviour
         | Data | 1   | text:{"a":1}\\n                                                             |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"a":1}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
 
     @id:client-header-frame-in-body @MSG-3 @CLI-4 @must
     Scenario: A Header frame inside the response body is a protocol error
@@ -211,7 +253,7 @@ Feature: Client behaviour
         | Header | 1   | text:1}\\n                                                                  |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"a":1}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
 
     @id:client-bad-frame-type @FRAME-2 @FRAME-10 @must
     Scenario Outline: A Trailer or unknown frame type in a response is a protocol error
@@ -221,7 +263,7 @@ Feature: Client behaviour
         | <type> | 1   | text:{"a":1}\\n                                                             |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"a":1}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
 
       Examples:
         | id      | type    |
@@ -245,7 +287,7 @@ Feature: Client behaviour
       Given the kit answers request 1 with the header '<header>'
       And the kit then stalls
       When the client driver calls Echo with JSON '{"a":1}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
 
       Examples:
         | id           | header                                                                   |
@@ -263,7 +305,7 @@ Feature: Client behaviour
         | Data   | 1   | text:{"after":"rst"}\\n                                                    |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"after":"rst"}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
 
   Rule: A body counts only once its end-flagged frame has arrived
 
@@ -276,7 +318,7 @@ Feature: Client behaviour
       And the kit then sends the bytes '<then>'
       And the kit then <end>
       When the client driver calls Source with JSON '{"Length":200000}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
 
       Examples:
         | id                  | then                    | end                       |
@@ -295,7 +337,7 @@ Feature: Client behaviour
         | Data   | 0   | text:{"complete":"json"}\\n                                                 |
       And the kit then closes the connection
       When the client driver calls Echo with JSON '{"complete":"json"}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
 
     @id:client-rst-instead-of-response @CONN-2 @FRAME-8 @must
     Scenario: An RST instead of a response fails the call, and the next call uses a new connection
@@ -306,7 +348,7 @@ Feature: Client behaviour
       And the kit answers request 2 with status OK and the JSON body '{"fresh":"connection"}'
       When the client driver calls Echo with JSON '{"a":1}'
       And the client driver calls Echo with JSON '{"fresh":"connection"}'
-      Then call 1 fails with an error
+      Then call 1 fails with an error without waiting for its timeout
       And call 2 succeeds with the JSON '{"fresh":"connection"}'
 
   Rule: A client bounds its waits

@@ -31,6 +31,20 @@ public sealed class ClientSteps(ClientScenario client)
     public void CallJson(string endpoint, string json, string accept) =>
         client.AddCall(new JsonObject { ["endpoint"] = endpoint, ["accept"] = accept, ["json"] = JsonNode.Parse(json) });
 
+    /// <summary>
+    /// A call to an endpoint whose name makes the canonical request header exactly
+    /// <paramref name="size"/> bytes: the way to reach the 4096-byte header limit (MSG-5) from a client.
+    /// </summary>
+    [StepDefinition(@"^the client driver calls an endpoint whose request header is (\d+) bytes with JSON '([\s\S]*)'$")]
+    public void CallSizedEndpoint(int size, string json)
+    {
+        var fixedPart = HeaderJson.CanonicalRequest("", WireConstants.DataTypeJson, WireConstants.DataTypeJson).Length;
+        if (size <= fixedPart) throw new ArgumentException($"a request header is at least {fixedPart} bytes");
+        var name = "Long" + new string('x', size - fixedPart - 4);
+        client.MadeUpEndpoint = name;
+        CallJson(name, json, "json");
+    }
+
     [StepDefinition(@"^the client driver calls (\S+) with an Octets body of (\d+) bytes$")]
     public void CallOctets(string endpoint, long length)
     {
@@ -56,6 +70,25 @@ public sealed class ClientSteps(ClientScenario client)
         var body = FrameBytes.SplitMessage(WireConstants.Data, Encoding.UTF8.GetBytes(json + "\n"), frameSize);
         client.Answer(request).Actions.Add(new SendBytes([.. header, .. body]));
     }
+
+    /// <summary>A canonical response cut into pieces of a few bytes with a pause after each: frame headers and payloads arrive in parts.</summary>
+    [Given(@"^the kit answers request (\d+) with status OK and the JSON body '([\s\S]*)' in pieces of (\d+) bytes? with pauses of (\d+) milliseconds$")]
+    public void AnswerJsonInPieces(int request, string json, int piece, int milliseconds)
+    {
+        var bytes = ScriptedAnswer.CanonicalJsonResponse(json);
+        var answer = client.Answer(request);
+        for (var offset = 0; offset < bytes.Length; offset += piece)
+        {
+            if (offset > 0) answer.Actions.Add(new Pause(TimeSpan.FromMilliseconds(milliseconds)));
+            answer.Actions.Add(new SendBytes(bytes[offset..Math.Min(bytes.Length, offset + piece)]));
+        }
+    }
+
+    [Given(@"^the kit answers request (\d+) with the bytes '([\s\S]*)'$")]
+    public void AnswerBytes(int request, string hex) => client.Answer(request).Actions.Add(new SendBytes(FrameBytes.ParseHex(hex)));
+
+    [Given(@"^the kit then pauses for (\d+) milliseconds$")]
+    public void ThenPause(int milliseconds) => Last().Actions.Add(new Pause(TimeSpan.FromMilliseconds(milliseconds)));
 
     [Given(@"^the kit answers request (\d+) with status OK and an Octets body of (\d+) bytes$")]
     public void AnswerOctets(int request, long length)
@@ -113,15 +146,16 @@ public sealed class ClientSteps(ClientScenario client)
 
     // ---- the driver's results ---------------------------------------------------------------
 
-    [Then(@"^call (\d+) succeeds with the JSON '([\s\S]*)'$")]
-    public async Task SucceedsJson(int call, string json)
+    [Then(@"^call (\d+) succeeds with the JSON '([\s\S]*)'" + ResponseSteps.As + "$")]
+    public async Task SucceedsJson(int call, string json, string? requirement)
     {
-        var outcome = await RequireOutcome(call, "ok", $"the JSON {json}");
+        var id = ResponseSteps.NullIfEmpty(requirement);
+        var outcome = await RequireOutcome(call, "ok", $"the JSON {json}", id);
         var value = outcome.Line["json"];
         using var expected = JsonDocument.Parse(json);
         using var actual = JsonDocument.Parse(value?.ToJsonString() ?? "null");
         if (outcome.Line["datatype"]?.GetValue<string>() != "json" || !JsonEquality.Equal(expected.RootElement, actual.RootElement, out var difference))
-            throw client.Violation($"call {call}: the client reported a JSON body other than the one the kit sent ({json}): {outcome}");
+            throw client.Violation($"call {call}: the client reported a JSON body other than the one the kit sent ({json}): {outcome}", id);
     }
 
     [Then(@"^call (\d+) succeeds with an Octets body of (\d+) bytes where byte i is i mod 251$")]
@@ -129,8 +163,8 @@ public sealed class ClientSteps(ClientScenario client)
     {
         var outcome = await RequireOutcome(call, "ok", $"an Octets body of {length} bytes");
         var sha = FakeServer.PatternSha256(length);
-        var gotLength = outcome.Line["length"]?.GetValue<long>();
-        var gotSha = outcome.Line["sha256"]?.GetValue<string>();
+        var gotLength = outcome.Line["length"] is JsonValue l && l.TryGetValue<long>(out var n) ? n : (long?)null;
+        var gotSha = outcome.Line["sha256"] is JsonValue h && h.TryGetValue<string>(out var text) ? text : null;
         if (gotLength != length || gotSha != sha)
             throw client.Violation($"call {call}: the kit sent {length} bytes with SHA-256 {sha}; the client reported length {gotLength?.ToString() ?? "none"} and SHA-256 {gotSha ?? "none"}: {outcome}");
     }
@@ -139,12 +173,14 @@ public sealed class ClientSteps(ClientScenario client)
     public async Task ReportsStatus(int call, ulong status, string message)
     {
         var outcome = await RequireOutcome(call, "status", $"status {status} with the ErrorMessage '{message}' (CLI-1)");
-        if (outcome.Line["status"]?.GetValue<ulong>() != status || (outcome.Line["message"]?.GetValue<string>() ?? "") != message)
+        var gotStatus = outcome.Line["status"] is JsonValue st && st.TryGetValue<ulong>(out var number) ? number : (ulong?)null;
+        var gotMessage = outcome.Line["message"] is JsonValue m && m.TryGetValue<string>(out var said) ? said : outcome.Line["message"] is null ? "" : null;
+        if (gotStatus != status || gotMessage != message)
             throw client.Violation($"call {call}: expected status {status} with the ErrorMessage '{message}' (CLI-1), the client reported {outcome}");
     }
 
-    [Then(@"^call (\d+) fails with an error$")]
-    public Task FailsWithError(int call) => RequireOutcome(call, "error", "an error (the kit's response broke the protocol)");
+    [Then(@"^call (\d+) fails with an error" + ResponseSteps.As + "$")]
+    public Task FailsWithError(int call, string? requirement) => RequireOutcome(call, "error", "an error", ResponseSteps.NullIfEmpty(requirement));
 
     [Then(@"^call (\d+) fails with an error within the driver's timeout$")]
     public async Task FailsWithinTimeout(int call)
@@ -156,13 +192,19 @@ public sealed class ClientSteps(ClientScenario client)
         client.Context.Note($"call {call} failed {delay.TotalSeconds:0.00} s after the kit stopped sending (timeout {client.Timeout.TotalSeconds:0.#} s)");
     }
 
-    [Then(@"^call (\d+) fails with an error without waiting for its timeout$")]
-    public async Task FailsAtOnce(int call)
+    /// <summary>
+    /// A protocol error is detected from the bytes that show it, not by running out of time: a
+    /// client that took the malformed bytes and then waited for more until its own deadline did
+    /// not detect the error, it timed out.
+    /// </summary>
+    [Then(@"^call (\d+) fails with an error without waiting for its timeout" + ResponseSteps.As + "$")]
+    public async Task FailsAtOnce(int call, string? requirement)
     {
-        var outcome = await RequireOutcome(call, "error", "an error as soon as the frame header arrived");
+        var id = ResponseSteps.NullIfEmpty(requirement);
+        var outcome = await RequireOutcome(call, "error", "an error as soon as the bytes showing the protocol error had arrived", id);
         var delay = client.ReportDelay(outcome);
         if (delay >= client.Timeout / 2)
-            throw client.Violation($"call {call}: the client reported its error only after {delay.TotalSeconds:0.00} s (its timeout is {client.Timeout.TotalSeconds:0.#} s): it waited for bytes instead of deciding from what had arrived");
+            throw client.Violation($"call {call}: the client reported its error only after {delay.TotalSeconds:0.00} s (its timeout is {client.Timeout.TotalSeconds:0.#} s): it accepted the bytes that broke the protocol and waited for more instead of detecting the error", id);
     }
 
     [Then(@"^call (\d+) does not succeed with the JSON '([\s\S]*)'$")]
@@ -177,13 +219,13 @@ public sealed class ClientSteps(ClientScenario client)
             throw client.Violation($"call {call}: the client reported {json}, which the kit sent while no request was outstanding, as the result of call {call}: {outcome}");
     }
 
-    async Task<CallOutcome> RequireOutcome(int call, string wanted, string expectation)
+    async Task<CallOutcome> RequireOutcome(int call, string wanted, string expectation, string? requirement = null)
     {
         var outcome = await client.OutcomeAsync(call);
         if (outcome.Outcome != wanted)
         {
             var what = outcome.Outcome == "ok" ? "reported success" : outcome.Outcome == "status" ? "reported an error status" : "reported an error";
-            throw client.Violation($"call {call}: expected {expectation}, but the client {what}: {outcome}");
+            throw client.Violation($"call {call}: expected {expectation}, but the client {what}: {outcome}", requirement);
         }
 
         client.Context.Note($"call {call}: {outcome}");
@@ -214,6 +256,19 @@ public sealed class ClientSteps(ClientScenario client)
         }
     }
 
+    [Then(@"^the kit received request (\d+) as a canonical request to that endpoint with the JSON body '([\s\S]*)'" + ResponseSteps.As + "$")]
+    public async Task CanonicalMadeUpRequest(int number, string json, string? requirement)
+    {
+        var endpoint = client.MadeUpEndpoint ?? throw new InvalidOperationException("no step made up an endpoint name in this scenario");
+        if (ResponseSteps.NullIfEmpty(requirement) is { } id && client.Requests.All(r => r.Number != number))
+        {
+            await client.EnsureRanAsync();
+            if (client.Requests.All(r => r.Number != number))
+                throw new RequirementViolation(id, $"the client sent {client.Requests.Count} request(s); request {number}, to an endpoint whose canonical header is {HeaderJson.CanonicalRequest(endpoint, 2, 2).Length} bytes, never arrived at the kit");
+        }
+        await CanonicalJsonRequest(number, endpoint, json);
+    }
+
     [Then(@"^the kit received request (\d+) as a canonical (\S+) request with an Octets body of (\d+) bytes$")]
     public async Task CanonicalOctetsRequest(int number, string endpoint, long length)
     {
@@ -233,6 +288,8 @@ public sealed class ClientSteps(ClientScenario client)
             throw new RequirementViolation("FRAME-3", $"request {number}: a {WireConstants.TypeName(odd.Type)} frame has the end flag 0x{odd.EndFlag:x2}; a sender writes 0x00 or 0x01");
         if (request.HeaderFrames.Count != 1 || request.HeaderFrames[0].EndFlag != 1)
             throw new RequirementViolation("MSG-4", $"request {number}: a Header message of {request.HeaderContent.Length} bytes must be one frame with end flag 01; it came as {frames}");
+        if (HeaderJson.TryRead(request.HeaderContent, out var unusable, out var broken) is null && broken is "HDR-6" or "HDR-11")
+            throw new RequirementViolation(broken, $"request {number}: {unusable}");
         if (HeaderJson.CanonicalFormProblem(request.HeaderContent) is { } problem)
             throw new RequirementViolation("HDR-2", $"request {number}: the header '{Encoding.UTF8.GetString(request.HeaderContent)}' is not canonical: {problem}");
         var header = HeaderJson.TryRead(request.HeaderContent, out var unreadable)

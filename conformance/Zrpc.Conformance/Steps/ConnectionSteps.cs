@@ -29,13 +29,96 @@ public sealed class ConnectionSteps(ScenarioState state)
         state.Use(Bystander);
         try
         {
-            await Probe(state, 1);
+            await Probe(state, 1, "TRANS-2");
         }
         catch (RequirementViolation e)
         {
-            throw new RequirementViolation("TRANS-2", $"a connection that was open alongside was harmed by the error on connection {current}: {e.Message}");
+            // Harm means this connection failed where a connection of its own works: when a fresh
+            // connection fails the same way, the fault is not the error next door.
+            var fresh = await FreshConnectionProblem(state);
+            if (fresh is not null) throw fresh;
+            throw new RequirementViolation("TRANS-2", $"a connection that was open alongside was harmed by the error on connection {current}, while a fresh connection works: {StripId(e.Message)}");
         }
         state.Use(current);
+    }
+
+    static string StripId(string message) => message.StartsWith('[') && message.IndexOf("] ", StringComparison.Ordinal) is > 0 and var end ? message[(end + 2)..] : message;
+
+    /// <summary>
+    /// Why an Echo call on a connection of its own fails, or null when it works. An implementation
+    /// that cannot serve that call at all is told apart from one that reads frame lengths big-endian (FRAME-1).
+    /// </summary>
+    static async Task<RequirementViolation?> FreshConnectionProblem(ScenarioState state)
+    {
+        var current = state.Connection.Label;
+        var label = $"fresh{state.Connections.Count}";
+        try
+        {
+            await state.OpenAsync(label);
+            await Probe(state, 1, "RPC-3");
+            return null;
+        }
+        catch (RequirementViolation e)
+        {
+            if (await AnswersBigEndian(state))
+                return new RequirementViolation("FRAME-1", $"every connection fails, a fresh one too ({StripId(e.Message)}); the implementation answers a request whose frame lengths are written big-endian: frame lengths are little-endian");
+            return new RequirementViolation(e.RequirementIds.FirstOrDefault() ?? "RPC-3",
+                $"a fresh connection fails the same way, so this is not harm done by the error on another connection: {StripId(e.Message)}");
+        }
+        finally
+        {
+            state.Use(current);
+        }
+    }
+
+    /// <summary>
+    /// A FRAME-1 verdict when the implementation answers a request framed big-endian (and so could
+    /// not have answered the scenario's little-endian one); null otherwise. Costs one connection.
+    /// </summary>
+    internal static async Task<RequirementViolation?> ByteOrderProblem(ScenarioState state, string what)
+    {
+        var current = state.Connection.Label;
+        try
+        {
+            return await AnswersBigEndian(state)
+                ? new RequirementViolation("FRAME-1", $"{what}; the implementation answers a request whose frame lengths are written big-endian: frame lengths are little-endian")
+                : null;
+        }
+        finally
+        {
+            var response = state.LastResponse;
+            state.Use(current);
+            state.LastResponse = response;
+        }
+    }
+
+    /// <summary>True when the implementation answers an Echo request framed with big-endian lengths.</summary>
+    static async Task<bool> AnswersBigEndian(ScenarioState state)
+    {
+        try
+        {
+            var connection = await state.OpenAsync($"byte-order{state.Connections.Count}");
+            var header = HeaderJson.CanonicalRequest("Echo", WireConstants.DataTypeJson, WireConstants.DataTypeJson);
+            var body = "{\"byte\":\"order\"}\n"u8.ToArray();
+            var request = new MemoryStream();
+            foreach (var (type, payload) in new[] { (WireConstants.Header, header), (WireConstants.Data, body) })
+            {
+                var frame = new byte[WireConstants.FrameHeaderSize];
+                frame[0] = type;
+                frame[1] = 1;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(2), (uint)payload.Length);
+                request.Write(frame);
+                request.Write(payload);
+            }
+            await connection.SendAsync(request.ToArray());
+            var first = await connection.ReadRawAsync(WireConstants.FrameHeaderSize);
+            return first is { Length: WireConstants.FrameHeaderSize } && first[0] == WireConstants.Header
+                && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(first.AsSpan(2)) is > 0 and <= WireConstants.MaxHeaderMessage;
+        }
+        catch (Exception e) when (e is RequirementViolation or IOException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     const string Bystander = "bystander";
@@ -64,18 +147,23 @@ public sealed class ConnectionSteps(ScenarioState state)
             : $"before any request, {KitConnection.DescribeEnd(end)}");
     }
 
-    [Then(@"^the connection is still usable$")]
-    public Task Usable() => Probe(state, 1);
+    [Then(@"^the connection is still usable" + ResponseSteps.As + "$")]
+    public Task Usable(string? requirement) => Probe(state, 1, ResponseSteps.NullIfEmpty(requirement));
 
-    [Then(@"^the connection is still usable (\d+) times in a row$")]
-    public Task UsableMany(int times) => Probe(state, times);
+    [Then(@"^the connection is still usable (\d+) times in a row" + ResponseSteps.As + "$")]
+    public Task UsableMany(int times, string? requirement) => Probe(state, times, ResponseSteps.NullIfEmpty(requirement));
 
-    [Then(@"^if the connection is open it is still usable$")]
-    public Task UsableIfOpen() => state.Connection.Ended ? Task.CompletedTask : Probe(state, 1);
+    [Then(@"^if the connection is open it is still usable" + ResponseSteps.As + "$")]
+    public Task UsableIfOpen(string? requirement) => state.Connection.Ended ? Task.CompletedTask : Probe(state, 1, ResponseSteps.NullIfEmpty(requirement));
 
-    /// <summary>An Echo call with a fresh value: proves the connection is in sync after what came before.</summary>
-    internal static async Task Probe(ScenarioState state, int times)
+    /// <summary>
+    /// An Echo call with a fresh value: proves the connection is in sync after what came before.
+    /// <paramref name="requirement"/> is what the scenario relies on to keep it in sync (SRV-7 after
+    /// a rejected body, SRV-9 after an error response by default); every way the probe fails names it.
+    /// </summary>
+    internal static async Task Probe(ScenarioState state, int times, string? requirement = null)
     {
+        var id = requirement ?? "SRV-9";
         var connection = state.Connection;
         for (var i = 0; i < times; i++)
         {
@@ -87,15 +175,16 @@ public sealed class ConnectionSteps(ScenarioState state)
             {
                 response = await connection.ReadResponseAsync(1 << 20, $"probe call {i + 1} (an Echo call to check that the connection is still in sync)");
             }
-            catch (RequirementViolation e)
+            catch (RequirementViolation e) when (e.RequirementIds.Count == 0)
             {
-                throw new RequirementViolation(null,
-                    $"the connection is no longer usable: {e.Message}. After an error response the server must keep serving (SRV-9), having read the whole request body (SRV-7).");
+                throw await ByteOrderProblem(state, e.Message) ?? new RequirementViolation(id, $"the connection is no longer usable: {e.Message}");
             }
             connection.RequestsAwaitingResponse--;
-            RequirementViolation.Require(response.Status == WireConstants.StatusOk, "SRV-9", () =>
-                $"the probe Echo call {i + 1} got status {WireConstants.StatusName(response.Status)} ({response.Header.ErrorMessage}) instead of OK: the connection is out of sync (did the server read the previous body to its end? SRV-7)");
-            ResponseSteps.RequireJsonBody(response, json, $"probe call {i + 1}");
+            RequirementViolation.Require(response.Status != WireConstants.StatusUnset, "HDR-9", () =>
+                $"the probe Echo call {i + 1} got a response with status 0, which no response may carry; header: {response.Header.Text.TrimEnd()}");
+            RequirementViolation.Require(response.Status == WireConstants.StatusOk, id, () =>
+                $"the probe Echo call {i + 1} got status {WireConstants.StatusName(response.Status)} ({response.Header.ErrorMessage}) instead of OK: the connection is out of sync");
+            ResponseSteps.RequireJsonBody(response, json, $"probe call {i + 1}", id);
         }
         state.LastResponse = null;
     }

@@ -35,11 +35,11 @@ public sealed class EndSteps(ScenarioState state)
         ? " (a response header: the stream can no longer be trusted after this error, so no response may follow; the 2017 implementation answers this way, see Appendix A)"
         : "";
 
-    [Then(@"^the implementation ends the connection$")]
-    public Task Ends() => RequireEnded(state.Target.StepTimeout, "CONN-1");
+    [Then(@"^the implementation ends the connection" + ResponseSteps.As + "$")]
+    public Task Ends(string? requirement) => RequireEnded(state.Target.StepTimeout, ResponseSteps.NullIfEmpty(requirement) ?? "CONN-1");
 
-    [Then(@"^the implementation sends no response and closes the connection$")]
-    public Task NoResponse() => RequireEnded(state.Target.StepTimeout, "CONN-4");
+    [Then(@"^the implementation sends no response and closes the connection" + ResponseSteps.As + "$")]
+    public Task NoResponse(string? requirement) => RequireEnded(state.Target.StepTimeout, ResponseSteps.NullIfEmpty(requirement) ?? "CONN-4");
 
     [Then(@"^within (\d+) seconds the implementation ends the connection$")]
     public Task EndsWithin(int seconds)
@@ -48,14 +48,15 @@ public sealed class EndSteps(ScenarioState state)
         return RequireEnded(TimeSpan.FromSeconds(seconds), "CONN-5");
     }
 
-    [Then(@"^the implementation closes the connection without answering$")]
-    public async Task ClosesQuietly()
+    [Then(@"^the implementation closes the connection without answering" + ResponseSteps.As + "$")]
+    public async Task ClosesQuietly(string? requirement)
     {
+        var id = ResponseSteps.NullIfEmpty(requirement) ?? "CONN-3";
         var seen = await Observe(state.Target.StepTimeout);
         // An RST before the close is allowed (the 2017 server sends one); anything else is not.
-        RequirementViolation.Require(seen.UnexpectedFrame is null && seen.StrayBytes == 0, "CONN-3", () =>
+        RequirementViolation.Require(seen.UnexpectedFrame is null && seen.StrayBytes == 0, id, () =>
             $"an RST or end of stream at a request boundary is an orderly end, to be met by closing the connection; the implementation sent {(seen.UnexpectedFrame?.ToString() ?? $"{seen.StrayBytes} stray bytes")}");
-        RequirementViolation.Require(seen.End is InputEnd.Closed or InputEnd.Reset, "CONN-3", () =>
+        RequirementViolation.Require(seen.End is InputEnd.Closed or InputEnd.Reset, id, () =>
             $"the implementation did not close the connection within {state.Target.StepTimeout.TotalSeconds:0.#} s");
     }
 
@@ -80,23 +81,24 @@ public sealed class EndSteps(ScenarioState state)
         RequirementViolation.Require(state.LastEnd!.SawRst, "CONN-1", () => "the implementation closed the connection without sending RST first");
     }
 
-    [Then(@"^the implementation either ends the connection or answers with status RequestError$")]
-    public async Task EndsOrRequestError()
+    [Then(@"^the implementation either ends the connection or answers with status RequestError" + ResponseSteps.As + "$")]
+    public async Task EndsOrRequestError(string? requirement)
     {
+        var id = ResponseSteps.NullIfEmpty(requirement) ?? "HDR-6";
         var connection = state.Connection;
         var seen = await Observe(state.Target.StepTimeout);
         if (seen.UnexpectedFrame is { Type: WireConstants.Header })
         {
             // Not an end: the frame is still buffered, so read it as the response.
-            var response = await connection.ReadResponseAsync(1 << 20, "the response to a header with invalid UTF-8");
+            var response = await connection.ReadResponseAsync(1 << 20, "the response to a header with invalid text", id);
             connection.RequestsAwaitingResponse--;
             state.LastResponse = response;
-            RequirementViolation.Require(response.Status == WireConstants.StatusRequestError, "HDR-6", () =>
+            RequirementViolation.Require(response.Status == WireConstants.StatusRequestError, id, () =>
                 $"the implementation answered with status {WireConstants.StatusName(response.Status)}; with the invalid bytes replaced the endpoint does not exist, so RequestError is the only answer (header: {Encoding.UTF8.GetString(response.HeaderBytes).TrimEnd()})");
             state.Target.Note("the implementation replaced the invalid UTF-8 and answered RequestError");
             return;
         }
-        RequirementViolation.Require(seen.UnexpectedFrame is null && seen.End is InputEnd.Closed or InputEnd.Reset, "HDR-6", () =>
+        RequirementViolation.Require(seen.UnexpectedFrame is null && seen.End is InputEnd.Closed or InputEnd.Reset, id, () =>
             $"the implementation neither ended the connection nor answered RequestError (saw: {seen.Describe()}{(seen.UnexpectedFrame is { } f ? $", then {f}" : "")})");
     }
 }

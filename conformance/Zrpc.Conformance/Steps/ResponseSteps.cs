@@ -9,28 +9,49 @@ namespace Zrpc.Conformance.Steps;
 [Binding]
 public sealed class ResponseSteps(ScenarioState state)
 {
-    Response Current => state.LastResponse ?? throw new InvalidOperationException(
-        "no response has been read yet in this scenario (use a 'calls' step or 'the next response has status ...')");
+    /// <summary>Steps that check a response may name the requirement they check: "..., as SRV-3 requires".</summary>
+    /// <remarks>The group always takes part in the match (possibly empty): Reqnroll passes only groups that matched.</remarks>
+    public const string As = @"((?:, as [A-Z]+-\d+ requires)?)";
 
-    internal static void RequireStatus(Response response, string expected)
+    Response Current => CurrentFor(null);
+
+    /// <summary>
+    /// The response the last call read. When that call got no response at all, the check fails
+    /// naming the requirement it checks (<paramref name="requirement"/>), with what happened instead.
+    /// </summary>
+    Response CurrentFor(string? requirement)
+    {
+        if (state.LastResponse is { } response) return response;
+        if (state.ReadFailure is { } failure)
+            throw new RequirementViolation(failure.RequirementIds.Count > 0 ? failure.RequirementIds[0] : requirement ?? "RPC-3", failure.RequirementIds.Count > 0 ? StripId(failure.Message) : failure.Message);
+        throw new InvalidOperationException("no response has been read yet in this scenario (use a 'calls' step or 'the next response has status ...')");
+    }
+
+    static string StripId(string message) => message.StartsWith('[') && message.IndexOf("] ", StringComparison.Ordinal) is > 0 and var end ? message[(end + 2)..] : message;
+
+    /// <summary>The requirement a status check names when the scenario does not say: what each status means.</summary>
+    static string DefaultStatusRequirement(ulong status) => status switch
+    {
+        WireConstants.StatusRequestError => "SRV-1",
+        WireConstants.StatusError => "SRV-5",
+        _ => "RPC-3",
+    };
+
+    internal static void RequireStatus(Response response, string expected, string? requirement = null)
     {
         var status = WireConstants.ParseStatus(expected);
-        var id = status switch
-        {
-            WireConstants.StatusRequestError => "SRV-1",
-            WireConstants.StatusError => "SRV-5",
-            _ => "RPC-3",
-        };
+        // Status 0 is no status at all in a response (HDR-9), whatever the scenario is about.
+        var id = response.Status == WireConstants.StatusUnset ? "HDR-9" : requirement ?? DefaultStatusRequirement(status);
         RequirementViolation.Require(response.Status == status, id, () =>
             $"expected status {WireConstants.StatusName(status)}, received {WireConstants.StatusName(response.Status)}" +
             (response.Header.ErrorMessage.Length > 0 ? $" with ErrorMessage \"{response.Header.ErrorMessage}\"" : "") +
             $"; header: {response.Header.Text.TrimEnd()}");
     }
 
-    internal static void RequireJsonBody(Response response, string expectedJson, string context)
+    internal static void RequireJsonBody(Response response, string expectedJson, string context, string? requirement = null)
     {
-        var body = response.Body ?? throw new RequirementViolation("RPC-3", $"{context}: the OK response has no body");
-        RequirementViolation.Require(!body.Truncated, "CTS-2", () => $"{context}: the body is larger than the kit keeps ({body.Length} bytes)");
+        var body = response.Body ?? throw new RequirementViolation(requirement ?? "RPC-3", $"{context}: the OK response has no body");
+        RequirementViolation.Require(!body.Truncated, requirement ?? "CTS-2", () => $"{context}: the body is larger than the kit keeps ({body.Length} bytes)");
         var bytes = body.KeptBytes();
         JsonDocument received;
         try { received = JsonDocument.Parse(bytes); }
@@ -41,21 +62,28 @@ public sealed class ResponseSteps(ScenarioState state)
         using (received)
         using (var expected = JsonDocument.Parse(expectedJson))
         {
-            RequirementViolation.Require(JsonEquality.Equal(expected.RootElement, received.RootElement, out var difference), "CTS-2", () =>
+            RequirementViolation.Require(JsonEquality.Equal(expected.RootElement, received.RootElement, out var difference), requirement ?? "CTS-2", () =>
                 $"{context}: the body differs from {Shorten(expectedJson)} at {difference}; received {Shorten(Encoding.UTF8.GetString(bytes))}");
         }
     }
 
-    static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + $"… ({text.Length} characters)";
+    /// <summary>Characters are Unicode scalar values (spec 5.5), not UTF-16 units.</summary>
+    public static int Characters(string text) => text.EnumerateRunes().Count();
 
-    [Then(@"^the response has status (\w+)$")]
-    public void Status(string status) => RequireStatus(Current, status);
+    static string Shorten(string text) => text.Length <= 200 ? text : text[..(char.IsHighSurrogate(text[199]) ? 199 : 200)] + $"… ({Characters(text)} characters)";
 
-    [Then(@"^the response body is the JSON '([\s\S]*)'$")]
-    public void JsonBody(string json) => RequireJsonBody(Current, json, "the response");
+    [Then(@"^the response has status (\w+)" + As + "$")]
+    public void Status(string status, string? requirement) => RequireStatus(CurrentFor(NullIfEmpty(requirement)), status, NullIfEmpty(requirement));
+
+    [Then(@"^the response body is the JSON '([\s\S]*)'" + As + "$")]
+    public void JsonBody(string json, string? requirement) => RequireJsonBody(CurrentFor(NullIfEmpty(requirement)), json, "the response", NullIfEmpty(requirement));
+
+    /// <summary>The requirement id of an <see cref="As"/> suffix, or null when the step did not name one.</summary>
+    public static string? NullIfEmpty(string? suffix) =>
+        string.IsNullOrEmpty(suffix) ? null : System.Text.RegularExpressions.Regex.Match(suffix, @"[A-Z]+-\d+").Value;
 
     [Then(@"^the response body is the same JSON value that was sent$")]
-    public void SameJson() => RequireJsonBody(Current, state.LastJsonSent!, "the Echo response");
+    public void SameJson() => RequireJsonBody(CurrentFor("CTS-2"), state.LastJsonSent!, "the Echo response");
 
     [Then(@"^the response body is exactly the text '([\s\S]*)'$")]
     public void ExactBody(string text)
@@ -66,29 +94,55 @@ public sealed class ResponseSteps(ScenarioState state)
             $"the body is {KitConnection.Hex(received)} (\"{Encoding.UTF8.GetString(received)}\"), expected {KitConnection.Hex(expected)}");
     }
 
-    [Then(@"^the response body is (\d+) octets where byte i is i mod 251$")]
-    public void SourceBody(long length)
+    [Then(@"^the response body is (\d+) octets where byte i is i mod 251" + As + "$")]
+    public void SourceBody(long length, string? requirement)
     {
-        var body = Current.Body ?? throw new RequirementViolation("RPC-3", "the OK response has no body");
-        RequirementViolation.Require(Current.Header.DataType == WireConstants.DataTypeOctets, "RPC-4",
-            () => $"the response's DataType is {Current.Header.DataType}, not Octets (3)");
-        RequirementViolation.Require(body.FirstSourcePatternMismatch < 0, "CTS-4",
+        var id = NullIfEmpty(requirement);
+        var current = CurrentFor(id ?? "CTS-4");
+        var body = current.Body ?? throw new RequirementViolation(id ?? "RPC-3", "the OK response has no body");
+        RequirementViolation.Require(current.Header.DataType == WireConstants.DataTypeOctets, id ?? "RPC-4",
+            () => $"the response's DataType is {current.Header.DataType}, not Octets (3)");
+        RequirementViolation.Require(body.FirstSourcePatternMismatch < 0, id ?? "CTS-4",
             () => $"byte {body.FirstSourcePatternMismatch} of the body is not {body.FirstSourcePatternMismatch % 251}");
-        RequirementViolation.Require(body.Length == length, "CTS-4",
+        RequirementViolation.Require(body.Length == length, id ?? "CTS-4",
             () => $"the body has {body.Length} bytes, expected {length}");
     }
 
-    [Then(@"^the response reports the Length and SHA-256 of the body sent$")]
-    public void SinkReport()
+    [Then(@"^the response reports the Length and SHA-256 of the body sent" + As + "$")]
+    public void SinkReport(string? requirement)
     {
+        var id = NullIfEmpty(requirement) ?? "CTS-5";
         var (length, sha) = state.LastOctetsSent ?? throw new InvalidOperationException("no Octets body was sent");
-        RequireJsonBody(Current, $"{{\"Length\":{length},\"SHA256\":\"{sha}\"}}", "the Sink response");
+        RequireJsonBody(CurrentFor(id), $"{{\"Length\":{length},\"SHA256\":\"{sha}\"}}", "the Sink response", id);
     }
 
-    [Then(@"^the response ErrorMessage is '([\s\S]*)'$")]
-    public void ErrorMessage(string message) =>
-        RequirementViolation.Require(Current.Header.ErrorMessage == message, "CTS-3",
+    [Then(@"^the response ErrorMessage is '([\s\S]*)'" + As + "$")]
+    public void ErrorMessage(string message, string? requirement) =>
+        RequirementViolation.Require(CurrentFor(NullIfEmpty(requirement)).Header.ErrorMessage == message, NullIfEmpty(requirement) ?? "CTS-3",
             () => $"ErrorMessage is \"{Current.Header.ErrorMessage}\", expected \"{message}\"");
+
+    [Then(@"^the response ErrorMessage is the Message sent" + As + "$")]
+    public void ErrorMessageWhole(string? requirement)
+    {
+        var id = NullIfEmpty(requirement) ?? "CTS-3";
+        var sent = state.LastFailMessageSent!;
+        var got = CurrentFor(id).Header.ErrorMessage;
+        RequirementViolation.Require(got == sent, id, () =>
+            $"the ErrorMessage ({Characters(got)} characters, header {Current.HeaderBytes.Length} bytes) is not the Message sent ({Characters(sent)} characters); it starts \"{Shorten(got)}\"");
+    }
+
+    /// <summary>Nothing may follow a complete response while no request is outstanding (e.g. an extra empty Header frame, Appendix A.3).</summary>
+    [Then(@"^the implementation sends nothing more for (\d+) milliseconds" + As + "$")]
+    public async Task NothingMore(int milliseconds, string? requirement)
+    {
+        var id = NullIfEmpty(requirement) ?? "MSG-1";
+        var (quiet, end) = await state.Connection.ExpectSilenceAsync(TimeSpan.FromMilliseconds(milliseconds));
+        if (quiet) return;
+        if (end != Wire.InputEnd.None)
+            throw new RequirementViolation(id, $"after the response, {KitConnection.DescribeEnd(end)}");
+        var extra = await state.Connection.ReadRawAsync(WireConstants.FrameHeaderSize);
+        throw new RequirementViolation(id, $"after the whole response ({Current.HeaderBytes.Length}-byte header in frames [{string.Join("; ", Current.HeaderFrames)}]) and with no request outstanding, the implementation sent more: {KitConnection.Hex(extra)}");
+    }
 
     [Then(@"^the response ErrorMessage is not empty$")]
     public void ErrorMessageNotEmpty() =>
@@ -100,7 +154,7 @@ public sealed class ResponseSteps(ScenarioState state)
         var sent = state.LastFailMessageSent!;
         var got = Current.Header.ErrorMessage;
         RequirementViolation.Require(sent.StartsWith(got, StringComparison.Ordinal), "HDR-8", () =>
-            $"the ErrorMessage ({got.Length} characters) is not a prefix of the Message sent ({sent.Length} characters); it starts \"{Shorten(got)}\"");
+            $"the ErrorMessage ({Characters(got)} characters) is not a prefix of the Message sent ({Characters(sent)} characters); it starts \"{Shorten(got)}\"");
     }
 
     [Then(@"^the response ErrorMessage is the longest prefix of the Message sent that fits in 4096 bytes$")]

@@ -11,6 +11,12 @@ public sealed class ScenarioState(TargetContext target)
     public TargetContext Target => target;
     public KitConnection? Current { get; private set; }
     public Response? LastResponse { get; set; }
+
+    /// <summary>
+    /// Why the last call got no response (the connection ended, an RST, a timeout): judged by the
+    /// next check of the response, which names the requirement it checks.
+    /// </summary>
+    public RequirementViolation? ReadFailure { get; set; }
     public string? LastJsonSent { get; set; }
     public string? LastFailMessageSent { get; set; }
     public (long Length, string Sha256)? LastOctetsSent { get; set; }
@@ -30,6 +36,7 @@ public sealed class ScenarioState(TargetContext target)
         _connections[label] = connection;
         Current = connection;
         LastResponse = null;
+        ReadFailure = null;
         return connection;
     }
 
@@ -38,6 +45,7 @@ public sealed class ScenarioState(TargetContext target)
         Current = _connections.TryGetValue(label, out var c) ? c
             : throw new InvalidOperationException($"the scenario has no connection \"{label}\"");
         LastResponse = null;
+        ReadFailure = null;
     }
 
     public async Task CloseAllAsync()

@@ -204,6 +204,11 @@ internal sealed class FrameRewritingStream(Stream inner, WireRules rules) : Dele
 
             await WriteFrameHeaderAsync(WireFrame.Header, _outFrame.Flag, (uint)content.Length, ct).ConfigureAwait(false);
             await Inner.WriteAsync(content, ct).ConfigureAwait(false);
+            if (end && rules.ExtraHeaderFrameAtLimit && content.Length == Frames.FrameLimits.MaxHeaderMessage)
+            {
+                await WriteFrameHeaderAsync(WireFrame.Header, 1, 0, ct).ConfigureAwait(false);
+            }
+
             return;
         }
 

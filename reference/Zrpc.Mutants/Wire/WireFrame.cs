@@ -46,6 +46,9 @@ internal sealed class WireRules
     /// <summary>Sends the last content byte of an outgoing Data message in a frame without the end flag, then an empty end frame.</summary>
     public bool SeparateEndFrame { get; init; }
 
+    /// <summary>The 2017 header writer (spec A.3): a Header message of exactly 4096 bytes is followed by an extra empty end-flagged Header frame.</summary>
+    public bool ExtraHeaderFrameAtLimit { get; init; }
+
     /// <summary>Drops the last byte of every Octets body sent (a server's response, a client's request).</summary>
     public bool DropLastOctetsByte { get; init; }
 

@@ -90,7 +90,10 @@ public static class FrameBytes
         {
             if (text[i] != '\\' || i + 1 == text.Length)
             {
-                output.AddRange(Encoding.UTF8.GetBytes(text[i].ToString()));
+                // A character outside the BMP is two UTF-16 units: encode the pair, not each half (each alone would become U+FFFD).
+                var units = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+                output.AddRange(Encoding.UTF8.GetBytes(text.Substring(i, units)));
+                i += units - 1;
                 continue;
             }
             var next = text[++i];

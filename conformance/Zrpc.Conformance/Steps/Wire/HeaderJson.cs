@@ -44,12 +44,20 @@ public static class HeaderJson
     /// Reads a received header the way HDR-4 tells a receiver to; returns null with a reason when
     /// the bytes are not a usable header at all.
     /// </summary>
-    public static ReceivedHeader? TryRead(byte[] content, out string problem)
+    public static ReceivedHeader? TryRead(byte[] content, out string problem) => TryRead(content, out problem, out _);
+
+    /// <summary>
+    /// As <see cref="TryRead(byte[], out string)"/>; <paramref name="requirement"/> names what the
+    /// sender of unusable bytes broke: HDR-6 (invalid UTF-8), HDR-11 (an escaped lone surrogate),
+    /// otherwise HDR-1. Whatever the bytes are, the result is a reason, never an exception.
+    /// </summary>
+    public static ReceivedHeader? TryRead(byte[] content, out string problem, out string requirement)
     {
         problem = "";
+        requirement = "HDR-1";
         string text;
         try { text = new UTF8Encoding(false, true).GetString(content); }
-        catch (DecoderFallbackException) { problem = "the header is not valid UTF-8 (HDR-6)"; return null; }
+        catch (DecoderFallbackException) { problem = "the header is not valid UTF-8 (HDR-6)"; requirement = "HDR-6"; return null; }
         JsonDocument doc;
         try { doc = JsonDocument.Parse(content); }
         catch (JsonException e) { problem = $"the header is not valid JSON (HDR-1): {e.Message}"; return null; }
@@ -62,18 +70,28 @@ public static class HeaderJson
             }
             string endpoint = "", message = "";
             ulong dataType = 0, accept = 0, status = 0;
-            foreach (var p in doc.RootElement.EnumerateObject())
+            try
             {
-                var name = p.Name.ToLowerInvariant();
-                if (p.Value.ValueKind == JsonValueKind.Null) continue;
-                switch (name)
+                foreach (var p in doc.RootElement.EnumerateObject())
                 {
-                    case "endpoint": if (!TryString(p, out endpoint, out problem)) return null; break;
-                    case "errormessage": if (!TryString(p, out message, out problem)) return null; break;
-                    case "datatype": if (!TryInteger(p, 255, out dataType, out problem)) return null; break;
-                    case "accept": if (!TryInteger(p, 255, out accept, out problem)) return null; break;
-                    case "error": if (!TryInteger(p, ulong.MaxValue, out status, out problem)) return null; break;
+                    var name = p.Name.ToLowerInvariant();
+                    if (p.Value.ValueKind == JsonValueKind.Null) continue;
+                    switch (name)
+                    {
+                        case "endpoint": if (!TryString(p, out endpoint, out problem)) return null; break;
+                        case "errormessage": if (!TryString(p, out message, out problem)) return null; break;
+                        case "datatype": if (!TryInteger(p, 255, out dataType, out problem)) return null; break;
+                        case "accept": if (!TryInteger(p, 255, out accept, out problem)) return null; break;
+                        case "error": if (!TryInteger(p, ulong.MaxValue, out status, out problem)) return null; break;
+                    }
                 }
+            }
+            catch (InvalidOperationException)
+            {
+                // The decoder refuses a string holding an escaped surrogate that is not part of a pair.
+                problem = "the header contains an escaped surrogate that is not part of a valid pair; a sender must not send one (HDR-11)";
+                requirement = "HDR-11";
+                return null;
             }
             return new ReceivedHeader(endpoint, dataType, accept, status, message, text);
         }
@@ -137,6 +155,7 @@ public static class HeaderJson
                 return "there is something after the object";
         }
         catch (JsonException e) { return $"it is not valid JSON: {e.Message}"; }
+        catch (InvalidOperationException) { return "a field name holds an escaped surrogate that is not part of a valid pair (HDR-11)"; }
         if (!names.SequenceEqual(FieldOrder))
             return $"its fields are [{string.Join(", ", names)}], not exactly [{string.Join(", ", FieldOrder)}] in that order";
         if (HasWhitespaceOutsideStrings(content.AsSpan(0, content.Length - 1)))

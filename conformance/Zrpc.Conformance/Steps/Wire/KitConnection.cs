@@ -84,8 +84,25 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
 
     public Task CloseOutputAsync() => connection.CloseOutputAsync();
 
-    /// <summary>Reads one whole response: its Header message and, for status OK, its Data message.</summary>
-    public async Task<Response> ReadResponseAsync(int keepBodyBytes, string context)
+    /// <summary>
+    /// Reads one whole response: its Header message and, for status OK, its Data message.
+    /// <paramref name="requirement"/> is what the calling step checks: a response that never
+    /// arrives (the connection ended, an RST, a timeout) fails that requirement. What is wrong with
+    /// the bytes themselves (frame layer, header syntax) names the requirement those bytes break.
+    /// </summary>
+    public async Task<Response> ReadResponseAsync(int keepBodyBytes, string context, string? requirement = null)
+    {
+        try
+        {
+            return await ReadResponseCoreAsync(keepBodyBytes, context);
+        }
+        catch (RequirementViolation e) when (e.RequirementIds.Count == 0 && requirement is not null)
+        {
+            throw new RequirementViolation(requirement, e.Message);
+        }
+    }
+
+    async Task<Response> ReadResponseCoreAsync(int keepBodyBytes, string context)
     {
         var headerFrames = new List<FrameInfo>();
         var header = new MemoryStream();
@@ -103,8 +120,8 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
             if (frame.EndFlag != 0) break;
         }
         var headerBytes = header.ToArray();
-        var parsed = HeaderJson.TryRead(headerBytes, out var problem)
-            ?? throw new RequirementViolation("HDR-1", $"{context}: {problem}; header bytes: {Hex(headerBytes)}");
+        var parsed = HeaderJson.TryRead(headerBytes, out var problem, out var broken)
+            ?? throw new RequirementViolation(broken, $"{context}: {problem}; header bytes: {Hex(headerBytes)}");
 
         if (parsed.Status != WireConstants.StatusOk)
             return new Response { HeaderBytes = headerBytes, HeaderFrames = headerFrames, Header = parsed };
@@ -137,13 +154,17 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
             throw new RequirementViolation(null, $"expected {what}, but {DescribeEnd(end)}" +
                 (_input.Buffered > 0 ? $" after a partial frame header {Hex(_input.BufferedSpan.ToArray())}" : "") +
                 (SendFailure is null ? "" : $"; earlier, {SendFailure}"));
-        var span = _input.BufferedSpan;
+        var span = _input.BufferedSpan[..WireConstants.FrameHeaderSize].ToArray().AsSpan();
         var frame = new FrameInfo(span[0], span[1], BinaryPrimitives.ReadUInt32LittleEndian(span[2..]));
         _input.Consume(WireConstants.FrameHeaderSize);
         if (_framesReceived.Count < MaxFramesRemembered) _framesReceived.Add(frame);
         if (frame.Type == WireConstants.Rst) return frame;
         RequirementViolation.Require(frame.EndFlag <= 1, "FRAME-3",
             () => $"the implementation sent a frame with end flag 0x{frame.EndFlag:X2}; senders write 0x00 or 0x01 ({frame})");
+        // A length that only makes sense read big-endian is the commonest framing mistake (FRAME-1).
+        if (frame.Length > WireConstants.MaxPayload && BinaryPrimitives.ReverseEndianness(frame.Length) <= WireConstants.MaxPayload)
+            throw new RequirementViolation("FRAME-1",
+                $"the implementation sent a frame whose length field {Hex(span[2..6].ToArray())} reads {frame.Length} little-endian and {BinaryPrimitives.ReverseEndianness(frame.Length)} big-endian: frame lengths are little-endian ({frame})");
         RequirementViolation.Require(frame.Length <= WireConstants.MaxPayload, "FRAME-5",
             () => $"the implementation sent a frame longer than 4 MiB ({frame})");
         RequirementViolation.Require(frame.Type is WireConstants.Header or WireConstants.Data, "FRAME-2",
@@ -203,6 +224,16 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
                 return new EndObservation(sawRst, rstBytes, end, null, _input.Buffered);
             }
         }
+    }
+
+    /// <summary>The next <paramref name="count"/> bytes as they come, or fewer when the input ends or the step times out.</summary>
+    public async Task<byte[]> ReadRawAsync(int count)
+    {
+        await _input.EnsureAsync(count, stepTimeout);
+        var take = Math.Min(count, _input.Buffered);
+        var bytes = _input.BufferedSpan[..take].ToArray();
+        _input.Consume(take);
+        return bytes;
     }
 
     /// <summary>True when nothing arrives within <paramref name="wait"/>; the pending read is kept.</summary>
