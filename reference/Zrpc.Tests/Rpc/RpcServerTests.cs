@@ -87,6 +87,33 @@ public class RpcServerTests
         await h.AssertEchoWorksAsync();
     }
 
+    [Test]
+    public async Task A_line_feed_in_an_endpoint_name_cannot_forge_a_log_line()
+    {
+        await using var h = new Harness();
+        await h.SendAsync(RawRequests.JsonRequest("Nope\nzrpc serve: 12:00:00.000 connection 99: forged\u001b[2J", "1"));
+        var r = await h.ResponseAsync();
+        Assert.That(r.Header.Error, Is.EqualTo((ulong)Status.RequestError));
+
+        var lines = h.Log.ToArray();
+        Assert.That(lines, Has.Some.Contains(@"Nope\nzrpc serve: 12:00:00.000 connection 99: forged\u001b[2J"), string.Join("\n", lines));
+        Assert.That(lines.Where(l => l.Any(c => char.IsControl(c))), Is.Empty, "no control character reaches the log");
+    }
+
+    [Test]
+    public async Task A_huge_handler_message_is_cut_in_the_log_and_the_cut_is_marked()
+    {
+        await using var h = new Harness(server => server.Register<int, int>("Boom", (_, _) => throw new InvalidOperationException(new string('m', 200_000))));
+        await h.SendAsync(RawRequests.JsonRequest("Boom", "1"));
+        var r = await h.ResponseAsync();
+        Assert.That(r.Header.Error, Is.EqualTo((ulong)Status.Error));
+
+        var answered = h.Log.Single(l => l.Contains("answering status 4"));
+        Assert.That(answered.Length, Is.LessThan(LogText.MaxFieldChars + 200));
+        Assert.That(answered, Does.Contain("[cut: " + (200_000 - LogText.MaxFieldChars) + " more chars]"));
+        Assert.That(h.Log.Max(l => l.Length), Is.LessThanOrEqualTo(LogText.MaxLineChars + 40), "no log line is unbounded");
+    }
+
     [Test, Category("SRV-2")]
     public async Task WrongDataType_WordingNamesBothTypes()
     {

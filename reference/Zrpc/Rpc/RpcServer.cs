@@ -213,7 +213,8 @@ public sealed class RpcServer
 
         try
         {
-            log(line);
+            // Peers put text into many of these lines (endpoint names, messages): one line stays one line.
+            log(LogText.Clean(line, LogText.MaxLineChars, escapeBackslash: false));
         }
         catch
         {
@@ -515,7 +516,7 @@ public sealed class RpcServer
 
         private async Task RespondErrorAsync(Status status, string message, CancellationToken ct)
         {
-            server.Log($"connection {id}: answering status {(ulong)status}: {message}");
+            server.Log($"connection {id}: answering status {(ulong)status}: {LogText.Clean(message)}");
             await writer.WriteHeaderMessageAsync(server.Options.Hooks.EncodeFailure(status, message), ct).ConfigureAwait(false);
             await writer.Frames.FlushAsync(ct).ConfigureAwait(false);
         }
