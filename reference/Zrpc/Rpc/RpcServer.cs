@@ -268,6 +268,48 @@ public sealed class RpcServer
         return false;
     }
 
+    /// <summary>
+    /// The first string of <paramref name="json"/> (as written, quoted) with an escaped surrogate
+    /// that is not part of a pair (\uD800), or null. Such a string decodes to no valid text, and the
+    /// decoder would let it through to fail only when the response is encoded: a client's bad
+    /// body reported as the server's fault (RPC-13).
+    /// </summary>
+    private static string? LoneSurrogateEscape(ReadOnlySpan<byte> json)
+    {
+        if (json.IndexOf("\\u"u8) < 0)
+        {
+            return null; // no \u escape at all: the common case costs one scan
+        }
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = int.MaxValue });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    try
+                    {
+                        reader.GetString();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return Quoted(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan);
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON is the decoder's to report, with its own message.
+        }
+
+        return null;
+    }
+
+    private static string Quoted(ReadOnlySpan<byte> raw) =>
+        "\"" + System.Text.Encoding.UTF8.GetString(raw.Length <= 40 ? raw : raw[..40]) + (raw.Length <= 40 ? "\"" : "…\"");
+
     /// <summary>The state of one connection: reads a request, answers it.</summary>
     private sealed class ServerSession(RpcServer server, long id, MessageReader reader, MessageWriter writer)
     {
@@ -478,6 +520,16 @@ public sealed class RpcServer
                     }
 
                     length += n;
+                }
+
+                if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
+                {
+                    return (null, "cannot decode marshaled JSON: the body is not valid UTF-8 (RPC-13)");
+                }
+
+                if (LoneSurrogateEscape(buffer.AsSpan(0, length)) is { } escape)
+                {
+                    return (null, $"cannot decode marshaled JSON: the string {escape} has an escaped surrogate that is not part of a pair (RPC-13)");
                 }
 
                 if (TooDeep(buffer.AsSpan(0, length), server.Options.MaxJsonDepth))
