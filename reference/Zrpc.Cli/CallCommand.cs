@@ -13,6 +13,9 @@ internal static class CallCommand
 {
     private const int CopyChunk = 1024 * 1024;
 
+    /// <summary>A call that has not finished after 10 minutes is given up unless the user asks for longer (CLI-6).</summary>
+    public const double DefaultTimeoutSeconds = 600;
+
     public static Command Create()
     {
         var connect = AddressOption.Create("--connect", "-c",
@@ -47,7 +50,9 @@ internal static class CallCommand
         };
         var timeout = new Option<double>("--timeout")
         {
-            Description = "Give up when the call has not finished after this many seconds (CLI-6); 0 = no limit.",
+            Description = "Give up when the call has not finished after this many seconds (CLI-6); 0 = no limit. " +
+                          "Raise it for long transfers.",
+            DefaultValueFactory = _ => DefaultTimeoutSeconds,
             HelpName = "seconds",
         };
         var readTimeout = new Option<double>("--read-timeout")
@@ -121,7 +126,7 @@ internal static class CallCommand
             exitCode = termination.Signalled ? ExitCodes.Interrupted : ExitCodes.ProtocolOrTransport;
             Console.Error.WriteLine(termination.Signalled
                 ? "zrpc call: interrupted"
-                : $"zrpc call: no complete response within {settings.Timeout.TotalSeconds:0.###} s (CLI-6)");
+                : $"zrpc call: no complete response within {settings.Timeout.TotalSeconds:0.###} s (CLI-6; --timeout SECONDS, 0 = no limit)");
         }
         catch (UsageException e)
         {
