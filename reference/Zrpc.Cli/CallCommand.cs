@@ -13,6 +13,9 @@ internal static class CallCommand
 {
     private const int CopyChunk = 1024 * 1024;
 
+    /// <summary>A call that has not finished after 10 minutes is given up unless the user asks for longer (CLI-6).</summary>
+    public const double DefaultTimeoutSeconds = 600;
+
     public static Command Create()
     {
         var connect = AddressOption.Create("--connect", "-c",
@@ -31,7 +34,8 @@ internal static class CallCommand
         var octetsOut = new Option<string>("--octets-out")
         {
             Description = "Write an Octets response body to this file ('-' = stdout); implies --accept octets. " +
-                          "A partial body is deleted, never left behind as if complete (CLI-4).",
+                          "The body goes to a new file beside it that replaces FILE only once the body is complete, " +
+                          "so a failed or killed call leaves FILE as it was (CLI-4); a device or FIFO is written directly.",
             HelpName = "file|-",
         };
         var accept = new Option<string>("--accept")
@@ -46,7 +50,9 @@ internal static class CallCommand
         };
         var timeout = new Option<double>("--timeout")
         {
-            Description = "Give up when the call has not finished after this many seconds (CLI-6); 0 = no limit.",
+            Description = "Give up when the call has not finished after this many seconds (CLI-6); 0 = no limit. " +
+                          "Raise it for long transfers.",
+            DefaultValueFactory = _ => DefaultTimeoutSeconds,
             HelpName = "seconds",
         };
         var readTimeout = new Option<double>("--read-timeout")
@@ -122,7 +128,12 @@ internal static class CallCommand
             exitCode = termination.Signalled ? ExitCodes.Interrupted : ExitCodes.ProtocolOrTransport;
             Console.Error.WriteLine(termination.Signalled
                 ? "zrpc call: interrupted"
-                : $"zrpc call: no complete response within {settings.Timeout.TotalSeconds:0.###} s (CLI-6)");
+                : $"zrpc call: no complete response within {settings.Timeout.TotalSeconds:0.###} s (CLI-6; --timeout SECONDS, 0 = no limit)");
+        }
+        catch (UsageException e)
+        {
+            exitCode = ExitCodes.Usage;
+            Console.Error.WriteLine($"zrpc call: {e.Message}");
         }
         catch (ProtocolException e)
         {
@@ -242,21 +253,10 @@ internal static class CallCommand
             return await CopyAsync(body, stdout, cancellationToken).ConfigureAwait(false);
         }
 
-        string path = settings.OctetsOut!;
-        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-        bool complete = false;
-        try
-        {
-            long n = await CopyAsync(body, file, cancellationToken).ConfigureAwait(false);
-            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-            complete = true;
-            return n;
-        }
-        finally
-        {
-            await file.DisposeAsync().ConfigureAwait(false);
-            if (!complete) File.Delete(path); // a partial body must not pass for a complete one (CLI-4)
-        }
+        await using var output = OctetsOutput.Open(settings.OctetsOut!);
+        long n = await CopyAsync(body, output.Stream, cancellationToken).ConfigureAwait(false);
+        await output.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return n;
     }
 
     private static async Task<byte[]?> ReadJsonBodyAsync(CallSettings settings, CancellationToken cancellationToken)

@@ -63,6 +63,8 @@ internal sealed record CallSettings(
         if (timeoutSeconds < 0 || double.IsNaN(timeoutSeconds)) throw new UsageException($"--timeout must be 0 or more seconds, not {timeoutSeconds}");
         if (readTimeoutSeconds < 0 || double.IsNaN(readTimeoutSeconds)) throw new UsageException($"--read-timeout must be 0 or more seconds, not {readTimeoutSeconds}");
         if (endpoint.Length == 0) throw new UsageException("ENDPOINT must not be empty");
+        if (octetsOut is not null and not "-" && Directory.Exists(octetsOut))
+            throw new UsageException($"--octets-out {octetsOut} is a directory");
         if (source is BodySource.JsonFile or BodySource.OctetsFile && !File.Exists(argument))
             throw new UsageException($"request body file '{argument}' does not exist");
 

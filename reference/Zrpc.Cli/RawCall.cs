@@ -17,7 +17,10 @@ internal sealed class RawCall
 
     public RawCall(Stream connection, TimeSpan readTimeout)
     {
-        _reader = new MessageReader(new FrameReader(connection) { ReadTimeout = readTimeout });
+        // The same bounds as the server's: the whole response header within the read timeout of
+        // its first byte (a 69-byte header trickled over 69 s is refused), and runs of empty frames
+        // bounded (MSG-7), so a hostile server cannot hold the call with frames that carry nothing.
+        _reader = new MessageReader(new FrameReader(connection) { ReadTimeout = readTimeout }) { HeaderMessageTimeout = readTimeout };
         _writer = new MessageWriter(new FrameWriter(connection));
     }
 

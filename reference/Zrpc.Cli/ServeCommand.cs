@@ -17,24 +17,32 @@ internal static class ServeCommand
     private static readonly TimeSpan ExitMargin = TimeSpan.FromSeconds(5);
 
     /// <summary>The hardening limits of <see cref="RpcServerOptions"/>, as options of `serve`.</summary>
-    private sealed record Limits(Option<double> Idle, Option<int> MaxConnections, Option<long> MaxJsonBody, Option<int> MaxJsonDepth, Option<double> ShutdownGrace, Option<double> MinBodyRate)
+    private sealed record Limits(Option<double> Idle, Option<int> MaxConnections, Option<long> MaxJsonBody, Option<int> MaxJsonDepth, Option<double> ShutdownGrace, Option<double> MinBodyRate,
+        Option<double> FirstRequest, Option<double> SendTimeout, Option<long> MaxJsonMemory)
     {
         public static Limits Create() => new(
-            new Option<double>("--idle-timeout") { Description = "Seconds a connection may stay idle between requests before it is closed (CONN-6); 0 = no limit.", DefaultValueFactory = _ => 0, HelpName = "seconds" },
-            new Option<int>("--max-connections") { Description = "Connections served at once; more are closed on accept.", DefaultValueFactory = _ => 1024, HelpName = "n" },
+            new Option<double>("--idle-timeout") { Description = "Seconds a connection may stay idle between requests before it is closed (CONN-6); 0 = no limit.", DefaultValueFactory = _ => 600, HelpName = "seconds" },
+            new Option<int>("--max-connections") { Description = "Connections served at once; at the limit a new connection takes the slot of the one idle longest, or is closed when none is idle.", DefaultValueFactory = _ => 1024, HelpName = "n" },
             new Option<long>("--max-json-body") { Description = "Largest JSON request body decoded; larger ones are drained and answered RequestError (SRV-12).", DefaultValueFactory = _ => 64L << 20, HelpName = "bytes" },
             new Option<int>("--max-json-depth") { Description = "Deepest JSON nesting decoded; deeper bodies are answered RequestError (SRV-12).", DefaultValueFactory = _ => 256, HelpName = "n" },
             new Option<double>("--shutdown-grace") { Description = "On Ctrl-C/SIGTERM, seconds calls in flight get to finish; then their connections get RST.", DefaultValueFactory = _ => 10, HelpName = "seconds" },
-            new Option<double>("--min-body-rate") { Description = "Slowest average rate a request body may arrive at once the read timeout has passed since its start (CONN-5); 0 = no floor.", DefaultValueFactory = _ => 240, HelpName = "bytes/s" });
+            new Option<double>("--min-body-rate") { Description = "Slowest average rate a request body may arrive at once the read timeout has passed since its start (CONN-5); 0 = no floor.", DefaultValueFactory = _ => 240, HelpName = "bytes/s" },
+            new Option<double>("--first-request-timeout") { Description = "Seconds a new connection may stay silent before its first request starts (CONN-7); 0 = no limit but --idle-timeout.", DefaultValueFactory = _ => 10, HelpName = "seconds" },
+            new Option<double>("--send-timeout") { Description = "Seconds one write to a client may make no progress (it does not read its response) before the connection is ended (CONN-8); 0 = no limit.", DefaultValueFactory = _ => 30, HelpName = "seconds" },
+            new Option<long>("--max-json-memory") { Description = "Bytes all JSON request bodies being decoded may hold together; a body that does not fit is drained and answered RequestError (SRV-12).", DefaultValueFactory = _ => 256L << 20, HelpName = "bytes" });
 
-        public IEnumerable<Option> All => [Idle, MaxConnections, MaxJsonBody, MaxJsonDepth, ShutdownGrace, MinBodyRate];
+        public IEnumerable<Option> All => [Idle, MaxConnections, MaxJsonBody, MaxJsonDepth, ShutdownGrace, MinBodyRate, FirstRequest, SendTimeout, MaxJsonMemory];
 
         /// <summary>Fills the options, or returns what is wrong with the values.</summary>
         public string? ApplyTo(ParseResult result, RpcServerOptions options)
         {
             double idle = result.GetValue(Idle), grace = result.GetValue(ShutdownGrace), rate = result.GetValue(MinBodyRate);
             int connections = result.GetValue(MaxConnections), depth = result.GetValue(MaxJsonDepth);
-            long body = result.GetValue(MaxJsonBody);
+            long body = result.GetValue(MaxJsonBody), memory = result.GetValue(MaxJsonMemory);
+            double first = result.GetValue(FirstRequest), send = result.GetValue(SendTimeout);
+            if (first < 0 || double.IsNaN(first)) return $"--first-request-timeout must be 0 or more seconds, not {first}";
+            if (send < 0 || double.IsNaN(send)) return $"--send-timeout must be 0 or more seconds, not {send}";
+            if (memory < 1) return $"--max-json-memory must be at least 1 byte, not {memory}";
             if (idle < 0 || double.IsNaN(idle)) return $"--idle-timeout must be 0 or more seconds, not {idle}";
             if (grace < 0 || double.IsNaN(grace)) return $"--shutdown-grace must be 0 or more seconds, not {grace}";
             if (connections < 1) return $"--max-connections must be at least 1, not {connections}";
@@ -47,6 +55,9 @@ internal static class ServeCommand
             options.MaxJsonDepth = depth;
             options.MaxJsonBody = body;
             options.MinRequestBodyRate = rate;
+            options.FirstRequestTimeout = first == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(first);
+            options.SendTimeout = send == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(send);
+            options.MaxJsonBodiesTotal = memory;
             return null;
         }
     }

@@ -34,6 +34,36 @@ GUIDED_TARGETS = {
 END = "<!-- reliability-table:end -->"
 
 
+# Static text of the generated page: which settings a server open to untrusted clients needs.
+PUBLIC_DEPLOYMENT = """## Settings for a public deployment
+
+`zrpc serve` with no options (the way the README starts it) is meant to survive a handful of hostile
+peers on an open port: the rows "CLI defaults" above run against exactly that. What each default
+bounds, and when to change it:
+
+| Setting (`zrpc serve`) | Default | What it bounds | Why |
+|---|---|---|---|
+| `--first-request-timeout` | 10 s | a new connection that sends nothing (CONN-7) | 1,024 silent sockets would otherwise hold every connection slot |
+| `--idle-timeout` | 600 s | a connection idle between requests (CONN-6; 10 min is the least CONN-6 allows) | idle connections give their slots back; 0 (no limit) only where every client is trusted, as zrepl's long jobs are |
+| `--max-connections` | 1024 | connections served at once; at the limit the connection idle longest (at least 1 s, nothing of a next request received) is closed for the newcomer; with none idle the newcomer is closed | memory and file handles; a flood of idle connections cannot lock real clients out |
+| `--read-timeout` | 30 s | a frame or message left incomplete; a whole Header message must arrive within it from its first byte (CONN-5) | slow senders (one byte just before each timeout) |
+| `--min-body-rate` | 240 bytes/s | a request body trickled after the read timeout has passed since it began (CONN-5) | a slow sender inside a large body |
+| `--send-timeout` | 30 s | a write to a client that does not read what it asked for (CONN-8) | a client that asks for a large body and never reads would hold its connection and a frame buffer (about 4 MiB) for ever |
+| `--max-json-body` | 64 MiB | one JSON request body (SRV-12) | one client's memory |
+| `--max-json-memory` | 256 MiB | all JSON request bodies being decoded together; a body that does not fit is drained and answered RequestError (SRV-12) | many clients sending large bodies at once would take gigabytes; big buffers are not pooled, and the memory is returned to the system after a peak |
+| `--max-json-depth` | 256 | nesting of a JSON request body (SRV-12) | decoder work and stack |
+| (fixed) | 1,024 | zero-length frames in a row inside a message (MSG-7) | a body of endless empty frames never waits, so no timeout ends it |
+
+`zrpc call` has the same bounds as a client: `--read-timeout` (30 s, and the whole response header
+within it from its first byte), at most 1,024 empty frames in a row, and `--timeout` (600 s; 0 = no
+limit) for the whole call. Raise `--timeout` for transfers that take longer.
+
+For a public server keep these defaults or lower them; put it behind a firewall or an SSH forced
+command where the clients are known, since the protocol has no authentication. Server log lines
+escape control characters and cut every client-supplied string at 256 characters (marked
+`…[cut: N more chars]`), so a client can neither forge log lines nor fill the log.""".split("\n")
+
+
 def load_json(path):
     if not os.path.exists(path):
         return None
@@ -152,7 +182,7 @@ def build(run_dir, fuzz_root, command, seconds):
             f"{mark(ok)}: {limit['errors']} errors; connection beyond the limit {limit['probeAtLimit']}; slow senders held their slots until cut off {cut_first:.1f}-{cut_last:.1f} s after their first byte, {while_trickling} of {len(slow)} while still trickling (a Header message must arrive whole within the read timeout, {limit['readTimeoutSeconds']:.0f} s, CONN-5); "
             + "; ".join(limit["quickOutcomes"]) + f"; newcomer served afterwards: {'yes' if limit['newcomerServed'] else 'NO'}"))
 
-    for suffix, area in (("FaultTests", "Fault"), ("HardeningTests", "Limit")):
+    for suffix, area in ((".FaultTests", "Fault"), (".HardeningTests", "Limit"), (".DefaultsTests", "Limit (library defaults)"), (".CliDefaultsTests", "CLI defaults (`zrpc serve`/`zrpc call` with no options)")):
         for cls, name, outcome, secs, message in [c for c in cases if c[0].endswith(suffix)]:
             rows.append((area, sentence(name), f"{secs:.1f} s", ("held" if outcome == "passed" else f"**{outcome.upper()}**") + (f": {message.splitlines()[0][:200]}" if message and outcome != "passed" else "")))
 
@@ -182,7 +212,7 @@ def build(run_dir, fuzz_root, command, seconds):
 
     # One line of totals over the rows above, for the reader in a hurry.
     held_calls = (load["calls"] if load else 0) + (limit["callsBesideHostile"] + limit["baselineCalls"] if limit else 0) + (soak["calls"] if soak else 0)
-    fault_cases = [c for c in cases if c[0].endswith(("FaultTests", "HardeningTests"))]
+    fault_cases = [c for c in cases if c[0].endswith((".FaultTests", ".HardeningTests", ".DefaultsTests", ".CliDefaultsTests"))]
     hostile_clients = (len(load.get("hostile", [])) if load else 0) + (limit["slowSenders"] + limit["quickHostile"] if limit else 0) + (soak["hostileRuns"] if soak else 0)
     bad_inputs = (fuzz["cases"] or 0 if fuzz else 0) + sum(int(g.get("execs") or 0) for _, g in guided)
     failures = [r[0] for r in rows if "FAILED" in r[3] or "no figures" in r[3]]
@@ -227,6 +257,7 @@ def main():
             "`./reliability-report.sh --soak MINUTES`, or alone: `ZRPC_SOAK_MINUTES=10 dotnet test reference/Zrpc.Tests -c Release --filter FullyQualifiedName~SoakTests --logger \"console;verbosity=detailed\"`.",
             "Seeded fuzz: `dotnet run --project conformance/Zrpc.Conformance -- --fuzz N --seed S`; coverage-guided fuzz: `fuzz/`.",
             "Raw figures of this run: `artifacts/reliability/*.json`, `reliability.junit.xml`, `fuzz.log`."]
+    doc += [""] + PUBLIC_DEPLOYMENT
     samples = soak_samples(soak)
     if samples:
         doc += ["", "## Soak samples", ""] + samples

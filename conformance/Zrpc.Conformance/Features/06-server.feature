@@ -72,6 +72,22 @@ Feature: Server behaviour
     Then the next response has status RequestError, as SRV-4 requires
     And the connection is still usable, as SRV-7 requires
 
+  @id:srv-json-body-not-valid-text @RPC-13 @SRV-4 @must
+  Scenario Outline: A JSON body that is not valid text is refused or has the bad text replaced, never a server fault
+    When the client calls Echo with the raw JSON body text '<body>'
+    Then the response has status RequestError or is OK with the JSON '<replaced>' where U+FFFD stands for the invalid text
+    And the connection is still usable
+
+    Examples:
+      | id            | body                     | replaced          |
+      | stray-bytes   | {"a":"x\\xff\\xfey"}     | {"a":"x\\ufffdy"} |
+      | overlong      | {"a":"x\\xc0\\xafy"}     | {"a":"x\\ufffdy"} |
+      | cut-sequence  | {"a":"x\\xe2\\x82y"}     | {"a":"x\\ufffdy"} |
+      | lone-high     | {"a":"x\\ud800y"}        | {"a":"x\\ufffdy"} |
+      | lone-low      | {"a":"x\\udc00y"}        | {"a":"x\\ufffdy"} |
+      | reversed-pair | {"a":"x\\udc00\\ud800y"} | {"a":"x\\ufffdy"} |
+      | in-a-name     | {"x\\ud800y":1}          | {"x\\ufffdy":1}   |
+
   @id:srv-handler-error @SRV-5 @SRV-9 @CTS-3 @HDR-9 @must
   Scenario: A failing handler gets status Error with its message
     When the client calls Fail with JSON body '{"Message":"disk on fire"}'

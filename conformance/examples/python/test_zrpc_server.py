@@ -250,6 +250,18 @@ class DrainTests(ServerTestCase):
                 self.assert_echo_works(self.peer)
 
 
+# --- JSON bodies that are not valid text (RPC-13) ---------------------------------------------
+
+class BodyTextTests(ServerTestCase):
+    def test_lone_surrogate_escapes_are_replaced_and_never_a_server_error(self):  # RPC-13
+        for body in (b'{"a":"x\\ud800y"}', b'{"a":"x\\udc00y"}'):
+            with self.subTest(body):
+                self.peer.send(request("Echo", 2, 2, body_frames=[body]))
+                _, head, response, _ = self.peer.read_response()
+                self.assertEqual(head["Error"], zs.OK)
+                self.assertEqual(json.loads(response), {"a": "x\ufffdy"})
+
+
 # --- header parsing (HDR-4..7) --------------------------------------------------------------
 
 class HeaderTests(ServerTestCase):

@@ -149,4 +149,29 @@ public class FrameReaderTests
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
+
+    [Test, Category("MSG-7")]
+    public async Task A_run_of_empty_frames_is_bounded_and_a_frame_with_payload_restarts_the_count()
+    {
+        var empty = Wire.Frame(FrameType.Data, false, []);
+        var allowed = Wire.Concat([.. Enumerable.Repeat(empty, 1024), Wire.Frame(FrameType.Data, false, [7]), .. Enumerable.Repeat(empty, 1024), Wire.Frame(FrameType.Data, true, [])]);
+        var reader = new FrameReader(new MemoryStream(allowed));
+        int frames = 0;
+        while (await reader.ReadHeaderAsync(CancellationToken.None) is { } header)
+        {
+            frames++;
+            await reader.SkipPayloadAsync(new byte[8], CancellationToken.None);
+            if (header.End) break;
+        }
+        Assert.That(frames, Is.EqualTo(2050));
+
+        var tooMany = new FrameReader(new MemoryStream(Wire.Concat([.. Enumerable.Repeat(empty, 1025)])));
+        var error = await Assert.ThrowsAsync<ProtocolException>(async () =>
+        {
+            while (await tooMany.ReadHeaderAsync(CancellationToken.None) is not null)
+            {
+            }
+        });
+        Assert.That(error!.RequirementId, Is.EqualTo("MSG-7"));
+    }
 }

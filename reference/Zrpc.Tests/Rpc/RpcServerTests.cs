@@ -87,6 +87,61 @@ public class RpcServerTests
         await h.AssertEchoWorksAsync();
     }
 
+    [Test]
+    public async Task A_line_feed_in_an_endpoint_name_cannot_forge_a_log_line()
+    {
+        await using var h = new Harness();
+        await h.SendAsync(RawRequests.JsonRequest("Nope\nzrpc serve: 12:00:00.000 connection 99: forged\u001b[2J", "1"));
+        var r = await h.ResponseAsync();
+        Assert.That(r.Header.Error, Is.EqualTo((ulong)Status.RequestError));
+
+        var lines = h.Log.ToArray();
+        Assert.That(lines, Has.Some.Contains(@"Nope\nzrpc serve: 12:00:00.000 connection 99: forged\u001b[2J"), string.Join("\n", lines));
+        Assert.That(lines.Where(l => l.Any(c => char.IsControl(c))), Is.Empty, "no control character reaches the log");
+    }
+
+    [Test]
+    public async Task A_huge_handler_message_is_cut_in_the_log_and_the_cut_is_marked()
+    {
+        await using var h = new Harness(server => server.Register<int, int>("Boom", (_, _) => throw new InvalidOperationException(new string('m', 200_000))));
+        await h.SendAsync(RawRequests.JsonRequest("Boom", "1"));
+        var r = await h.ResponseAsync();
+        Assert.That(r.Header.Error, Is.EqualTo((ulong)Status.Error));
+
+        var answered = h.Log.Single(l => l.Contains("answering status 4"));
+        Assert.That(answered.Length, Is.LessThan(LogText.MaxFieldChars + 200));
+        Assert.That(answered, Does.Contain("[cut: " + (200_000 - LogText.MaxFieldChars) + " more chars]"));
+        Assert.That(h.Log.Max(l => l.Length), Is.LessThanOrEqualTo(LogText.MaxLineChars + 40), "no log line is unbounded");
+    }
+
+    [TestCase(new byte[] { (byte)'"', (byte)'x', 0xff, 0xfe, (byte)'y', (byte)'"' }, "not valid UTF-8", TestName = "Invalid UTF-8 bytes (ff fe)")]
+    [TestCase(new byte[] { (byte)'"', 0xc0, 0xaf, (byte)'"' }, "not valid UTF-8", TestName = "Overlong encoding (c0 af)")]
+    [TestCase(new byte[] { (byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', (byte)'\\', (byte)'u', (byte)'d', (byte)'8', (byte)'0', (byte)'0', (byte)'"', (byte)'}' }, "not part of a pair", TestName = "Lone high surrogate escape")]
+    [TestCase(new byte[] { (byte)'"', (byte)'\\', (byte)'u', (byte)'D', (byte)'C', (byte)'0', (byte)'0', (byte)'\\', (byte)'u', (byte)'D', (byte)'8', (byte)'0', (byte)'0', (byte)'"' }, "not part of a pair", TestName = "Reversed surrogate pair")]
+    [Category("RPC-13"), Category("SRV-4")]
+    public async Task A_JSON_body_that_is_not_valid_text_is_a_RequestError_never_a_ServerError(byte[] body, string cause)
+    {
+        await using var h = new Harness();
+        await h.SendAsync(RawRequests.Request("Echo", 2, 2, Wire.Frame(FrameType.Data, true, body)));
+        var r = await h.ResponseAsync();
+
+        Assert.That(r.Header.Error, Is.EqualTo((ulong)Status.RequestError), r.Header.ErrorMessage);
+        Assert.That(r.Header.ErrorMessage, Does.Contain(cause).And.Contain("RPC-13"));
+        await h.AssertEchoWorksAsync();
+    }
+
+    [Test, Category("RPC-13")]
+    public async Task A_JSON_body_with_a_valid_surrogate_pair_escape_is_served()
+    {
+        await using var h = new Harness();
+        await h.SendAsync(RawRequests.JsonRequest("Echo", "{\"a\":\"x\\ud83e\\udd80y\"}"));
+        var r = await h.ResponseAsync();
+
+        Assert.That(r.Header.Error, Is.EqualTo((ulong)Status.Ok));
+        using var echoed = JsonDocument.Parse(r.Body!);
+        Assert.That(echoed.RootElement.GetProperty("a").GetString(), Is.EqualTo("x🦀y"));
+    }
+
     [Test, Category("SRV-2")]
     public async Task WrongDataType_WordingNamesBothTypes()
     {

@@ -88,6 +88,25 @@ public class ExecTransportTests
     }
 
     [Test]
+    public async Task Dispose_ends_a_grandchild_left_behind_by_a_child_that_exited()
+    {
+        // The child forks a long sleeper and exits at once: the sleeper is no longer in its
+        // process tree, only in its process group.
+        var stream = (ProcessStream)await Connector.ConnectAsync(
+            TransportAddress.Parse("exec:sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!'"), CancellationToken.None);
+        var line = new List<byte>();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one) == 1 && one[0] != (byte)'\n') line.Add(one[0]);
+        int grandchildPid = int.Parse(System.Text.Encoding.ASCII.GetString(line.ToArray()));
+        await stream.WaitForExitAsync().WaitAsync(Patience);
+        Assert.That(IsRunning(grandchildPid), Is.True, "the grandchild outlives the child until the connection ends");
+
+        await stream.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.That(await WaitUntilGoneAsync(grandchildPid), Is.True, "the grandchild was ended with the child's process group");
+    }
+
+    [Test]
     public async Task Exec_of_a_missing_program_fails_with_IOException_naming_it()
     {
         var error = await Assert.ThrowsAsync<IOException>(async () =>

@@ -130,6 +130,80 @@ public class SocketTransportTests
         }
     }
 
+    [TestCase("empty regular file")]
+    [TestCase("fifo")]
+    [TestCase("symlink to /dev/null")]
+    [TestCase("character device")]
+    public void Unix_listener_deletes_nothing_that_is_not_a_socket(string kind)
+    {
+        // Each of these has length 0 and refuses a connect, which once passed for a stale socket.
+        string path = TransportTestData.TempSocketPath();
+        try
+        {
+            switch (kind)
+            {
+                case "empty regular file":
+                    File.WriteAllBytes(path, []);
+                    break;
+                case "fifo":
+                    RunTool("mkfifo", path);
+                    break;
+                case "symlink to /dev/null":
+                    File.CreateSymbolicLink(path, "/dev/null");
+                    break;
+                case "character device":
+                    // The same major/minor as /dev/null; creating one needs CAP_MKNOD.
+                    if (!TryRunTool("mknod", path, "c", "1", "3")) Assert.Ignore("mknod is not permitted here");
+                    break;
+            }
+            FileKind before = FileKinds.Of(path, followLinks: false);
+            Assert.That(before, Is.Not.EqualTo(FileKind.Missing).And.Not.EqualTo(FileKind.Socket));
+
+            var error = Assert.Throws<IOException>(() => Listeners.Listen(TransportAddress.Unix(path)));
+
+            Assert.That(error!.Message, Does.Contain("only a stale socket file is ever removed"));
+            Assert.That(FileKinds.Of(path, followLinks: false), Is.EqualTo(before), "the file is still there, unchanged in kind");
+            Assert.That(FileKinds.Of("/dev/null", followLinks: false), Is.EqualTo(FileKind.CharacterDevice));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public async Task Unix_listener_leaves_a_file_that_replaced_its_socket_on_dispose()
+    {
+        string path = TransportTestData.TempSocketPath();
+        var listener = Listeners.Listen(TransportAddress.Unix(path));
+        File.Delete(path);
+        File.WriteAllText(path, "someone else's");
+        try
+        {
+            await listener.DisposeAsync();
+            Assert.That(File.ReadAllText(path), Is.EqualTo("someone else's"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static void RunTool(string tool, params string[] arguments)
+    {
+        if (!TryRunTool(tool, arguments)) Assert.Fail($"{tool} {string.Join(' ', arguments)} failed");
+    }
+
+    private static bool TryRunTool(string tool, params string[] arguments)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(tool) { RedirectStandardError = true };
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0;
+    }
+
     [TestCase("tcp")]
     [TestCase("unix")]
     public async Task Disposing_the_listener_ends_a_pending_accept_with_null(string kind)

@@ -11,4 +11,10 @@ public static class FrameLimits
 
     /// <summary>Largest legal Header message content (MSG-5).</summary>
     public const int MaxHeaderMessage = 4096;
+
+    /// <summary>
+    /// Default for <see cref="FrameReader.MaxEmptyFramesInARow"/>: zero-length frames a message may
+    /// carry one after another (MSG-7). A canonical sender sends none (MSG-4).
+    /// </summary>
+    public const int MaxEmptyFramesInARow = 1024;
 }

@@ -96,6 +96,21 @@ public sealed class FrameReader : IDisposable
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 
+    /// <summary>
+    /// Zero-length frames that may follow one another inside a message before the reader treats
+    /// it as a protocol error (MSG-7); 0 turns the bound off. An endless run of empty frames makes
+    /// no progress yet never waits, so neither a read timeout nor the rate floor would end it.
+    /// </summary>
+    public int MaxEmptyFramesInARow { get; set; } = FrameLimits.MaxEmptyFramesInARow;
+
+    private int _emptyRun;
+
+    /// <summary>
+    /// True while nothing of a next frame has arrived and no message is open: the peer is between
+    /// messages. Read without synchronisation by another thread, as a hint only.
+    /// </summary>
+    public bool AtMessageBoundary => !_messageOpen && _headerFilled == 0 && _aheadEnd == _aheadStart && PayloadRemaining == 0;
+
     /// <summary>When the first byte of the last frame header arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long FrameStartedAt { get; private set; }
 
@@ -363,6 +378,18 @@ public sealed class FrameReader : IDisposable
     {
         var header = FrameHeader.Parse(_headerBuffer);
         header.Validate();
+        if (header.Length == 0 && !header.End && header.Type != FrameType.Rst)
+        {
+            if (++_emptyRun > MaxEmptyFramesInARow && MaxEmptyFramesInARow > 0)
+            {
+                throw new ProtocolException("MSG-7", $"more than {MaxEmptyFramesInARow} zero-length frames in a row inside a message (MSG-7)");
+            }
+        }
+        else
+        {
+            _emptyRun = 0;
+        }
+
         Current = header;
         PayloadRemaining = header.Type == FrameType.Rst ? 0 : header.Length;
         // Inside a bulk body the next header is read on its own, six bytes, and the payload after

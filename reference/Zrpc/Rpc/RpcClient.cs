@@ -40,7 +40,9 @@ public sealed partial class RpcClient : IRpcClient
         var frameReader = new FrameReader(connection, FrameReader.ConnectionReadAhead) { ReadTimeout = options.ReadTimeout };
         _frameReader = frameReader;
         _frameWriter = new FrameWriter(connection);
-        _reader = new MessageReader(frameReader);
+        // The whole response header within the read timeout of its first byte, as the server
+        // bounds a request header: a trickling or endless header must not hold a call for ever (CONN-5).
+        _reader = new MessageReader(frameReader) { HeaderMessageTimeout = options.ReadTimeout };
         _writer = new MessageWriter(_frameWriter);
     }
 

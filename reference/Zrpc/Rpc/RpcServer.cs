@@ -15,7 +15,23 @@ namespace Zrpc.Rpc;
 public sealed class RpcServer
 {
     private readonly ConcurrentDictionary<string, Endpoint> _endpoints = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, ServerConnection> _open = new();
     private long _connectionCounter;
+    private long _jsonBytesInUse;
+    private long _jsonPeak;
+    private long _lastTrim;
+
+    /// <summary>How long a connection must have been idle before it may be closed to make room at the connection limit.</summary>
+    internal static readonly TimeSpan MinIdleToMakeRoom = TimeSpan.FromSeconds(1);
+
+    /// <summary>JSON request bodies of at least this size are not taken from the shared pool, which would keep them.</summary>
+    private const int PooledJsonLimit = 1024 * 1024;
+
+    /// <summary>A peak of buffered JSON above this is given back to the system once the bodies are gone.</summary>
+    private const long TrimAfterPeak = 64L * 1024 * 1024;
+
+    /// <summary>Bytes held by MarshaledJSON request bodies being decoded, over all connections.</summary>
+    public long JsonBytesInUse => Interlocked.Read(ref _jsonBytesInUse);
 
     public RpcServer()
         : this(new RpcServerOptions())
@@ -61,6 +77,11 @@ public sealed class RpcServer
         ArgumentNullException.ThrowIfNull(listener);
         var running = new ConcurrentDictionary<Task, byte>();
         using var hard = new CancellationTokenSource();
+        // One timer for the whole server: send timeouts (CONN-8) and giving memory back after peaks.
+        var sweepEvery = Options.SendTimeout == Timeout.InfiniteTimeSpan
+            ? TimeSpan.FromSeconds(1)
+            : TimeSpan.FromTicks(Math.Clamp(Options.SendTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        await using var sweeper = new Timer(_ => Sweep(), null, sweepEvery, sweepEvery);
         try
         {
             while (!ct.IsCancellationRequested)
@@ -85,9 +106,9 @@ public sealed class RpcServer
                     break;
                 }
 
-                if (running.Count >= Options.MaxConnections)
+                if (running.Count >= Options.MaxConnections && !MakeRoom())
                 {
-                    Log($"connection limit of {Options.MaxConnections} reached: closing a new connection at once");
+                    Log($"connection limit of {Options.MaxConnections} reached and no connection is idle: closing a new connection at once");
                     await connection.DisposeAsync().ConfigureAwait(false);
                     continue;
                 }
@@ -117,6 +138,79 @@ public sealed class RpcServer
     }
 
     /// <summary>
+    /// At the connection limit: closes the connection idle longest (CONN-6), so that silent or idle
+    /// connections cannot keep new clients out. False when every connection is inside a request.
+    /// </summary>
+    private bool MakeRoom()
+    {
+        ServerConnection? oldest = null;
+        // A client between two calls is idle for a moment only; it is not what fills the slots.
+        long idleBefore = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(MinIdleToMakeRoom.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        foreach (var open in _open.Values)
+        {
+            if (open.Evictable && Volatile.Read(ref open.IdleSince) < idleBefore && (oldest is null || Volatile.Read(ref open.IdleSince) < Volatile.Read(ref oldest.IdleSince)))
+            {
+                oldest = open;
+            }
+        }
+
+        if (oldest is null || !oldest.CloseToMakeRoom())
+        {
+            return false;
+        }
+
+        Log($"connection limit of {Options.MaxConnections} reached: closing connection {oldest.Id}, idle longest, for a new one");
+        return true;
+    }
+
+    private void Sweep()
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (Options.SendTimeout != Timeout.InfiniteTimeSpan)
+        {
+            long limit = (long)(Options.SendTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+            foreach (var open in _open.Values)
+            {
+                long since = Volatile.Read(ref open.WriteSince);
+                if (since != 0 && now - since > limit)
+                {
+                    open.CloseForSendTimeout();
+                }
+            }
+        }
+
+        // After a peak of large JSON bodies the runtime keeps the memory for reuse; once they are
+        // all gone, a compacting collection returns it to the system (at most every 30 s).
+        if (Interlocked.Read(ref _jsonBytesInUse) == 0 && Interlocked.Read(ref _jsonPeak) >= TrimAfterPeak
+            && now - Interlocked.Read(ref _lastTrim) > 30 * System.Diagnostics.Stopwatch.Frequency)
+        {
+            Interlocked.Exchange(ref _jsonPeak, 0);
+            Interlocked.Exchange(ref _lastTrim, now);
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+    }
+
+    /// <summary>Takes <paramref name="bytes"/> from the server-wide JSON budget; false when it would go past it.</summary>
+    private bool ReserveJson(long bytes)
+    {
+        long total = Interlocked.Add(ref _jsonBytesInUse, bytes);
+        if (total > Options.MaxJsonBodiesTotal)
+        {
+            Interlocked.Add(ref _jsonBytesInUse, -bytes);
+            return false;
+        }
+
+        long peak;
+        while (total > (peak = Interlocked.Read(ref _jsonPeak)) && Interlocked.CompareExchange(ref _jsonPeak, total, peak) != peak)
+        {
+        }
+
+        return true;
+    }
+
+    private void ReleaseJson(long bytes) => Interlocked.Add(ref _jsonBytesInUse, -bytes);
+
+    /// <summary>
     /// Serves one connection until end of stream, RST or a protocol error, then disposes it. Never
     /// throws for peer misbehaviour; cancellation ends the connection quietly.
     /// </summary>
@@ -134,12 +228,14 @@ public sealed class RpcServer
         var frameReader = new FrameReader(connection, FrameReader.ConnectionReadAhead)
         {
             ReadTimeout = Options.ReadTimeout,
-            IdleTimeout = Options.IdleTimeout,
+            IdleTimeout = Shorter(Options.FirstRequestTimeout, Options.IdleTimeout),
         };
-        var frameWriter = new FrameWriter(connection);
+        var open = new ServerConnection(id, connection, frameReader);
+        var frameWriter = new FrameWriter(new SendWatchStream(connection, open));
         var requests = new MessageReader(frameReader) { HeaderMessageTimeout = Options.ReadTimeout };
-        var session = new ServerSession(this, id, requests, new MessageWriter(frameWriter));
+        var session = new ServerSession(this, open, requests, new MessageWriter(frameWriter));
         var raw = connection;
+        _open[id] = open;
         // An idle connection is closed the moment a graceful stop begins; a busy one finishes its call.
         using var onStop = stopping.Register(() =>
         {
@@ -150,11 +246,26 @@ public sealed class RpcServer
         });
         try
         {
+            bool first = true;
             while (!stopping.IsCancellationRequested && await session.ServeRequestAsync(ct).ConfigureAwait(false))
             {
+                if (first)
+                {
+                    frameReader.IdleTimeout = Options.IdleTimeout;
+                    first = false;
+                }
             }
 
             Log(stopping.IsCancellationRequested ? $"connection {id}: closed by shutdown" : $"connection {id}: closed by peer");
+        }
+        catch (Exception) when (open.ClosedBecause is { } reason)
+        {
+            Log($"connection {id}: {reason}");
+        }
+        catch (IdleTimeoutException ex) when (session.RequestsServed == 0 && frameReader.IdleTimeout == Options.FirstRequestTimeout)
+        {
+            Log($"connection {id}: no request within {Options.FirstRequestTimeout.TotalSeconds:0.###} s of connecting (CONN-7); closing");
+            _ = ex;
         }
         catch (IdleTimeoutException ex)
         {
@@ -204,9 +315,13 @@ public sealed class RpcServer
             }
 
             frameReader.Dispose();
+            _open.TryRemove(id, out _);
             Log($"connection {id}: closed");
         }
     }
+
+    private static TimeSpan Shorter(TimeSpan a, TimeSpan b) =>
+        a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;
 
     internal void Log(string line)
     {
@@ -218,7 +333,8 @@ public sealed class RpcServer
 
         try
         {
-            log(line);
+            // Peers put text into many of these lines (endpoint names, messages): one line stays one line.
+            log(LogText.Clean(line, LogText.MaxLineChars, escapeBackslash: false));
         }
         catch
         {
@@ -272,9 +388,56 @@ public sealed class RpcServer
         return false;
     }
 
-    /// <summary>The state of one connection: reads a request, answers it.</summary>
-    private sealed class ServerSession(RpcServer server, long id, MessageReader reader, MessageWriter writer)
+    /// <summary>
+    /// The first string of <paramref name="json"/> (as written, quoted) with an escaped surrogate
+    /// that is not part of a pair (\uD800), or null. Such a string decodes to no valid text, and the
+    /// decoder would let it through to fail only when the response is encoded: a client's bad
+    /// body reported as the server's fault (RPC-13).
+    /// </summary>
+    private static string? LoneSurrogateEscape(ReadOnlySpan<byte> json)
     {
+        if (json.IndexOf("\\u"u8) < 0)
+        {
+            return null; // no \u escape at all: the common case costs one scan
+        }
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = int.MaxValue });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    try
+                    {
+                        reader.GetString();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return Quoted(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan);
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON is the decoder's to report, with its own message.
+        }
+
+        return null;
+    }
+
+    private static string Quoted(ReadOnlySpan<byte> raw) =>
+        "\"" + System.Text.Encoding.UTF8.GetString(raw.Length <= 40 ? raw : raw[..40]) + (raw.Length <= 40 ? "\"" : "…\"");
+
+    /// <summary>The state of one connection: reads a request, answers it.</summary>
+    private sealed class ServerSession(RpcServer server, ServerConnection open, MessageReader reader, MessageWriter writer)
+    {
+        private readonly long id = open.Id;
+
+        /// <summary>Requests whose header was read on this connection.</summary>
+        public int RequestsServed { get; private set; }
+
         private static readonly byte[] OkJsonHeader = RpcHeader.Ok(DataType.MarshaledJson).ToCanonicalBytes();
 
         /// <summary>True from a request's header until its response is out; false while idle between requests.</summary>
@@ -297,12 +460,15 @@ public sealed class RpcServer
             }
 
             Volatile.Write(ref _inRequest, true);
+            Volatile.Write(ref open.IdleSince, 0);
+            RequestsServed++;
             try
             {
                 return await HandleRequestAsync(headerBytes.Value, ct).ConfigureAwait(false);
             }
             finally
             {
+                Volatile.Write(ref open.IdleSince, System.Diagnostics.Stopwatch.GetTimestamp());
                 Volatile.Write(ref _inRequest, false);
             }
         }
@@ -470,7 +636,10 @@ public sealed class RpcServer
         {
             long limit = server.Options.MaxJsonBody;
             // Pooled and grown by doubling: a fresh 64 KiB writer per call would be most of a call's allocation.
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
+            // Big buffers are not pooled (the pool would keep them after a peak), and all buffers
+            // together stay within the server's JSON budget.
+            byte[] buffer = Array.Empty<byte>();
+            long reserved = 0;
             int length = 0;
             try
             {
@@ -478,9 +647,22 @@ public sealed class RpcServer
                 {
                     if (buffer.Length - length < 1024)
                     {
-                        byte[] grown = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        // Only the growth is counted: the old buffer goes as soon as it is copied.
+                        int size = buffer.Length == 0 ? 4096 : (int)Math.Min((long)buffer.Length * 2, Array.MaxLength);
+                        if (!server.ReserveJson(size - buffer.Length))
+                        {
+                            ReturnJsonBuffer(buffer);
+                            buffer = Array.Empty<byte>();
+                            server.ReleaseJson(reserved);
+                            reserved = 0;
+                            await body.DrainAsync(ct).ConfigureAwait(false);
+                            return (null, BudgetExceeded(body));
+                        }
+
+                        reserved += size - buffer.Length;
+                        byte[] grown = size <= PooledJsonLimit ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
                         buffer.AsSpan(0, length).CopyTo(grown);
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        ReturnJsonBuffer(buffer);
                         buffer = grown;
                     }
 
@@ -497,6 +679,16 @@ public sealed class RpcServer
                     }
 
                     length += n;
+                }
+
+                if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
+                {
+                    return (null, "cannot decode marshaled JSON: the body is not valid UTF-8 (RPC-13)");
+                }
+
+                if (LoneSurrogateEscape(buffer.AsSpan(0, length)) is { } escape)
+                {
+                    return (null, $"cannot decode marshaled JSON: the string {escape} has an escaped surrogate that is not part of a pair (RPC-13)");
                 }
 
                 if (TooDeep(buffer.AsSpan(0, length), server.Options.MaxJsonDepth))
@@ -519,6 +711,18 @@ public sealed class RpcServer
             }
             finally
             {
+                ReturnJsonBuffer(buffer);
+                server.ReleaseJson(reserved);
+            }
+        }
+
+        private string BudgetExceeded(DataMessageReadStream body) =>
+            $"cannot decode marshaled JSON: body of {body.BytesRead} bytes does not fit in the server's memory for JSON bodies now ({server.Options.MaxJsonBodiesTotal} bytes over all connections) (SRV-12)";
+
+        private static void ReturnJsonBuffer(byte[] buffer)
+        {
+            if (buffer.Length is > 0 and <= PooledJsonLimit)
+            {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
@@ -535,7 +739,7 @@ public sealed class RpcServer
 
         private async Task RespondErrorAsync(Status status, string message, CancellationToken ct)
         {
-            server.Log($"connection {id}: answering status {(ulong)status}: {message}");
+            server.Log($"connection {id}: answering status {(ulong)status}: {LogText.Clean(message)}");
             await writer.WriteHeaderMessageAsync(server.Options.Hooks.EncodeFailure(status, message), ct).ConfigureAwait(false);
             await writer.Frames.FlushAsync(ct).ConfigureAwait(false);
         }

@@ -18,13 +18,42 @@ public sealed class RpcServerOptions
 
     /// <summary>
     /// How long a connection may stay idle between requests before the server closes it quietly
-    /// (CONN-6, a MAY); default: no limit, as zrepl keeps connections open for long jobs.
+    /// (CONN-6, a MAY); default 10 minutes, the least CONN-6 allows, so that idle connections do
+    /// not hold the <see cref="MaxConnections"/> slots for ever. <see cref="Timeout.InfiniteTimeSpan"/>:
+    /// no limit, for peers that keep connections open across long pauses.
     /// </summary>
-    public TimeSpan IdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Connections served at once by <see cref="RpcServer.ServeAsync"/>; a connection accepted
-    /// beyond it is closed at once, so a flood cannot exhaust memory or file handles. Default 1024.
+    /// How long a new connection may stay silent before the first byte of its first request
+    /// (CONN-7); default 10 s. A client connects to make a call, so a connection that says
+    /// nothing is holding a slot, not waiting for work. Then the whole request header must arrive
+    /// within <see cref="ReadTimeout"/> of that byte, as for every request.
+    /// </summary>
+    public TimeSpan FirstRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long one write to the peer may make no progress before the connection is ended
+    /// (CONN-8): a client that asks for a large body and never reads it would otherwise hold the
+    /// connection and the frame buffer of its response for ever. Checked by
+    /// <see cref="RpcServer.ServeAsync"/>; default 30 s.
+    /// </summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Bytes that MarshaledJSON request bodies being decoded may hold in memory together, over all
+    /// connections; a body that would go past it is drained and answered RequestError, as a body
+    /// over <see cref="MaxJsonBody"/> is (SRV-12). Default 256 MiB: sixteen clients sending 60 MiB
+    /// bodies must not take gigabytes.
+    /// </summary>
+    public long MaxJsonBodiesTotal { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Connections served at once by <see cref="RpcServer.ServeAsync"/>. A connection accepted at
+    /// the limit takes the slot of the connection that has been idle longest (between requests for
+    /// at least a second, nothing of a next request received), which is closed; when none is idle the new connection
+    /// is closed at once. A flood of silent connections thus cannot lock real clients out, and no
+    /// flood can exhaust memory or file handles. Default 1024.
     /// </summary>
     public int MaxConnections { get; set; } = 1024;
 

@@ -8,7 +8,8 @@ namespace Zrpc.Transport;
 /// child's stderr is collected in a bounded buffer (<see cref="StandardErrorText"/>) so it can be
 /// shown when the call fails, and never mixes with the protocol bytes.
 /// Disposing closes the child's stdin (its end of stream, CONN-3), waits up to
-/// <see cref="ExitGracePeriod"/> for it to exit, then kills its whole process tree.
+/// <see cref="ExitGracePeriod"/> for it to exit, then kills its whole process tree; the child runs
+/// in a process group of its own, and whatever of that group is left then is ended too.
 /// </summary>
 public sealed class ProcessStream : Stream
 {
@@ -50,7 +51,12 @@ public sealed class ProcessStream : Stream
     /// <param name="standardErrorLine">Optional: also receives the child's stderr, decoded, chunk by chunk as it arrives.</param>
     public static ProcessStream Start(string command, IEnumerable<string> arguments, Action<string>? standardErrorLine = null)
     {
-        var startInfo = new ProcessStartInfo(command)
+        // A child that forks and exits leaves its children out of reach of a process-tree kill;
+        // a process group of its own keeps them reachable. setsid(1) makes one (a new session,
+        // so the child also has no controlling terminal to stop on) and then execs the command
+        // in its own process, so the child's pid is the group's id.
+        string? setsid = OperatingSystem.IsWindows() ? null : SetsidProgram.Value;
+        var startInfo = new ProcessStartInfo(setsid ?? command)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -58,6 +64,11 @@ public sealed class ProcessStream : Stream
             RedirectStandardError = true,
             CreateNoWindow = true,
         };
+        if (setsid is not null)
+        {
+            // setsid would report a missing program only on the child's stderr, after the start.
+            startInfo.ArgumentList.Add(ResolveProgram(command) ?? throw new IOException($"cannot start '{command}': no such program (PATH searched)"));
+        }
         foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
 
         var process = new Process { StartInfo = startInfo };
@@ -70,8 +81,30 @@ public sealed class ProcessStream : Stream
             process.Dispose();
             throw new IOException($"cannot start '{command}': {e.Message}", e);
         }
-        return new ProcessStream(process, standardErrorLine);
+        return new ProcessStream(process, standardErrorLine) { _ownGroup = setsid is not null };
     }
+
+    private static readonly Lazy<string?> SetsidProgram = new(() =>
+        new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(IsExecutableFile));
+
+    private static bool IsExecutableFile(string path) =>
+        FileKinds.Of(path, followLinks: true) == FileKind.Regular
+        && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+
+    /// <summary>The program execvp would run for <paramref name="command"/>, or null.</summary>
+    private static string? ResolveProgram(string command)
+    {
+        if (command.Contains('/')) return IsExecutableFile(command) ? command : null;
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
+        {
+            string candidate = Path.Combine(directory.Length == 0 ? "." : directory, command);
+            if (IsExecutableFile(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>True when the child leads a process group of its own (its pid is the group id).</summary>
+    private bool _ownGroup;
 
     /// <summary>How long <see cref="DisposeAsync"/> waits for the child to exit on its own after its stdin closed.</summary>
     public TimeSpan ExitGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
@@ -196,6 +229,7 @@ public sealed class ProcessStream : Stream
                 KillTree();
                 await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
+            await EndGroupAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -212,6 +246,26 @@ public sealed class ProcessStream : Stream
             _process.Dispose();
             GC.SuppressFinalize(this);
         }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
+
+    /// <summary>
+    /// Ends what is left of the child's process group once the child is gone: processes it forked
+    /// and left behind get SIGTERM, and SIGKILL if they are still there a second later.
+    /// </summary>
+    private async Task EndGroupAsync()
+    {
+        if (!_ownGroup) return;
+        const int SigTerm = 15, SigKill = 9;
+        if (SysKill(-ProcessId, SigTerm) != 0) return; // ESRCH: the group is empty
+        for (int i = 0; i < 50; i++)
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+            if (SysKill(-ProcessId, 0) != 0) return;
+        }
+        SysKill(-ProcessId, SigKill);
     }
 
     private void KillTree()

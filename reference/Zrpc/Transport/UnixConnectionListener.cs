@@ -4,7 +4,8 @@ namespace Zrpc.Transport;
 
 /// <summary>
 /// Accepts connections on a Unix stream socket (TRANS-1). A socket file left behind by a server that
-/// died is removed before binding; a socket that still has a live server behind it is not touched.
+/// died (connecting to it is refused) is removed before binding; a socket that still has a live
+/// server behind it, and any file that is not a socket, is never touched.
 /// The socket file is deleted when the listener is disposed.
 /// </summary>
 public sealed class UnixConnectionListener : IConnectionListener
@@ -19,7 +20,7 @@ public sealed class UnixConnectionListener : IConnectionListener
         _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            _socket.Bind(new UnixDomainSocketEndPoint(path));
+            BindWithoutAutoUnlink(_socket, path);
             _socket.Listen(backlog);
         }
         catch
@@ -35,17 +36,20 @@ public sealed class UnixConnectionListener : IConnectionListener
 
     private static void RemoveStaleSocketFile(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        switch (FileKinds.Of(path, followLinks: false))
         {
-            if (Directory.Exists(path)) throw new IOException($"cannot listen on unix://{path}: it is a directory");
-            return;
+            case FileKind.Missing:
+                return;
+            case FileKind.Socket:
+                break;
+            case FileKind.Directory:
+                throw new IOException($"cannot listen on unix://{path}: it is a directory");
+            case var other:
+                // Only a socket file can be a stale socket; anything else belongs to someone else.
+                throw new IOException($"cannot listen on unix://{path}: a {Describe(other)} exists there, and only a stale socket file is ever removed");
         }
 
-        // .NET cannot ask whether a file is a socket; a socket has no content, and a connect that is
-        // refused means no server is behind it. A regular file with content is never deleted.
-        if (info.Length != 0)
-            throw new IOException($"cannot listen on unix://{path}: a regular file with content exists there");
+        // A socket that refuses connections has no server behind it any more.
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -56,8 +60,50 @@ public sealed class UnixConnectionListener : IConnectionListener
             File.Delete(path);
             return;
         }
+        catch (SocketException e)
+        {
+            throw new IOException($"cannot listen on unix://{path}: a socket file exists there and probing it failed ({e.Message}); it is left alone");
+        }
         throw new IOException($"cannot listen on unix://{path}: another server is accepting connections there");
     }
+
+    /// <summary>
+    /// .NET unlinks the path a socket was bound to when the socket is disposed, whatever is there
+    /// by then. Binding under a private name and moving the socket file to <paramref name="path"/>
+    /// leaves that unlink nothing to hit; <see cref="DisposeAsync"/> removes the file only while it
+    /// is still a socket.
+    /// </summary>
+    private static void BindWithoutAutoUnlink(Socket socket, string path)
+    {
+        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".";
+        string bindAt = System.IO.Path.Combine(directory, $".zrpc-{Random.Shared.Next():x8}");
+        if (System.Text.Encoding.UTF8.GetByteCount(bindAt) >= 104)
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path)); // no room for a private name
+            return;
+        }
+
+        socket.Bind(new UnixDomainSocketEndPoint(bindAt));
+        try
+        {
+            File.Move(bindAt, path, overwrite: false); // fails rather than replace what appeared meanwhile
+        }
+        catch
+        {
+            File.Delete(bindAt);
+            throw;
+        }
+    }
+
+    private static string Describe(FileKind kind) => kind switch
+    {
+        FileKind.Regular => "regular file",
+        FileKind.SymbolicLink => "symbolic link",
+        FileKind.CharacterDevice => "character device",
+        FileKind.BlockDevice => "block device",
+        FileKind.Fifo => "named pipe (FIFO)",
+        _ => "file that is not a socket",
+    };
 
     public async ValueTask<Stream?> AcceptAsync(CancellationToken cancellationToken)
     {
@@ -82,7 +128,8 @@ public sealed class UnixConnectionListener : IConnectionListener
             _socket.Dispose();
             try
             {
-                File.Delete(Path);
+                // Whatever replaced our socket file meanwhile is not ours to delete.
+                if (FileKinds.Of(Path, followLinks: false) == FileKind.Socket) File.Delete(Path);
             }
             catch (IOException)
             {
