@@ -9,7 +9,7 @@ Inputs, all in the run directory (artifacts/reliability by default):
   fuzz.log                output of the conformance runner's fuzz mode
   ../fuzz/*/summary.json  coverage-guided fuzz summaries (target, seconds, execs, execs_per_sec,
                           corpus, crashes, hangs), when present
-Outputs: docs/reliability.md (whole file) and the block between the README markers.
+Outputs: docs/reliability.md (whole file) and, with --readme FILE, the block between the markers in FILE.
 """
 import argparse
 import glob
@@ -245,7 +245,7 @@ def main():
     ap.add_argument("--run-dir", default="artifacts/reliability")
     ap.add_argument("--fuzz-root", default="artifacts/fuzz")
     ap.add_argument("--doc", default="docs/reliability.md")
-    ap.add_argument("--readme", default="README.md")
+    ap.add_argument("--readme", default=None, help="also rewrite the block between the markers in this file")
     ap.add_argument("--command", default="./reliability-report.sh")
     ap.add_argument("--seconds", default="?")
     args = ap.parse_args()
@@ -266,17 +266,18 @@ def main():
         f.write("\n".join(doc) + "\n")
     print(f"wrote {args.doc}")
 
-    readme = open(args.readme, encoding="utf-8").read() if os.path.exists(args.readme) else ""
-    if readme.count(BEGIN) != 1 or readme.count(END) != 1 or readme.index(BEGIN) > readme.index(END):
-        print(f"error: {args.readme} must contain exactly one '{BEGIN}' followed by one '{END}'; "
-              f"the table is only in {args.doc}", file=sys.stderr)
-        return 2
-    block = "\n".join([BEGIN, "", stamp + f" Details: [{args.doc}]({args.doc}).", ""] + table + ["", END])
-    start = readme.index(BEGIN)
-    end = readme.index(END) + len(END)
-    with open(args.readme, "w", encoding="utf-8") as f:
-        f.write(readme[:start] + block + readme[end:])
-    print(f"updated the reliability block of {args.readme}")
+    if args.readme:
+        readme = open(args.readme, encoding="utf-8").read() if os.path.exists(args.readme) else ""
+        if readme.count(BEGIN) != 1 or readme.count(END) != 1 or readme.index(BEGIN) > readme.index(END):
+            print(f"error: {args.readme} must contain exactly one '{BEGIN}' followed by one '{END}'; "
+                  f"the table is only in {args.doc}", file=sys.stderr)
+            return 2
+        block = "\n".join([BEGIN, "", stamp + f" Details: [{args.doc}]({args.doc}).", ""] + table + ["", END])
+        start = readme.index(BEGIN)
+        end = readme.index(END) + len(END)
+        with open(args.readme, "w", encoding="utf-8") as f:
+            f.write(readme[:start] + block + readme[end:])
+        print(f"updated the reliability block of {args.readme}")
     return 0 if all_ok else 1
 
 
