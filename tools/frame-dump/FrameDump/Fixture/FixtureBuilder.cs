@@ -80,6 +80,8 @@ public sealed class FixtureBuilder : IRecordSink
         json.WriteStartObject();
         json.WriteString("$schema", "../schema.json");
         json.WriteString("title", $"Receiver cases captured in {name} by frame-dump --as-fixture");
+        // frame-dump decodes the 6ab05ee profile; the fixture says so (fixtures/schema.json).
+        json.WriteString("profile", "6ab05ee");
         json.WritePropertyName("fixtures");
         json.WriteStartArray();
         int written = 0;
