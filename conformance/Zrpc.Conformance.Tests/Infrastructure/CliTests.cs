@@ -109,14 +109,8 @@ public sealed class CliTests
         var directory = Directory.CreateTempSubdirectory("zrpc-cucumber-").FullName;
         var html = Path.Combine(directory, "cucumber.html");
         var ndjson = Path.Combine(directory, "messages.ndjson");
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zrpc-conformance.dll"), "--only", "trans-no-greeting", "--cucumber-html", html, "--ndjson", ndjson })
-            info.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.That(process.ExitCode, Is.EqualTo(ExitCodes.Success), await stdout + await stderr);
+        var (code, stdout, stderr) = await RunnerProcess.RunAsync("--only", "trans-no-greeting", "--cucumber-html", html, "--ndjson", ndjson);
+        Assert.That(code, Is.EqualTo(ExitCodes.Success), stdout + stderr);
         var messages = File.ReadAllLines(ndjson);
         Assert.That(messages.Count(l => l.Contains("\"testCaseFinished\"")), Is.EqualTo(1));
         Assert.That(messages.Count(l => l.Contains("\"status\":\"PASSED\"")), Is.GreaterThanOrEqualTo(3), "one result per step");
@@ -132,15 +126,9 @@ public sealed class CliTests
         // built from it must not say "passed" over them).
         var directory = Directory.CreateTempSubdirectory("zrpc-cucumber-").FullName;
         var ndjson = Path.Combine(directory, "messages.ndjson");
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zrpc-conformance.dll"), "--target", "reference", "--target", "reference+defect:rst-ignored",
-                     "--only", "conn-rst-first", "--only", "conn-rst-at-boundary", "--ndjson", ndjson })
-            info.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.That(process.ExitCode, Is.EqualTo(ExitCodes.MustFailed), await stdout + await stderr);
+        var (code, stdout, stderr) = await RunnerProcess.RunAsync("--target", "reference", "--target", "reference+defect:rst-ignored",
+            "--only", "conn-rst-first", "--only", "conn-rst-at-boundary", "--ndjson", ndjson);
+        Assert.That(code, Is.EqualTo(ExitCodes.MustFailed), stdout + stderr);
 
         var kinds = new List<(string Kind, System.Text.Json.JsonElement Body)>();
         foreach (var line in File.ReadAllLines(ndjson))

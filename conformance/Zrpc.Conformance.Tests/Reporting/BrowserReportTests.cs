@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
 using PuppeteerSharp;
@@ -31,22 +30,10 @@ public sealed partial class BrowserReportTests
         }
 
         _directory = Directory.CreateTempSubdirectory("zrpc-browser-").FullName;
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[]
-                 {
-                     Path.Combine(AppContext.BaseDirectory, "zrpc-conformance.dll"), "--target", "reference", "--target", "reference+defect:rst-ignored",
-                     "--section", "connection", "--html", Path.Combine(_directory, "kit.html"), "--cucumber-html", Path.Combine(_directory, "cucumber.html"),
-                 })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        _console = await stdout;
-        Assert.That(process.ExitCode, Is.EqualTo(ExitCodes.MustFailed), _console + await stderr);
+        var (code, output, error) = await Infrastructure.RunnerProcess.RunAsync("--target", "reference", "--target", "reference+defect:rst-ignored",
+            "--section", "connection", "--html", Path.Combine(_directory, "kit.html"), "--cucumber-html", Path.Combine(_directory, "cucumber.html"));
+        _console = output;
+        Assert.That(code, Is.EqualTo(ExitCodes.MustFailed), output + error);
 
         _browser = await Puppeteer.LaunchAsync(new LaunchOptions
         {

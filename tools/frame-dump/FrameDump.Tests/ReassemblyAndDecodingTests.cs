@@ -253,20 +253,6 @@ public class ReassemblyAndDecodingTests
         Assert.That(consumer.Delivered, Is.EqualTo(210));
     }
 
-    private sealed class RecordingConsumer : Tcp.IStreamConsumer
-    {
-        public long Delivered { get; private set; }
-
-        public List<long> Gaps { get; } = new();
-
-        public void OnData(ReadOnlySpan<byte> data, DateTime time) => Delivered += data.Length;
-
-        public void OnGap(long missing, DateTime time) => Gaps.Add(missing);
-
-        public void OnEnd(Tcp.StreamEndReason reason, DateTime time)
-        {
-        }
-    }
 
     [Test]
     public void ContentDetection_IgnoresOtherTcpTraffic_PortSelectsExplicitly()

@@ -246,27 +246,13 @@ public class SkippedAndEvictedTests
         Assert.That(result.Of<CloseRecord>().Where(c => c.Connection >= 4).Select(c => c.Reason), Is.All.EqualTo("end-of-capture"));
     }
 
-    private sealed class StreamLog : Tcp.IStreamConsumer
-    {
-        public long Delivered { get; private set; }
-
-        public List<long> Gaps { get; } = new();
-
-        public void OnData(ReadOnlySpan<byte> data, DateTime time) => Delivered += data.Length;
-
-        public void OnGap(long missing, DateTime time) => Gaps.Add(missing);
-
-        public void OnEnd(Tcp.StreamEndReason reason, DateTime time)
-        {
-        }
-    }
 
     [Test]
     public void ReorderBudget_IsSharedByAllStreams()
     {
         var budget = new Tcp.ReorderBudget(1000);
-        var first = new StreamLog();
-        var second = new StreamLog();
+        var first = new RecordingConsumer();
+        var second = new RecordingConsumer();
         var a = new Tcp.StreamReassembler(first, budget: budget);
         var b = new Tcp.StreamReassembler(second, budget: budget);
         var t = new DateTime(2024, 1, 2, 0, 0, 0, DateTimeKind.Utc);
