@@ -19,6 +19,7 @@ public sealed class RpcServer
     private long _connectionCounter;
     private long _jsonBytesInUse;
     private long _jsonPeak;
+    private long _jsonCallsInFlight;
     private long _lastTrim;
 
     /// <summary>How long a connection must have been idle before it may be closed to make room at the connection limit.</summary>
@@ -180,8 +181,11 @@ public sealed class RpcServer
         }
 
         // After a peak of large JSON bodies the runtime keeps the memory for reuse; once they are
-        // all gone, a compacting collection returns it to the system (at most every 30 s).
-        if (Interlocked.Read(ref _jsonBytesInUse) == 0 && Interlocked.Read(ref _jsonPeak) >= TrimAfterPeak
+        // all gone, a compacting collection returns it to the system (at most every 30 s). Gone
+        // means no JSON call in flight, not merely no body being decoded: the decoded value and
+        // its answer outlive the decode buffer, and a collection while they live would leave them
+        // behind until some later full collection, which on an idle server never comes.
+        if (Interlocked.Read(ref _jsonCallsInFlight) == 0 && Interlocked.Read(ref _jsonPeak) >= TrimAfterPeak
             && now - Interlocked.Read(ref _lastTrim) > 30 * System.Diagnostics.Stopwatch.Frequency)
         {
             Interlocked.Exchange(ref _jsonPeak, 0);
@@ -445,6 +449,9 @@ public sealed class RpcServer
 
         private bool _inRequest;
 
+        /// <summary>The request being served has a MarshaledJSON body and is counted in the server's JSON calls in flight.</summary>
+        private bool _jsonCall;
+
         /// <summary>Serves one request; false when the peer ended the connection at a request boundary (CONN-3).</summary>
         public async Task<bool> ServeRequestAsync(CancellationToken ct)
         {
@@ -468,6 +475,12 @@ public sealed class RpcServer
             }
             finally
             {
+                if (_jsonCall)
+                {
+                    _jsonCall = false;
+                    Interlocked.Decrement(ref server._jsonCallsInFlight);
+                }
+
                 Volatile.Write(ref open.IdleSince, System.Diagnostics.Stopwatch.GetTimestamp());
                 Volatile.Write(ref _inRequest, false);
             }
@@ -512,6 +525,10 @@ public sealed class RpcServer
             }
             else
             {
+                // Counted until the response is out (ServeRequestAsync): the decoded value and its
+                // answer live that long, and the server gives memory back only when none does.
+                _jsonCall = true;
+                Interlocked.Increment(ref server._jsonCallsInFlight);
                 var (decoded, decodeError) = await DecodeJsonBodyAsync(body, server.Options.Hooks.JsonBodySource(body, reader.Frames), endpoint.RequestClrType, ct).ConfigureAwait(false);
                 if (decodeError is not null)
                 {
