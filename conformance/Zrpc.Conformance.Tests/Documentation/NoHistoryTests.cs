@@ -46,9 +46,10 @@ public sealed partial class NoHistoryTests
         Assert.That(hits, Is.Empty, "say what is true now instead; the history is in the commit messages");
     }
 
-    [TestCase("the spin cost a lot (session 6)")]
-    [TestCase("allocation must stay low (issue 6)")]
-    [TestCase("see issue #12")]
+    // Split so that a plain grep of the repository for such lines does not find these examples.
+    [TestCase("the spin cost a lot (ses" + "sion 6)")]
+    [TestCase("allocation must stay low (iss" + "ue 6)")]
+    [TestCase("see iss" + "ue #12")]
     public void The_check_recognises_history(string line)
     {
         Assert.That(History().IsMatch(line), Is.True);
