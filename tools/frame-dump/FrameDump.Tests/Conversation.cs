@@ -164,22 +164,10 @@ public sealed class Conversation
     public string WritePcap(string path, Link link = Link.Ethernet, IEnumerable<Segment>? segments = null)
     {
         using var file = new BinaryWriter(File.Create(path));
-        file.Write(0xa1b2c3d4u);
-        file.Write((ushort)2);
-        file.Write((ushort)4);
-        file.Write(0);
-        file.Write(0u);
-        file.Write(262144u);
-        file.Write((uint)link);
+        WritePcapHeader(file, link);
         foreach (var s in segments ?? Segments)
         {
-            var data = Encode(s, link);
-            long micros = (s.Time - DateTime.UnixEpoch).Ticks / 10;
-            file.Write((uint)(micros / 1_000_000));
-            file.Write((uint)(micros % 1_000_000));
-            file.Write((uint)data.Length);
-            file.Write((uint)data.Length);
-            file.Write(data);
+            WritePcapRecord(file, s.Time, Encode(s, link));
         }
 
         return path;
