@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using FrameDump.Protocol;
+using Zrpc.Rpc;
 
 namespace FrameDump.Output;
 
@@ -18,6 +19,8 @@ public sealed class Summary : IRecordSink
     private readonly long[] announcedBytes = new long[2];
     private readonly SortedDictionary<string, long> skipped = new(StringComparer.Ordinal);
     private readonly long[] frames = new long[2];
+    private readonly SortedDictionary<string, long> profiles = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, long> otherProtocols = new(StringComparer.Ordinal);
     private long gaps;
     private long lostBytes;
 
@@ -40,10 +43,30 @@ public sealed class Summary : IRecordSink
 
     public IReadOnlyDictionary<string, long> Violations => violations;
 
+    /// <summary>Connections per profile: "6ab05ee", "fa4d209", or "undecided" when both readings were shown.</summary>
+    public IReadOnlyDictionary<string, long> Profiles => profiles;
+
+    /// <summary>Connections labelled as one of the protocols that replaced this one, per protocol.</summary>
+    public IReadOnlyDictionary<string, long> OtherProtocols => otherProtocols;
+
     public void Write(DumpRecord record)
     {
+        // A connection shown in both readings has its frames counted once (they are the same
+        // bytes); its calls and violations differ per reading and are not counted.
+        if (record.Reading is not null && (record is not FrameRecord || record.Reading != Zrpc.Rpc.Profile.P6ab05ee.Name()))
+        {
+            return;
+        }
+
         switch (record)
         {
+            case ProfileRecord { Contradicted: false } p:
+                string profile = p.Profile ?? "undecided";
+                profiles[profile] = profiles.GetValueOrDefault(profile) + 1;
+                break;
+            case OtherProtocolRecord o:
+                otherProtocols[o.Label] = otherProtocols.GetValueOrDefault(o.Label) + 1;
+                break;
             case ConnectionRecord:
                 Connections++;
                 break;
@@ -90,6 +113,17 @@ public sealed class Summary : IRecordSink
         if (announcedBytes[0] != frameBytes[0] || announcedBytes[1] != frameBytes[1])
         {
             text.AppendLine($"announced by frame headers: c2s {announcedBytes[0]}, s2c {announcedBytes[1]} bytes (not all captured)");
+        }
+
+        if (profiles.Count > 0)
+        {
+            text.AppendLine("profiles: " + string.Join(", ", profiles.Select(kv => $"{kv.Key} {kv.Value}"))
+                + (profiles.ContainsKey("undecided") ? " (undecided: not told by the content; their calls are not counted, the listing shows both readings)" : ""));
+        }
+
+        foreach (var (label, count) in otherProtocols)
+        {
+            text.AppendLine($"not this protocol (labelled, not decoded): {label}: {count}");
         }
 
         long skippedTotal = skipped.Values.Sum();
@@ -149,6 +183,20 @@ public sealed class Summary : IRecordSink
         writer.WriteString("hint", "-p PORT");
         writer.WriteEndObject();
         writer.WriteNumber("evicted", Evicted);
+        writer.WriteStartObject("profiles");
+        foreach (var (name, count) in profiles)
+        {
+            writer.WriteNumber(name, count);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartObject("other_protocols");
+        foreach (var (label, count) in otherProtocols)
+        {
+            writer.WriteNumber(label, count);
+        }
+
+        writer.WriteEndObject();
         writer.WriteStartObject("frames");
         writer.WriteNumber("c2s", frames[0]);
         writer.WriteNumber("s2c", frames[1]);
