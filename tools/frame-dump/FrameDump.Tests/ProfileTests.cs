@@ -255,4 +255,26 @@ public class ProfileTests
         Assert.That(text, Does.Contain("Endpoint=\"Close\" DataType=2 (Control) Accept=2 (Control)"));
         Assert.That(text, Does.Contain("call #7 Close (control): OK (1)"));
     }
+
+    [Test]
+    public void AsFixture_WritesTheProfileTheContentTold_AndRefusesWhenItDoesNotTell()
+    {
+        string told = Harness.RunToString(new DumpOptions { CaptureFile = Fa4d209().WritePcap(Harness.TempFile("f.pcap")), AsFixture = true });
+        using (var document = System.Text.Json.JsonDocument.Parse(told))
+        {
+            Assert.That(document.RootElement.GetProperty("profile").GetString(), Is.EqualTo("fa4d209"));
+        }
+
+        string untold = new Conversation().Handshake()
+            .Wait(1).Client(Request("Echo", 3, 3, Json("{}"))).Wait(1).Server(Ok(3, Json("{}"))).Close()
+            .WritePcap(Harness.TempFile("u.pcap"));
+        using var output = new MemoryStream();
+        using var error = new StringWriter();
+        Assert.That(Dumper.Run(new DumpOptions { CaptureFile = untold, AsFixture = true }, output, error), Is.EqualTo(2));
+        Assert.That(error.ToString(), Does.Contain("the content of connection 1 does not tell its profile; choose it with --profile"));
+        Assert.That(output.Length, Is.Zero, "a refused fixture writes nothing");
+
+        string chosen = Harness.RunToString(new DumpOptions { CaptureFile = untold, AsFixture = true, Profile = Profile.Fa4d209 });
+        Assert.That(chosen, Does.Contain("\"profile\": \"fa4d209\""));
+    }
 }
