@@ -15,7 +15,7 @@ namespace FrameDump.Protocol;
 /// </summary>
 public sealed class ConnectionFront : IConnectionHandler
 {
-    public const int MaxHeldRecords = 4096;
+    public const int MaxHeldRecords = 1024;
 
     private readonly ConnectionInfo info;
     private readonly IRecordSink output;
