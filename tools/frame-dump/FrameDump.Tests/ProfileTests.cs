@@ -167,6 +167,10 @@ public class ProfileTests
         Assert.That(Bodies(result, "fa4d209"), Is.EqualTo(new[] { "request Echo MarshaledJSON", "response Echo MarshaledJSON" }));
         Assert.That(result.Of<CallRecord>().Select(r => r.Reading), Is.EqualTo(new[] { "6ab05ee", "fa4d209" }));
         Assert.That(result.Of<ConnectionRecord>().Single().Reading, Is.Null, "the connection is listed once");
+        string summary = Harness.RunToString(new DumpOptions { CaptureFile = c.WritePcap(Harness.TempFile("s.pcap")), Summary = true });
+        Assert.That(summary, Does.Contain("connections: 1, calls: 0\n"), "the calls of the two readings differ: neither is counted");
+        Assert.That(summary, Does.Contain("profiles: undecided 1 (undecided: not told by the content;"));
+        Assert.That(summary, Does.Contain("bytes c2s: 92 in 2 frames; s2c: 88 in 2 frames"), "the frames are counted once");
     }
 
     [Test]
@@ -182,6 +186,9 @@ public class ProfileTests
         Assert.That((profile.Profile, profile.DecidedBy, profile.Readings.Count), Is.EqualTo(((string?)null, "none", 1)));
         Assert.That(result.Records.Where(r => r.Reading is not null), Is.Empty);
         Assert.That(result.Of<CallRecord>(), Has.Count.EqualTo(1));
+        string summary = Harness.RunToString(new DumpOptions { CaptureFile = c.WritePcap(Harness.TempFile("s.pcap")), Summary = true });
+        Assert.That(summary, Does.Contain("connections: 1, calls: 1\n"));
+        Assert.That(summary, Does.Contain("profiles: either 1 (either: both profiles read them alike)\n"));
     }
 
     [Test]

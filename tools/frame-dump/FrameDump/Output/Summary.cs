@@ -43,7 +43,7 @@ public sealed class Summary : IRecordSink
 
     public IReadOnlyDictionary<string, long> Violations => violations;
 
-    /// <summary>Connections per profile: "6ab05ee", "fa4d209", or "undecided" when both readings were shown.</summary>
+    /// <summary>Connections per profile: "6ab05ee", "fa4d209", "either" (both read them alike), or "undecided" (both readings were listed).</summary>
     public IReadOnlyDictionary<string, long> Profiles => profiles;
 
     /// <summary>Connections labelled as one of the protocols that replaced this one, per protocol.</summary>
@@ -61,7 +61,8 @@ public sealed class Summary : IRecordSink
         switch (record)
         {
             case ProfileRecord { Contradicted: false } p:
-                string profile = p.Profile ?? "undecided";
+                // "either": both profiles read the connection alike; "undecided": both readings were listed.
+                string profile = p.Profile ?? (p.Readings.Count == 1 ? "either" : "undecided");
                 profiles[profile] = profiles.GetValueOrDefault(profile) + 1;
                 break;
             case OtherProtocolRecord o:
@@ -118,6 +119,7 @@ public sealed class Summary : IRecordSink
         if (profiles.Count > 0)
         {
             text.AppendLine("profiles: " + string.Join(", ", profiles.Select(kv => $"{kv.Key} {kv.Value}"))
+                + (profiles.ContainsKey("either") ? " (either: both profiles read them alike)" : "")
                 + (profiles.ContainsKey("undecided") ? " (undecided: not told by the content; their calls are not counted, the listing shows both readings)" : ""));
         }
 
