@@ -243,6 +243,12 @@ public class ProfileTests
         Assert.That(summary.GetProperty("profiles").GetProperty("6ab05ee").GetInt32(), Is.EqualTo(1));
         string text = Harness.RunToString(new DumpOptions { CaptureFile = path, Summary = true });
         Assert.That(text, Does.Contain("profiles: 6ab05ee 1, fa4d209 1\n"));
+        Assert.That(text, Does.Contain("  connection 1: fa4d209: an OK response with DataType 4"));
+        Assert.That(text, Does.Contain("  connection 2: 6ab05ee: MarshaledJSON body with DataType 2"));
+        var perConnection = summary.GetProperty("connection_profiles").EnumerateArray()
+            .Select(p => (p.GetProperty("conn").GetInt32(), p.GetProperty("profile").GetString(), p.GetProperty("decided_by").GetString())).ToList();
+        Assert.That(perConnection, Is.EquivalentTo(new[] { (1, "fa4d209", "content"), (2, "6ab05ee", "content") }));
+        Assert.That(summary.GetProperty("connection_profiles")[0].GetProperty("evidence").GetString(), Does.Contain("frame"));
 
         var lines = Harness.RunJson(new DumpOptions { CaptureFile = path });
         var profiles = lines.Where(l => l.GetProperty("record").GetString() == "profile").ToList();

@@ -21,6 +21,10 @@ public sealed class Summary : IRecordSink
     private readonly long[] frames = new long[2];
     private readonly SortedDictionary<string, long> profiles = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, long> otherProtocols = new(StringComparer.Ordinal);
+    private readonly List<ProfileRecord> profileLines = new();
+
+    /// <summary>Connections listed one by one in the text summary; all of them are in the JSON one.</summary>
+    private const int ProfileLinesShown = 20;
     private long gaps;
     private long lostBytes;
 
@@ -64,6 +68,7 @@ public sealed class Summary : IRecordSink
                 // "either": both profiles read the connection alike; "undecided": both readings were listed.
                 string profile = p.Profile ?? (p.Readings.Count == 1 ? "either" : "undecided");
                 profiles[profile] = profiles.GetValueOrDefault(profile) + 1;
+                profileLines.Add(p);
                 break;
             case OtherProtocolRecord o:
                 otherProtocols[o.Label] = otherProtocols.GetValueOrDefault(o.Label) + 1;
@@ -121,6 +126,16 @@ public sealed class Summary : IRecordSink
             text.AppendLine("profiles: " + string.Join(", ", profiles.Select(kv => $"{kv.Key} {kv.Value}"))
                 + (profiles.ContainsKey("either") ? " (either: both profiles read them alike)" : "")
                 + (profiles.ContainsKey("undecided") ? " (undecided: not told by the content; their calls are not counted, the listing shows both readings)" : ""));
+        }
+
+        foreach (var p in profileLines.Take(ProfileLinesShown))
+        {
+            text.AppendLine($"  connection {p.Connection}: {TextWriterSink.Describe(p)}");
+        }
+
+        if (profileLines.Count > ProfileLinesShown)
+        {
+            text.AppendLine($"  ... {profileLines.Count - ProfileLinesShown} more connections (--format json lists all; the listing names each)");
         }
 
         foreach (var (label, count) in otherProtocols)
@@ -192,6 +207,22 @@ public sealed class Summary : IRecordSink
         }
 
         writer.WriteEndObject();
+        writer.WriteStartArray("connection_profiles");
+        foreach (var p in profileLines)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("conn", p.Connection);
+            if (p.Profile is not null)
+            {
+                writer.WriteString("profile", p.Profile);
+            }
+
+            writer.WriteString("decided_by", p.DecidedBy);
+            writer.WriteString("evidence", p.Evidence);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
         writer.WriteStartObject("other_protocols");
         foreach (var (label, count) in otherProtocols)
         {
