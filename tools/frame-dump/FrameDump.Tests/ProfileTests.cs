@@ -290,4 +290,30 @@ public class ProfileTests
         string chosen = Harness.RunToString(new DumpOptions { CaptureFile = untold, AsFixture = true, Profile = Profile.Fa4d209 });
         Assert.That(chosen, Does.Contain("\"profile\": \"fa4d209\""));
     }
+
+    [Test]
+    public void LongUntoldConnection_ShowsBothReadingsFromTheLimitOn_UntilTheContentTells()
+    {
+        var c = new Conversation().Handshake();
+        for (int i = 0; i < 150; i++)
+        {
+            c.Client(Request("Echo", 3, 3, Json("{}"))).Server(Ok(3, Json("{}")));
+        }
+
+        c.Client(Request("Source", 3, 4, Json("{\"Length\":10}"))).Server(Ok(4, Ten)).Close();
+
+        var result = Decode(c);
+
+        var profiles = result.Of<ProfileRecord>();
+        Assert.That(profiles.Select(p => (p.Profile, p.DecidedBy)), Is.EqualTo(new (string?, string)[] { (null, "none"), ("fa4d209", "content") }));
+        Assert.That(profiles[0].Evidence, Does.StartWith($"no evidence in the first {FrameDump.Protocol.ConnectionFront.MaxHeldRecords} records"));
+        var calls = result.Of<CallRecord>();
+        Assert.That(calls.Last().Endpoint, Is.EqualTo("Source"));
+        Assert.That(calls.Last().Reading, Is.Null, "once told, only the fa4d209 reading is written, unmarked");
+        Assert.That(calls.Count(r => r.Reading == "6ab05ee"), Is.EqualTo(calls.Count(r => r.Reading == "fa4d209")), "neither reading runs past the evidence");
+        Assert.That(calls.Count(r => r.Reading is null) + calls.Count(r => r.Reading == "fa4d209"), Is.EqualTo(151), "every call of the told reading once");
+
+        string summary = Harness.RunToString(new DumpOptions { CaptureFile = c.WritePcap(Harness.TempFile("s.pcap")), Summary = true });
+        Assert.That(summary, Does.Contain("profiles: fa4d209 1\n"), "the connection is counted once, in the profile it was told");
+    }
 }

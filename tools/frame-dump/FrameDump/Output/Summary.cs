@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using FrameDump.Protocol;
@@ -19,9 +20,9 @@ public sealed class Summary : IRecordSink
     private readonly long[] announcedBytes = new long[2];
     private readonly SortedDictionary<string, long> skipped = new(StringComparer.Ordinal);
     private readonly long[] frames = new long[2];
-    private readonly SortedDictionary<string, long> profiles = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, long> otherProtocols = new(StringComparer.Ordinal);
-    private readonly List<ProfileRecord> profileLines = new();
+    /// <summary>The last profile line of each connection: a connection first shown in both readings may be told later.</summary>
+    private readonly SortedDictionary<int, ProfileRecord> profileLines = new();
 
     /// <summary>Connections listed one by one in the text summary; all of them are in the JSON one.</summary>
     private const int ProfileLinesShown = 20;
@@ -48,7 +49,9 @@ public sealed class Summary : IRecordSink
     public IReadOnlyDictionary<string, long> Violations => violations;
 
     /// <summary>Connections per profile: "6ab05ee", "fa4d209", "either" (both read them alike), or "undecided" (both readings were listed).</summary>
-    public IReadOnlyDictionary<string, long> Profiles => profiles;
+    public IReadOnlyDictionary<string, long> Profiles => profileLines.Values
+        .GroupBy(p => p.Profile ?? (p.Readings.Count == 1 ? "either" : "undecided"), StringComparer.Ordinal)
+        .ToImmutableSortedDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
 
     /// <summary>Connections labelled as one of the protocols that replaced this one, per protocol.</summary>
     public IReadOnlyDictionary<string, long> OtherProtocols => otherProtocols;
@@ -65,10 +68,7 @@ public sealed class Summary : IRecordSink
         switch (record)
         {
             case ProfileRecord { Contradicted: false } p:
-                // "either": both profiles read the connection alike; "undecided": both readings were listed.
-                string profile = p.Profile ?? (p.Readings.Count == 1 ? "either" : "undecided");
-                profiles[profile] = profiles.GetValueOrDefault(profile) + 1;
-                profileLines.Add(p);
+                profileLines[p.Connection] = p;
                 break;
             case OtherProtocolRecord o:
                 otherProtocols[o.Label] = otherProtocols.GetValueOrDefault(o.Label) + 1;
@@ -121,6 +121,7 @@ public sealed class Summary : IRecordSink
             text.AppendLine($"announced by frame headers: c2s {announcedBytes[0]}, s2c {announcedBytes[1]} bytes (not all captured)");
         }
 
+        var profiles = Profiles;
         if (profiles.Count > 0)
         {
             text.AppendLine("profiles: " + string.Join(", ", profiles.Select(kv => $"{kv.Key} {kv.Value}"))
@@ -128,7 +129,7 @@ public sealed class Summary : IRecordSink
                 + (profiles.ContainsKey("undecided") ? " (undecided: not told by the content; their calls are not counted, the listing shows both readings)" : ""));
         }
 
-        foreach (var p in profileLines.Take(ProfileLinesShown))
+        foreach (var p in profileLines.Values.Take(ProfileLinesShown))
         {
             text.AppendLine($"  connection {p.Connection}: {TextWriterSink.Describe(p)}");
         }
@@ -201,14 +202,14 @@ public sealed class Summary : IRecordSink
         writer.WriteEndObject();
         writer.WriteNumber("evicted", Evicted);
         writer.WriteStartObject("profiles");
-        foreach (var (name, count) in profiles)
+        foreach (var (name, count) in Profiles)
         {
             writer.WriteNumber(name, count);
         }
 
         writer.WriteEndObject();
         writer.WriteStartArray("connection_profiles");
-        foreach (var p in profileLines)
+        foreach (var p in profileLines.Values)
         {
             writer.WriteStartObject();
             writer.WriteNumber("conn", p.Connection);

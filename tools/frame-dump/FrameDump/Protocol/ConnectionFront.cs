@@ -52,7 +52,12 @@ public sealed class ConnectionFront : IConnectionHandler
                 active.Add(new ConnectionDecoder(info, new ReadingSink(this, each), options, each));
             }
 
-            active.Single(d => d.Profile == Profile.Fa4d209).Observer = evidence;
+            // The observed decoder is fed each chunk first: evidence found in it decides before
+            // the other reading has decoded that chunk, so neither reading runs past the evidence.
+            var observed = active.Single(d => d.Profile == Profile.Fa4d209);
+            observed.Observer = evidence;
+            active.Remove(observed);
+            active.Insert(0, observed);
         }
 
         ClientToServer = new PreambleGate(this, Direction.ClientToServer);
