@@ -36,7 +36,7 @@ public sealed class ReassemblyTarget : IFuzzTarget
         var sink = new JsonLinesWriter(output, origin);
         var options = new DecoderOptions { BodyLimit = 256, HexLimit = 16 };
         var ports = byPort ? new HashSet<int> { SegmentScript.ServerPort } : new HashSet<int>();
-        var tracker = new ConnectionTracker(info => new ConnectionDecoder(info, sink, options), ports, reorderLimit: 64 * 1024);
+        var tracker = new ConnectionTracker(info => new ConnectionFront(info, sink, options, profile: null), ports, reorderLimit: 64 * 1024);
         DateTime last = DateTime.UnixEpoch;
         foreach (var step in steps)
         {

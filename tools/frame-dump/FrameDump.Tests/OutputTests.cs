@@ -15,7 +15,7 @@ public class OutputTests
         var lines = Harness.RunJson(new DumpOptions { CaptureFile = StandardCapture() });
 
         Assert.That(lines.Select(l => l.GetProperty("record").GetString()).Distinct(),
-            Is.EquivalentTo(new[] { "connection", "frame", "message", "call", "close" }));
+            Is.EquivalentTo(new[] { "connection", "profile", "frame", "message", "call", "close" }));
         var connection = lines.First();
         Assert.That(connection.GetProperty("client").GetString(), Is.EqualTo("10.0.0.1:41000"));
         Assert.That(connection.GetProperty("handshake").GetBoolean(), Is.True);
@@ -113,7 +113,8 @@ public class OutputTests
     {
         var lines = Harness.RunJson(new DumpOptions { CaptureFile = StandardCapture(), ErrorsOnly = true });
 
-        var kept = lines.Where(l => l.GetProperty("record").GetString() is not ("connection" or "close")).ToList();
+        // Connection, profile and close lines frame what is kept: they pass the filter.
+        var kept = lines.Where(l => l.GetProperty("record").GetString() is not ("connection" or "profile" or "close")).ToList();
         Assert.That(kept.Select(l => l.GetProperty("record").GetString()), Is.EqualTo(new[] { "call" }));
         Assert.That(kept[0].GetProperty("endpoint").GetString(), Is.EqualTo("Fail"));
     }

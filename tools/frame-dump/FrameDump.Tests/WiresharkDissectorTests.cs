@@ -30,7 +30,9 @@ public class WiresharkDissectorTests
         Assert.That(lua, Does.Not.Contain("@"), "every placeholder is filled");
     }
 
-    private static string Tshark(string capture)
+    private static string Tshark(string capture, params string[] extra) => TsharkOn(Path.Combine(GoldenCaptureTests.CapturesDirectory(), capture), 19123, extra);
+
+    private static string TsharkOn(string path, int port, params string[] extra)
     {
         string? tshark = new[] { "/usr/bin/tshark", "/usr/local/bin/tshark" }.FirstOrDefault(File.Exists);
         if (tshark is null)
@@ -38,8 +40,7 @@ public class WiresharkDissectorTests
             Assert.Ignore("tshark is not installed (Debian: apt-get install tshark)");
         }
 
-        var start = new ProcessStartInfo(tshark!, ["-X", "lua_script:" + LuaPath(), "-r", Path.Combine(GoldenCaptureTests.CapturesDirectory(), capture),
-            "-d", "tcp.port==19123,zrpc", "-V"])
+        var start = new ProcessStartInfo(tshark!, ["-X", "lua_script:" + LuaPath(), "-r", path, "-d", $"tcp.port=={port},zrpc", "-V", .. extra])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -93,5 +94,58 @@ public class WiresharkDissectorTests
 
         Assert.That(output, Does.Contain("zrpc RST frame, end=1, length 0"));
         Assert.That(output, Does.Contain("Type: RST (0xff)"));
+    }
+
+    [Test]
+    public void Tshark_Fa4d209Profile_NamesControlJsonAndOctets()
+    {
+        string path = ProfileTests.Fa4d209().WritePcap(Harness.TempFile("fa4d209.pcap"));
+
+        string output = TsharkOn(path, 9000, "-o", "zrpc.profile:fa4d209", "-P");
+
+        Assert.That(output, Does.Contain("DataType: Control (2)"));
+        Assert.That(output, Does.Contain("DataType: MarshaledJSON (3)"));
+        Assert.That(output, Does.Contain("DataType: Octets (4)"));
+        Assert.That(output, Does.Contain("Profile: fa4d209 (preference)"));
+        Assert.That(output, Does.Contain("Header (control request Close)"), "the Info column (-P) names the control request");
+    }
+
+    [Test]
+    public void Tshark_Auto_ShowsBothNamesUntilTheStreamTells_ThenItsProfile()
+    {
+        string path = ProfileTests.Fa4d209().WritePcap(Harness.TempFile("fa4d209-auto.pcap"));
+
+        string output = TsharkOn(path, 9000);
+
+        // Echo with DataType 3 comes first: nothing has told the profile yet.
+        Assert.That(output, Does.Contain("DataType: 3 (Octets in 6ab05ee, MarshaledJSON in fa4d209)"));
+        Assert.That(output, Does.Contain("Profile: undecided (not told yet)"));
+        // The Source answer with DataType 4 tells fa4d209; what follows is named in it.
+        Assert.That(output, Does.Contain("Profile: fa4d209 (an OK response with DataType 4 in frame "));
+        Assert.That(output, Does.Contain("DataType: Control (2)"));
+    }
+
+    [Test]
+    public void Tshark_Auto_Tells6ab05eeFromAJsonBodyAfterDataType2()
+    {
+        string path = ProfileTests.P6ab05ee().WritePcap(Harness.TempFile("6ab05ee-auto.pcap"));
+
+        string output = TsharkOn(path, 9000);
+
+        Assert.That(output, Does.Contain("Profile: 6ab05ee (a DataType 2 header followed by a Data frame in frame "));
+        Assert.That(output, Does.Contain("DataType: Octets (3)"));
+    }
+
+    [Test]
+    public void Tshark_LaterProtocol_IsLabelledNotDecoded()
+    {
+        byte[] magic = [0x18, 0xce, 0x72, 0x48, 0x4e, 0x61, 0x61, 0x1d, 0x71, 0xeb, 0x03, 0xa8, 0x3c, 0xe2, 0x6f, 0x01];
+        string path = new Conversation().Handshake().Client(Wire.Concat(magic, [1, 2, 3])).Server(magic).Client([0x01, 0x01, 0, 0, 0, 0]).Close()
+            .WritePcap(Harness.TempFile("streamrpc.pcap"));
+
+        string output = TsharkOn(path, 9000);
+
+        Assert.That(output, Does.Contain("Not this protocol: go-streamrpc, magic version 1 (zrepl 0.1.0-rc1 to 0.1.0-rc3)"));
+        Assert.That(output, Does.Not.Contain("zrpc Header frame"), "the later protocol's bytes are not decoded as frames");
     }
 }

@@ -29,6 +29,9 @@ public sealed record DumpOptions
 
     public bool Summary { get; init; }
 
+    /// <summary>--profile: decode every connection in this profile; null (auto): tell it per connection from the content.</summary>
+    public Zrpc.Rpc.Profile? Profile { get; init; }
+
     public IReadOnlySet<int> Connections { get; init; } = new HashSet<int>();
 
     public string? Endpoint { get; init; }
@@ -114,7 +117,7 @@ public static class Dumper
 
         IConnectionHandler Handler(ConnectionInfo info)
         {
-            var decoder = new ConnectionDecoder(info, sink, decoderOptions);
+            var decoder = new ConnectionFront(info, sink, decoderOptions, options.Profile);
             return fixture is null ? decoder : fixture.Tap(info, decoder);
         }
 
@@ -178,7 +181,7 @@ public static class Dumper
             ServerLabel = client ? "(not recorded)" : $"raw {label}",
             OneDirection = true,
         };
-        IConnectionHandler decoder = new ConnectionDecoder(info, sink, decoderOptions);
+        IConnectionHandler decoder = new ConnectionFront(info, sink, decoderOptions, options.Profile);
         decoder = fixture is null ? decoder : fixture.Tap(info, decoder);
         var recorded = client ? decoder.ClientToServer : decoder.ServerToClient;
         var other = client ? decoder.ServerToClient : decoder.ClientToServer;
@@ -199,7 +202,7 @@ public static class Dumper
 
     private static int RunAsFixture(DumpOptions options, Stream output, TextWriter error)
     {
-        var fixture = new FixtureBuilder(options.CaptureFile ?? options.RawFile ?? "stream", options.FixtureMaxBytes, options.Connections);
+        var fixture = new FixtureBuilder(options.CaptureFile ?? options.RawFile ?? "stream", options.FixtureMaxBytes, options.Connections, options.Profile);
         try
         {
             Decode(options, fixture, new TimeOrigin(), options.Progress ? error : null, fixture);

@@ -8,6 +8,8 @@ rawSide.AcceptOnlyFromAmong("client", "server");
 var ports = new Option<int[]>("--port", "-p") { Description = "server port of the protocol (repeatable); without it connections are detected by content", AllowMultipleArgumentsPerToken = false };
 var format = new Option<string>("--format") { Description = "text or json (one JSON object per line)", DefaultValueFactory = _ => "text" };
 format.AcceptOnlyFromAmong("text", "json");
+var profile = new Option<string>("--profile") { Description = "protocol profile: 6ab05ee, fa4d209, or auto (told per connection from its content, with the evidence named; both readings when it does not tell)", DefaultValueFactory = _ => "auto" };
+profile.AcceptOnlyFromAmong("auto", "6ab05ee", "fa4d209");
 var summary = new Option<bool>("--summary") { Description = "print only a summary: calls per endpoint, statuses, bytes, latency" };
 var connection = new Option<int[]>("--connection", "-c") { Description = "only these connection numbers (repeatable)" };
 var endpoint = new Option<string?>("--endpoint", "-e") { Description = "only records of calls to this endpoint" };
@@ -30,7 +32,7 @@ color.AcceptOnlyFromAmong("auto", "always", "never");
 var root = new RootCommand("frame-dump: decode captured zrepl frame RPC traffic into frames, messages and calls");
 root.Arguments.Add(capture);
 Zrpc.Build.ToolVersion.Install(root, "frame-dump");
-foreach (var option in new Option[] { raw, rawSide, ports, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color, asFixture, fixtureMaxBytes, iface, bpf, count, duration, emitDissector, maxConnections, idleTimeout })
+foreach (var option in new Option[] { raw, rawSide, ports, profile, format, summary, connection, endpoint, errorsOnly, hex, hexLimit, bodyLimit, color, asFixture, fixtureMaxBytes, iface, bpf, count, duration, emitDissector, maxConnections, idleTimeout })
 {
     root.Options.Add(option);
 }
@@ -77,6 +79,7 @@ root.SetAction(parse =>
         Ports = (parse.GetValue(ports) ?? []).ToHashSet(),
         Format = parse.GetValue(format) == "json" ? OutputFormat.Json : OutputFormat.Text,
         Summary = parse.GetValue(summary),
+        Profile = parse.GetValue(profile) is string p && p != "auto" ? Zrpc.Rpc.Profiles.Parse(p) : null,
         Connections = (parse.GetValue(connection) ?? []).ToHashSet(),
         Endpoint = parse.GetValue(endpoint),
         ErrorsOnly = parse.GetValue(errorsOnly),

@@ -5,6 +5,7 @@ using System.Text.Json;
 using FrameDump.Output;
 using FrameDump.Tcp;
 using Zrpc.Frames;
+using Zrpc.Rpc;
 
 namespace FrameDump.Fixture;
 
@@ -30,8 +31,15 @@ public sealed class FixtureBuilder : IRecordSink
     private readonly SortedDictionary<(int Connection, Direction Direction), Recording> recordings = new();
     private long keptBytes;
 
-    public FixtureBuilder(string captureName, long maxBytes, IReadOnlySet<int> connections)
+    private readonly Zrpc.Rpc.Profile? profile;
+
+    /// <summary>Per connection: the profile its content told, or null when it did not tell and the readings differ.</summary>
+    private readonly Dictionary<int, string?> told = new();
+    private readonly HashSet<int> otherProtocol = new();
+
+    public FixtureBuilder(string captureName, long maxBytes, IReadOnlySet<int> connections, Zrpc.Rpc.Profile? profile = null)
     {
+        this.profile = profile;
         name = Slug(Path.GetFileNameWithoutExtension(captureName));
         this.maxBytes = maxBytes;
         this.connections = connections;
@@ -48,8 +56,24 @@ public sealed class FixtureBuilder : IRecordSink
 
     public void Write(DumpRecord record)
     {
+        // Both readings of a connection hold the same frames and messages: one is enough.
+        if (record.Reading is not null && record.Reading != Zrpc.Rpc.Profile.P6ab05ee.Name())
+        {
+            return;
+        }
+
         switch (record)
         {
+            case ProfileRecord { Contradicted: false } p when p.DecidedBy != "option":
+                if (p.Profile is not null || p.Readings.Count > 1)
+                {
+                    told[p.Connection] = p.Profile;
+                }
+
+                break;
+            case OtherProtocolRecord o:
+                otherProtocol.Add(o.Connection);
+                break;
             case FrameRecord f:
                 Get(f.Connection, f.Direction).Frames.Add(f);
                 break;
@@ -80,8 +104,7 @@ public sealed class FixtureBuilder : IRecordSink
         json.WriteStartObject();
         json.WriteString("$schema", "../schema.json");
         json.WriteString("title", $"Receiver cases captured in {name} by frame-dump --as-fixture");
-        // frame-dump decodes the 6ab05ee profile; the fixture says so (fixtures/schema.json).
-        json.WriteString("profile", "6ab05ee");
+        json.WriteString("profile", FixtureProfile());
         json.WritePropertyName("fixtures");
         json.WriteStartArray();
         int written = 0;
@@ -93,6 +116,12 @@ public sealed class FixtureBuilder : IRecordSink
             }
 
             string label = $"connection {connection} {Names.Dir(direction)}";
+            if (otherProtocol.Contains(connection))
+            {
+                Skipped.Add($"{label}: not this protocol (a later zrepl protocol, labelled in the listing)");
+                continue;
+            }
+
             if (recording.Lost > 0)
             {
                 Skipped.Add($"{label}: {recording.Lost} bytes are missing from the capture; a fixture needs every byte");
@@ -123,6 +152,35 @@ public sealed class FixtureBuilder : IRecordSink
         }
 
         output.WriteByte((byte)'\n');
+    }
+
+    /// <summary>
+    /// The fixture file's profile (fixtures/schema.json): the one given with --profile, or the one
+    /// the content of the connections told. Connections that both profiles read the same way do
+    /// not count; a connection whose profile is not told, or connections of different profiles,
+    /// need --profile or -c.
+    /// </summary>
+    private string FixtureProfile()
+    {
+        if (profile is Zrpc.Rpc.Profile given)
+        {
+            return given.Name();
+        }
+
+        var included = told.Where(kv => (connections.Count == 0 || connections.Contains(kv.Key)) && !otherProtocol.Contains(kv.Key)).ToList();
+        if (included.FirstOrDefault(kv => kv.Value is null) is { Value: null } undecided && included.Any(kv => kv.Value is null))
+        {
+            throw new FixtureException($"the content of connection {undecided.Key} does not tell its profile; choose it with --profile 6ab05ee or --profile fa4d209");
+        }
+
+        var names = included.Select(kv => kv.Value!).Distinct().ToList();
+        if (names.Count > 1)
+        {
+            throw new FixtureException($"the connections speak different profiles ({string.Join(", ", included.Select(kv => $"connection {kv.Key}: {kv.Value}"))}); pick the connections of one with -c N");
+        }
+
+        // Connections that both profiles read the same way fit either; the fixture names the first.
+        return names.Count == 1 ? names[0] : Zrpc.Rpc.Profile.P6ab05ee.Name();
     }
 
     private void WriteCase(Utf8JsonWriter json, int connection, Direction direction, Recording recording)

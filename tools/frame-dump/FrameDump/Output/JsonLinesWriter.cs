@@ -80,6 +80,11 @@ public sealed class JsonLinesWriter : IRecordSink
                 writer.WriteNumber("request_bytes", c.RequestBytes);
                 writer.WriteNumber("response_bytes", c.ResponseBytes);
                 writer.WriteString("outcome", c.Outcome);
+                if (c.Control)
+                {
+                    writer.WriteBoolean("control", true);
+                }
+
                 break;
             case ViolationRecord v:
                 Common("violation", v);
@@ -134,6 +139,35 @@ public sealed class JsonLinesWriter : IRecordSink
                 writer.WriteNumber("offset", c.Offset);
                 writer.WriteString("reason", c.Reason);
                 break;
+            case ProfileRecord p:
+                Common("profile", p);
+                if (p.Profile is not null)
+                {
+                    writer.WriteString("profile", p.Profile);
+                }
+
+                writer.WriteString("decided_by", p.DecidedBy);
+                writer.WriteString("evidence", p.Evidence);
+                if (p.Contradicted)
+                {
+                    writer.WriteBoolean("contradicted", true);
+                }
+
+                writer.WriteStartArray("readings");
+                foreach (string reading in p.Readings)
+                {
+                    writer.WriteStringValue(reading);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case OtherProtocolRecord o:
+                Common("other_protocol", o);
+                writer.WriteString("dir", Names.Dir(o.Direction));
+                writer.WriteString("protocol", o.Protocol);
+                writer.WriteString("label", o.Label);
+                writer.WriteString("first_bytes_hex", Convert.ToHexStringLower(o.FirstBytes));
+                break;
         }
 
         writer.WriteEndObject();
@@ -160,6 +194,11 @@ public sealed class JsonLinesWriter : IRecordSink
         if (record.Endpoint is not null)
         {
             writer.WriteString("endpoint", record.Endpoint);
+        }
+
+        if (record.Reading is not null)
+        {
+            writer.WriteString("reading", record.Reading);
         }
     }
 
@@ -210,7 +249,7 @@ public sealed class JsonLinesWriter : IRecordSink
 
         if (m.BodyType is byte bodyType)
         {
-            writer.WriteString("body_type", Names.DataType(bodyType));
+            writer.WriteString("body_type", Names.DataType(bodyType, m.Profile));
         }
 
         if (m.BodyJson is not null)

@@ -11,14 +11,21 @@ public static class Names
 
     public static string FrameType(byte raw) => MessageAssembler.TypeName(raw);
 
-    public static string DataType(byte value) => value switch
+    /// <summary>The name of a DataType number as <paramref name="profile"/> reads it (HDR-9, FAHDR-1).</summary>
+    public static string DataType(byte value, Zrpc.Rpc.Profile profile = Zrpc.Rpc.Profile.P6ab05ee) => (profile, value) switch
     {
-        0 => "unset",
-        1 => "None",
-        2 => "MarshaledJSON",
-        3 => "Octets",
+        (_, 0) => "unset",
+        (_, 1) => "None",
+        (Zrpc.Rpc.Profile.Fa4d209, 2) => "Control",
+        (Zrpc.Rpc.Profile.Fa4d209, 3) => "MarshaledJSON",
+        (Zrpc.Rpc.Profile.Fa4d209, 4) => "Octets",
+        (Zrpc.Rpc.Profile.P6ab05ee, 2) => "MarshaledJSON",
+        (Zrpc.Rpc.Profile.P6ab05ee, 3) => "Octets",
         _ => "unknown",
     };
+
+    /// <summary>The DataType number of a MarshaledJSON body in <paramref name="profile"/>.</summary>
+    public static byte JsonType(Zrpc.Rpc.Profile profile) => profile == Zrpc.Rpc.Profile.Fa4d209 ? (byte)3 : (byte)2;
 
     public static string Status(ulong value) => value switch
     {

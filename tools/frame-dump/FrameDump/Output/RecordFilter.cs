@@ -25,7 +25,7 @@ public sealed class RecordFilter : IRecordSink
 
         // Skipped connections pass --endpoint and --errors-only: what was not decoded cannot be
         // known to belong to another endpoint, and must not vanish silently.
-        bool structural = record is ConnectionRecord or CloseRecord or CaptureErrorRecord or SkippedRecord or EvictedRecord;
+        bool structural = record is ConnectionRecord or CloseRecord or CaptureErrorRecord or SkippedRecord or EvictedRecord or ProfileRecord or OtherProtocolRecord;
         if (endpoint is not null && !structural && !string.Equals(record.Endpoint, endpoint, StringComparison.Ordinal))
         {
             return;

@@ -22,6 +22,12 @@ public abstract class DumpRecord
     /// <summary>The endpoint of the call the record belongs to, when known (for --endpoint).</summary>
     public string? Endpoint { get; set; }
 
+    /// <summary>
+    /// The profile whose reading this record belongs to, when a connection's profile could not be
+    /// told from its content and both readings are shown; null otherwise.
+    /// </summary>
+    public string? Reading { get; set; }
+
     /// <summary>True for records that --errors-only keeps.</summary>
     public virtual bool IsError => false;
 }
@@ -97,6 +103,9 @@ public sealed class MessageRecord : DumpRecord
     /// <summary>DataType that the header announced for this body.</summary>
     public byte? BodyType { get; set; }
 
+    /// <summary>The profile the DataType numbers of this message are read in.</summary>
+    public Zrpc.Rpc.Profile Profile { get; set; }
+
     /// <summary>Pretty-printed JSON body when it is complete, within the limit, and valid.</summary>
     public string? BodyJson { get; set; }
 }
@@ -121,6 +130,9 @@ public sealed class CallRecord : DumpRecord
     public long RequestBytes { get; set; }
 
     public long ResponseBytes { get; set; }
+
+    /// <summary>A control request of profile fa4d209 (DataType 2, no body), such as Close.</summary>
+    public bool Control { get; init; }
 
     /// <summary>"complete", "no-response", "incomplete", "damaged", "reset-by-server", "reset-by-client" or "evicted".</summary>
     public required string Outcome { get; set; }
@@ -218,6 +230,46 @@ public sealed class CloseRecord : DumpRecord
     public long Offset { get; init; }
 
     public required string Reason { get; init; }
+}
+
+/// <summary>
+/// Which profile a connection is decoded in and why: chosen with --profile ("option"), told from
+/// the connection's content ("content", with the evidence), or not told ("none": both readings follow).
+/// </summary>
+public sealed class ProfileRecord : DumpRecord
+{
+    /// <summary>"6ab05ee" or "fa4d209"; null when the content did not tell and both readings are shown.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>"option", "content" or "none".</summary>
+    public required string DecidedBy { get; init; }
+
+    /// <summary>What in the connection shows the profile, or why it cannot be told.</summary>
+    public required string Evidence { get; init; }
+
+    /// <summary>The readings shown for the connection, in output order.</summary>
+    public IReadOnlyList<string> Readings { get; init; } = [];
+
+    /// <summary>A later finding that points at the other profile than the one decoded (the earlier profile record stands).</summary>
+    public bool Contradicted { get; init; }
+}
+
+/// <summary>
+/// A connection that carries one of the protocols that replaced this one in later zrepl
+/// versions: labelled, not decoded.
+/// </summary>
+public sealed class OtherProtocolRecord : DumpRecord
+{
+    public Direction Direction { get; init; }
+
+    /// <summary>Short name, e.g. "go-streamrpc" or "zrepl-version-handshake".</summary>
+    public required string Protocol { get; init; }
+
+    /// <summary>Human-readable label with the zrepl versions that speak it.</summary>
+    public required string Label { get; init; }
+
+    /// <summary>The first bytes (at most 64) that identified it.</summary>
+    public byte[] FirstBytes { get; init; } = [];
 }
 
 /// <summary>Receives records in output order.</summary>

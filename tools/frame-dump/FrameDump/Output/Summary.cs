@@ -1,6 +1,8 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using FrameDump.Protocol;
+using Zrpc.Rpc;
 
 namespace FrameDump.Output;
 
@@ -18,6 +20,12 @@ public sealed class Summary : IRecordSink
     private readonly long[] announcedBytes = new long[2];
     private readonly SortedDictionary<string, long> skipped = new(StringComparer.Ordinal);
     private readonly long[] frames = new long[2];
+    private readonly SortedDictionary<string, long> otherProtocols = new(StringComparer.Ordinal);
+    /// <summary>The last profile line of each connection: a connection first shown in both readings may be told later.</summary>
+    private readonly SortedDictionary<int, ProfileRecord> profileLines = new();
+
+    /// <summary>Connections listed one by one in the text summary; all of them are in the JSON one.</summary>
+    private const int ProfileLinesShown = 20;
     private long gaps;
     private long lostBytes;
 
@@ -40,10 +48,31 @@ public sealed class Summary : IRecordSink
 
     public IReadOnlyDictionary<string, long> Violations => violations;
 
+    /// <summary>Connections per profile: "6ab05ee", "fa4d209", "either" (both read them alike), or "undecided" (both readings were listed).</summary>
+    public IReadOnlyDictionary<string, long> Profiles => profileLines.Values
+        .GroupBy(p => p.Profile ?? (p.Readings.Count == 1 ? "either" : "undecided"), StringComparer.Ordinal)
+        .ToImmutableSortedDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+
+    /// <summary>Connections labelled as one of the protocols that replaced this one, per protocol.</summary>
+    public IReadOnlyDictionary<string, long> OtherProtocols => otherProtocols;
+
     public void Write(DumpRecord record)
     {
+        // A connection shown in both readings has its frames counted once (they are the same
+        // bytes); its calls and violations differ per reading and are not counted.
+        if (record.Reading is not null && (record is not FrameRecord || record.Reading != Zrpc.Rpc.Profile.P6ab05ee.Name()))
+        {
+            return;
+        }
+
         switch (record)
         {
+            case ProfileRecord { Contradicted: false } p:
+                profileLines[p.Connection] = p;
+                break;
+            case OtherProtocolRecord o:
+                otherProtocols[o.Label] = otherProtocols.GetValueOrDefault(o.Label) + 1;
+                break;
             case ConnectionRecord:
                 Connections++;
                 break;
@@ -90,6 +119,29 @@ public sealed class Summary : IRecordSink
         if (announcedBytes[0] != frameBytes[0] || announcedBytes[1] != frameBytes[1])
         {
             text.AppendLine($"announced by frame headers: c2s {announcedBytes[0]}, s2c {announcedBytes[1]} bytes (not all captured)");
+        }
+
+        var profiles = Profiles;
+        if (profiles.Count > 0)
+        {
+            text.AppendLine("profiles: " + string.Join(", ", profiles.Select(kv => $"{kv.Key} {kv.Value}"))
+                + (profiles.ContainsKey("either") ? " (either: both profiles read them alike)" : "")
+                + (profiles.ContainsKey("undecided") ? " (undecided: not told by the content; their calls are not counted, the listing shows both readings)" : ""));
+        }
+
+        foreach (var p in profileLines.Values.Take(ProfileLinesShown))
+        {
+            text.AppendLine($"  connection {p.Connection}: {TextWriterSink.Describe(p)}");
+        }
+
+        if (profileLines.Count > ProfileLinesShown)
+        {
+            text.AppendLine($"  ... {profileLines.Count - ProfileLinesShown} more connections (--format json lists all; the listing names each)");
+        }
+
+        foreach (var (label, count) in otherProtocols)
+        {
+            text.AppendLine($"not this protocol (labelled, not decoded): {label}: {count}");
         }
 
         long skippedTotal = skipped.Values.Sum();
@@ -149,6 +201,36 @@ public sealed class Summary : IRecordSink
         writer.WriteString("hint", "-p PORT");
         writer.WriteEndObject();
         writer.WriteNumber("evicted", Evicted);
+        writer.WriteStartObject("profiles");
+        foreach (var (name, count) in Profiles)
+        {
+            writer.WriteNumber(name, count);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartArray("connection_profiles");
+        foreach (var p in profileLines.Values)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("conn", p.Connection);
+            if (p.Profile is not null)
+            {
+                writer.WriteString("profile", p.Profile);
+            }
+
+            writer.WriteString("decided_by", p.DecidedBy);
+            writer.WriteString("evidence", p.Evidence);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartObject("other_protocols");
+        foreach (var (label, count) in otherProtocols)
+        {
+            writer.WriteNumber(label, count);
+        }
+
+        writer.WriteEndObject();
         writer.WriteStartObject("frames");
         writer.WriteNumber("c2s", frames[0]);
         writer.WriteNumber("s2c", frames[1]);

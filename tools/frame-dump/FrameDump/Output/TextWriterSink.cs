@@ -69,6 +69,12 @@ public sealed class TextWriterSink : IRecordSink
             case CloseRecord c:
                 writer.WriteLine(Paint(Dim, $"{Prefix(c)} {Names.Arrow(c.Direction)} stream closed ({c.Reason}) after {c.Offset} bytes"));
                 break;
+            case ProfileRecord p:
+                writer.WriteLine(Paint(Cyan, $"{Prefix(p)} profile {Describe(p)}"));
+                break;
+            case OtherProtocolRecord o:
+                writer.WriteLine(Paint(Magenta, $"{Prefix(o)} {Names.Arrow(o.Direction)} not this protocol: {o.Label}; not decoded"));
+                break;
         }
     }
 
@@ -88,7 +94,19 @@ public sealed class TextWriterSink : IRecordSink
         return $"{roles}: not decoded, {why}; to decode it anyway: {s.Hint}";
     }
 
-    private string Prefix(DumpRecord record) => $"#{record.Connection} {origin.Seconds(record.Time),11:0.000000}";
+    /// <summary>The text of a profile line after "profile".</summary>
+    public static string Describe(ProfileRecord p) => p.DecidedBy switch
+    {
+        "option" => $"{p.Profile} (chosen with --profile){(p.Evidence.Length == 0 ? "" : "; " + p.Evidence)}",
+        "content" when p.Contradicted => $"{p.Profile} (told by earlier content) {p.Evidence}",
+        "content" => $"{p.Profile}: {p.Evidence}",
+        _ when p.Readings.Count == 1 => $"not told by the content: {p.Evidence}",
+        _ => $"not told by the content ({p.Evidence}); both readings follow: {string.Join(", then ", p.Readings)}",
+    };
+
+    private string Prefix(DumpRecord record) => record.Reading is null
+        ? $"#{record.Connection} {origin.Seconds(record.Time),11:0.000000}"
+        : $"#{record.Connection}[{record.Reading}] {origin.Seconds(record.Time),11:0.000000}";
 
     private void WriteFrame(FrameRecord f)
     {
@@ -154,7 +172,7 @@ public sealed class TextWriterSink : IRecordSink
             $"{Prefix(m)} {Names.Arrow(m.Direction)}   {type} message: {m.Length} bytes in {m.Frames} frame{(m.Frames == 1 ? "" : "s")}{lost}{role}{state}"));
         if (m.RpcHeader is { } h)
         {
-            writer.WriteLine($"{Indent}Endpoint=\"{h.Endpoint}\" DataType={h.DataType} ({Names.DataType(h.DataType)}) Accept={h.Accept} ({Names.DataType(h.Accept)}) "
+            writer.WriteLine($"{Indent}Endpoint=\"{h.Endpoint}\" DataType={h.DataType} ({Names.DataType(h.DataType, m.Profile)}) Accept={h.Accept} ({Names.DataType(h.Accept, m.Profile)}) "
                 + $"Error={h.Error} ({Names.Status(h.Error)}) ErrorMessage=\"{h.ErrorMessage}\"");
         }
         else if (m.HeaderContent is not null)
@@ -171,7 +189,7 @@ public sealed class TextWriterSink : IRecordSink
                     writer.WriteLine(Indent + line.TrimEnd('\r'));
                 }
             }
-            else if (m.BodyType == BodyTypes.MarshaledJson)
+            else if (m.BodyType == Names.JsonType(m.Profile))
             {
                 writer.WriteLine($"{Indent}JSON body, {m.Length} bytes: {Printable(m.BodyHead, 200)}{(m.BodyHead.Length < m.Length ? " ..." : "")}");
             }
@@ -179,7 +197,7 @@ public sealed class TextWriterSink : IRecordSink
             {
                 int n = Math.Min(previewBytes, m.BodyHead.Length);
                 string first = Convert.ToHexStringLower(m.BodyHead.AsSpan(0, n));
-                writer.WriteLine($"{Indent}{(m.BodyType is byte b ? Names.DataType(b) : "body")}: {m.Length} bytes, first {n}: {first}"
+                writer.WriteLine($"{Indent}{(m.BodyType is byte b ? Names.DataType(b, m.Profile) : "body")}: {m.Length} bytes, first {n}: {first}"
                     + (m.Sha256 is null ? "" : $", sha256 {m.Sha256}"));
             }
         }
@@ -193,7 +211,7 @@ public sealed class TextWriterSink : IRecordSink
         string error = c.ErrorMessage is { Length: > 0 } e ? $" \"{e}\"" : "";
         string outcome = c.Outcome == "complete" ? "" : $" [{c.Outcome}]";
         writer.WriteLine(Paint(c.IsError ? Red : Green,
-            $"{Prefix(c)} call #{c.Call} {c.Endpoint}: {status}{error}{latency}{first}; request {c.RequestBytes} bytes, response {c.ResponseBytes} bytes{outcome}"));
+            $"{Prefix(c)} call #{c.Call} {c.Endpoint}{(c.Control ? " (control)" : "")}: {status}{error}{latency}{first}; request {c.RequestBytes} bytes, response {c.ResponseBytes} bytes{outcome}"));
     }
 
     private static string Printable(byte[] bytes, int max)
@@ -216,9 +234,4 @@ public sealed class TextWriterSink : IRecordSink
     }
 
     private string Paint(string code, string text) => color ? code + text + "\u001b[0m" : text;
-
-    private static class BodyTypes
-    {
-        public const byte MarshaledJson = 2;
-    }
 }

@@ -6,8 +6,6 @@ namespace FrameDump.Protocol;
 /// <summary>Interprets a Data message's kept bytes according to the DataType its header announced.</summary>
 public static class BodyRenderer
 {
-    public const byte MarshaledJson = (byte)Zrpc.Rpc.DataType.MarshaledJson;
-
     /// <summary>
     /// Pretty-prints a complete JSON body held within the display limit; returns an error text
     /// (RPC-7) when the body is complete but not exactly one JSON value.
@@ -15,7 +13,7 @@ public static class BodyRenderer
     public static string? Render(MessageRecord body, out string? jsonError)
     {
         jsonError = null;
-        if (body.BodyType != MarshaledJson || !body.Complete || body.LostBytes > 0 || body.BodyHead is null || body.BodyHead.Length < body.Length)
+        if (body.BodyType != Names.JsonType(body.Profile) || !body.Complete || body.LostBytes > 0 || body.BodyHead is null || body.BodyHead.Length < body.Length)
         {
             return null;
         }

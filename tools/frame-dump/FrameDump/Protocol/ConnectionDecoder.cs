@@ -7,10 +7,13 @@ using Zrpc.Rpc;
 namespace FrameDump.Protocol;
 
 /// <summary>
-/// The RPC layer of one connection: turns Header messages into RPC headers with the reference
-/// library's <see cref="RpcHeader.Parse"/>, groups messages into requests (Header + Data from the
-/// client, RPC-1) and responses (Header, plus Data only when the status is OK, RPC-3), pairs
-/// them in order (RPC-10: one at a time, pipelining allowed) and emits the records.
+/// The RPC layer of one connection in one profile: turns Header messages into RPC headers with
+/// the reference library's <see cref="RpcHeader.Parse"/>, groups messages into requests (Header +
+/// Data from the client, RPC-1; in profile fa4d209 a control request, DataType 2, has no Data
+/// message, FARPC-1) and responses (Header, plus Data only when the status is OK and the request
+/// was no control request, RPC-3, FARPC-3), pairs them in order (RPC-10: one at a time,
+/// pipelining allowed) and emits the records. It writes no connection record: the caller does,
+/// once, since a connection may be decoded in both profiles.
 /// </summary>
 public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 {
@@ -21,7 +24,17 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
     private readonly List<FrameRecord>[] heldFrames = [new(), new()];
     private readonly bool[] ended = new bool[2];
     private readonly List<DumpRecord> deferred = new();
+    private readonly Profile profile;
+    private readonly long[] framesSeen = new long[2];
     private PendingCall? awaitingRequestBody;
+
+    /// <summary>The last client request was a control request: a Data message now is the body it must not have (FARPC-2).</summary>
+    private PendingCall? lastControlRequest;
+
+    /// <summary>The last server message answered a control request: a Data message now is a body it must not have (FARPC-3).</summary>
+    private PendingCall? lastControlAnswer;
+    private PendingCall? closeRequest;
+    private bool closeAnswered;
     private PendingCall? awaitingResponseBody;
     private Direction? resetBy;
     private bool evicted;
@@ -30,28 +43,41 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
     private bool pairingUncertain;
     private int nextCall = 1;
 
-    public ConnectionDecoder(ConnectionInfo info, IRecordSink output, DecoderOptions options)
+    public ConnectionDecoder(ConnectionInfo info, IRecordSink output, DecoderOptions options, Profile profile = Profile.P6ab05ee)
     {
         this.info = info;
         this.output = output;
-        output.Write(new ConnectionRecord
-        {
-            Connection = info.Id,
-            Time = info.Start,
-            Client = info.ClientLabel ?? info.Client.ToString(),
-            Server = info.ServerLabel ?? info.Server.ToString(),
-            HandshakeSeen = info.HandshakeSeen,
-        });
-        ClientToServer = new FrameStreamDecoder(new MessageAssembler(info.Id, Direction.ClientToServer, this, options), info.HandshakeSeen);
-        ServerToClient = new FrameStreamDecoder(new MessageAssembler(info.Id, Direction.ServerToClient, this, options), info.HandshakeSeen);
+        this.profile = profile;
+        ClientToServerFrames = new FrameStreamDecoder(new MessageAssembler(info.Id, Direction.ClientToServer, this, options), info.HandshakeSeen);
+        ServerToClientFrames = new FrameStreamDecoder(new MessageAssembler(info.Id, Direction.ServerToClient, this, options), info.HandshakeSeen);
     }
 
-    public IStreamConsumer ClientToServer { get; }
+    /// <summary>The record every connection starts with.</summary>
+    public static ConnectionRecord Opening(ConnectionInfo info) => new()
+    {
+        Connection = info.Id,
+        Time = info.Start,
+        Client = info.ClientLabel ?? info.Client.ToString(),
+        Server = info.ServerLabel ?? info.Server.ToString(),
+        HandshakeSeen = info.HandshakeSeen,
+    };
 
-    public IStreamConsumer ServerToClient { get; }
+    public Profile Profile => profile;
+
+    /// <summary>Sees every complete message with the number of its first frame in its direction, and every stream end.</summary>
+    public IProfileObserver? Observer { get; set; }
+
+    public FrameStreamDecoder ClientToServerFrames { get; }
+
+    public FrameStreamDecoder ServerToClientFrames { get; }
+
+    public IStreamConsumer ClientToServer => ClientToServerFrames;
+
+    public IStreamConsumer ServerToClient => ServerToClientFrames;
 
     public void OnFrame(Direction direction, FrameRecord frame, bool partOfHeaderMessage)
     {
+        framesSeen[(int)direction]++;
         var held = heldFrames[(int)direction];
         if (partOfHeaderMessage && held.Count < MaxHeldFrames)
         {
@@ -67,6 +93,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
     public void OnMessage(Direction direction, MessageRecord message)
     {
+        message.Profile = profile;
         if (message.RawType == (byte)FrameType.Header)
         {
             OnHeaderMessage(direction, message);
@@ -80,6 +107,9 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
             ReleaseHeld(direction, null);
             output.Write(message);
         }
+
+        // After decoding, so that the observer sees the RPC header.
+        Observer?.OnMessage(direction, message, framesSeen[(int)direction] - message.Frames + 1);
     }
 
     public void OnViolation(Direction direction, string requirementId, string message, long offset, DateTime time)
@@ -142,11 +172,13 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
     public void OnRst(Direction direction, DateTime time)
     {
+        Observer?.OnRst(direction, framesSeen[(int)direction]);
         resetBy ??= direction;
     }
 
     public void OnStreamEnded(Direction direction, StreamEndReason reason, long offset, DateTime time)
     {
+        Observer?.OnStreamEnded(direction, reason);
         ReleaseHeld(direction, null);
         output.Write(new CloseRecord
         {
@@ -192,17 +224,25 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
                 awaitingRequestBody = null;
             }
 
+            lastControlRequest = null;
+            if (closeRequest is not null)
+            {
+                Defer(direction, "FACLI-3", $"request Header message after the Close request #{closeRequest.Index}; a client sends nothing after Close but its RST (FACLI-3)", message);
+            }
+
             if (!message.Complete)
             {
                 Emit(direction, message, null);
                 return;
             }
 
+            bool control = profile == Profile.Fa4d209 && header?.DataType == Profiles.Fa4d209Control;
             var call = new PendingCall(nextCall++, header?.Endpoint ?? "?", message.Time)
             {
                 Header = header,
                 RequestEnd = message.EndTime,
                 RequestBytes = message.Length,
+                Control = control,
             };
             if (header is not null && (header.Error != 0 || header.ErrorMessage.Length != 0))
             {
@@ -211,10 +251,26 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
             message.Role = "request";
             message.Call = call.Index;
-            awaitingRequestBody = call;
+            if (control)
+            {
+                // FARPC-1: a control request is its Header message alone.
+                lastControlRequest = call;
+                closeRequest ??= header!.Endpoint == "Close" ? call : null;
+            }
+            else
+            {
+                awaitingRequestBody = call;
+            }
+
             awaitingResponse.Enqueue(call);
             Emit(direction, message, call.Endpoint);
             return;
+        }
+
+        lastControlAnswer = null;
+        if (closeAnswered)
+        {
+            Defer(direction, "FASRV-3", "response Header message after the OK Close answer; a server sends only RST after it and serves nothing more (FASRV-3)", message);
         }
 
         if (awaitingResponseBody is not null)
@@ -258,7 +314,14 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
         CheckResponseHeader(answered, header, message);
         FlushDeferred();
-        if (header.Error == (ulong)Status.Ok)
+        if (answered.Control)
+        {
+            // FARPC-3: the answer to a control request has no Data message, whatever its status.
+            lastControlAnswer = answered;
+            closeAnswered |= header.Error == (ulong)Status.Ok && ReferenceEquals(answered, closeRequest);
+            FinishCall(answered, message.EndTime, answered.Damaged ? "damaged" : "complete");
+        }
+        else if (header.Error == (ulong)Status.Ok)
         {
             awaitingResponseBody = answered;
         }
@@ -274,6 +337,14 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         {
             var call = awaitingRequestBody;
             awaitingRequestBody = null;
+            if (call is null && lastControlRequest is { } controlRequest)
+            {
+                lastControlRequest = null;
+                Emit(direction, message, controlRequest.Endpoint);
+                PairingProblem(direction, "FARPC-2", $"Data message after the control request #{controlRequest.Index} ({controlRequest.Endpoint}); a control request has no body, and a server reads this Data frame as a protocol error (FARPC-2, FASRV-4)", message.Offset, message.Time);
+                return;
+            }
+
             if (call is null)
             {
                 Emit(direction, message, null);
@@ -293,6 +364,14 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
         var answered = awaitingResponseBody;
         awaitingResponseBody = null;
+        if (answered is null && lastControlAnswer is { } controlAnswer)
+        {
+            lastControlAnswer = null;
+            Emit(direction, message, controlAnswer.Endpoint);
+            PairingProblem(direction, "FARPC-3", $"Data message after the answer to the control request #{controlAnswer.Index} ({controlAnswer.Endpoint}); that answer has no body (FARPC-3)", message.Offset, message.Time);
+            return;
+        }
+
         if (answered is null)
         {
             Emit(direction, message, null);
@@ -385,6 +464,13 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         else if (header.Error > (ulong)Status.Error)
         {
             Violate("HDR-9", $"response to call #{call.Index} has unknown status {header.Error}");
+        }
+        else if (header.Error == (ulong)Status.Ok && call.Control)
+        {
+            if (header.DataType != Profiles.Fa4d209Control || header.Endpoint.Length != 0 || header.Accept != 0 || header.ErrorMessage.Length != 0)
+            {
+                Violate("FARPC-3", $"the OK answer to control request #{call.Index} ({call.Endpoint}) must have DataType 2 (Control), an empty Endpoint, Accept 0 and an empty ErrorMessage");
+            }
         }
         else if (header.Error == (ulong)Status.Ok)
         {
@@ -492,6 +578,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
             RequestBytes = call.RequestBytes,
             ResponseBytes = call.ResponseBytes,
             Outcome = outcome,
+            Control = call.Control,
         });
     }
 
@@ -522,5 +609,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         public bool Finished { get; set; }
 
         public bool Silent { get; init; }
+
+        public bool Control { get; init; }
     }
 }

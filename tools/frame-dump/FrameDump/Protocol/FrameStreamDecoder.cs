@@ -39,6 +39,13 @@ public sealed class FrameStreamDecoder : IStreamConsumer
         Ended,
     }
 
+    /// <summary>
+    /// Counts <paramref name="bytes"/> that were taken off the stream in front of this decoder (a
+    /// transport preamble, or a later protocol that is only labelled), so that offsets stay those
+    /// of the stream.
+    /// </summary>
+    public void Advance(long bytes) => position += bytes;
+
     /// <summary>Stream offset of the next byte.</summary>
     public long Position => position;
 

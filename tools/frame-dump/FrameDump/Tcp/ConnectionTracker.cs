@@ -535,6 +535,11 @@ public sealed class ConnectionTracker
                 {
                     client = decider.Source;
                     server = decider.Peer ?? (firstSource.Equals(decider.Source) ? firstDestination : firstSource);
+                    if (FrameDump.Protocol.LaterProtocols.IsNetsshServerBanner(decider.BufferedSpan))
+                    {
+                        // go-netssh's server speaks first: its banner comes from the server.
+                        (client, server) = (server, client);
+                    }
                 }
             }
 

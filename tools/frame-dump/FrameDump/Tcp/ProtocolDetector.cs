@@ -6,7 +6,9 @@ namespace FrameDump.Tcp;
 /// Decides from a stream's first bytes whether it is this protocol. Two openings qualify: a Header
 /// frame with a small length whose payload opens a JSON object (every call starts so), or an RST
 /// frame (type 0xFF, end flag 0 or 1, length 0), which is all a peer sends that gives up on a
-/// connection before its first call.
+/// connection before its first call. The openings of the protocols that replaced this one in
+/// later zrepl versions (<see cref="FrameDump.Protocol.LaterProtocols"/>) qualify too, so that such
+/// a connection is listed with its label rather than skipped as unknown.
 /// </summary>
 public static class ProtocolDetector
 {
@@ -35,6 +37,14 @@ public static class ProtocolDetector
         if (start.IsEmpty)
         {
             return Verdict.NeedMore;
+        }
+
+        switch (FrameDump.Protocol.LaterProtocols.Classify(start, ended: false).Verdict)
+        {
+            case FrameDump.Protocol.LaterProtocols.Verdict.NeedMore:
+                return Verdict.NeedMore;
+            case FrameDump.Protocol.LaterProtocols.Verdict.NetsshMessage or FrameDump.Protocol.LaterProtocols.Verdict.Other:
+                return Verdict.Protocol;
         }
 
         if (start[0] == (byte)FrameType.Rst)
