@@ -2,7 +2,7 @@
 # Runs every test of the solution, then checks the shipped artefacts (build/artifacts.sh), and
 # prints one closing line: "N passed, N failed, N skipped".
 # On a fresh Debian machine (as root) it first installs the native pieces the tests need
-# (libpcap0.8, tcpdump, python3, tshark, chromium).
+# (libpcap0.8, tcpdump, python3, tshark, chromium, gcc, iperf3).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +12,8 @@ command -v tcpdump >/dev/null || need_pkgs+=(tcpdump)
 command -v python3 >/dev/null || need_pkgs+=(python3)
 command -v tshark >/dev/null || need_pkgs+=(tshark)   # runs frame-dump's Wireshark dissector test
 command -v chromium >/dev/null || need_pkgs+=(chromium) # renders the HTML reports in a real browser
+command -v cc >/dev/null || need_pkgs+=(gcc)             # builds the bench's native baseline (zcopy)
+command -v iperf3 >/dev/null || need_pkgs+=(iperf3)      # the bench's TCP limit, beside zcopy
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${need_pkgs[*]}"

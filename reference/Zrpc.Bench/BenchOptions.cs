@@ -34,6 +34,17 @@ public sealed record BenchOptions
 
     public string[] MicroArgs { get; init; } = [];
 
+    /// <summary>Other implementations' servers for the limit table: a name and a command with {address}, {port} or {path}.</summary>
+    public IReadOnlyList<(string Name, string Command)> PeerServers { get; init; } = [];
+
+    /// <summary>Other implementations' clients: a name and a command with {address}, {endpoint}, {length} and {file}.</summary>
+    public IReadOnlyList<(string Name, string Command)> PeerCalls { get; init; } = [];
+
+    /// <summary>peer-serve: the address to serve and the service (null or conformance).</summary>
+    public string Listen { get; init; } = "stdio";
+
+    public string Service { get; init; } = "null";
+
     /// <summary>Size of the synthesized capture frame-dump and tshark read (item 5).</summary>
     public long CaptureBytes { get; init; } = GiB;
 
@@ -48,7 +59,12 @@ public sealed record BenchOptions
     public bool AllocationTrace { get; init; }
 
     public static readonly string Usage = """
-        usage: Zrpc.Bench [all|raw|stream|calls|dump|suite|micro] [options]
+        usage: Zrpc.Bench [all|raw|stream|calls|dump|suite|limit|startup|micro] [options]
+          limit                the machine's limit per transport (a native copy between two processes,
+                               iperf3 for TCP) against the .NET raw copy, zrpc call + zrpc serve, the
+                               library in two processes and in one, and any --peer-server/--peer-call
+          startup              wall time of zrpc call Echo, zrpc --version and frame-dump --version
+                               end to end, per build present (framework-dependent, single file)
           --bytes N[K|M|G]     bytes per bulk transfer (default 1G; --quick 256M; the published tables: 4G)
           --runs N             repetitions, medians are reported (default 3)
           --quick              smaller sizes and shorter call runs
@@ -63,6 +79,12 @@ public sealed record BenchOptions
           --no-dump            all without frame-dump/tshark; --no-suite: all without the conformance suite
           --alloc-trace        print sampled allocations by type (GCAllocationTick) at the end
           --out PATH           JSON file or directory (default artifacts/bench)
+          --peer-server NAME=COMMAND   limit: another implementation's server serving the Conformance
+                               Test Service at {address} (tcp://..., unix://..., or stdio for pipes);
+                               {port} and {path} also work. Repeatable.
+          --peer-call NAME=COMMAND     limit, startup: another implementation's client making one call:
+                               {address} of zrpc serve, {endpoint} Source or Sink, {length} (Source's
+                               length), {file} (a file of {length} bytes to send to Sink). Repeatable.
           micro [BenchmarkDotNet args]   e.g. micro --filter '*'
         """;
 
@@ -76,7 +98,7 @@ public sealed record BenchOptions
             i = 1;
         }
 
-        if (o.Command is not ("all" or "raw" or "stream" or "calls" or "dump" or "suite" or "micro"))
+        if (o.Command is not ("all" or "raw" or "stream" or "calls" or "dump" or "suite" or "limit" or "startup" or "micro" or "peer-serve"))
         {
             throw new ArgumentException($"unknown command '{o.Command}'\n{Usage}");
         }
@@ -111,6 +133,11 @@ public sealed record BenchOptions
                 case "--capture": o = o with { Capture = Value() }; break;
                 case "--no-dump": o = o with { WithDump = false }; break;
                 case "--no-suite": o = o with { WithSuite = false }; break;
+                case "--peer-server": o = o with { PeerServers = [.. o.PeerServers, NamedCommand(args[i], Value())] }; break;
+                case "--peer-call": o = o with { PeerCalls = [.. o.PeerCalls, NamedCommand(args[i], Value())] }; break;
+                case "--listen": o = o with { Listen = Value() }; break;
+                case "--service": o = o with { Service = Value() is "null" or "conformance" ? args[i] : throw new ArgumentException($"--service: null or conformance, not '{args[i]}'") }; break;
+                case "--quiet": break;
                 case "-h" or "--help": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"unknown option '{args[i]}'\n{Usage}");
             }
@@ -131,6 +158,13 @@ public sealed record BenchOptions
             CallDuration = TimeSpan.FromSeconds(duration ?? (o.Quick ? 0.5 : 2)),
             WarmUpLimit = TimeSpan.FromSeconds(warmUp ?? (o.Quick ? 10 : 60)),
         };
+    }
+
+    private static (string Name, string Command) NamedCommand(string option, string value)
+    {
+        int eq = value.IndexOf('=');
+        if (eq <= 0 || eq == value.Length - 1) throw new ArgumentException($"{option} wants NAME=COMMAND, not '{value}'");
+        return (value[..eq], value[(eq + 1)..]);
     }
 
     public static long ParseSize(string text)

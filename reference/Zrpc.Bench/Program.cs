@@ -29,6 +29,12 @@ if (options.Command == "micro")
     return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
 }
 
+if (options.Command == "peer-serve")
+{
+    // The library's server in a process of its own, for the limit table's two-process rows.
+    return await Zrpc.Bench.Limits.PeerServer.RunAsync(options);
+}
+
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

@@ -7,7 +7,14 @@ namespace Zrpc.Bench;
 /// <summary>Turns a report into the printed table (Markdown, so it pastes into the README) and the JSON file.</summary>
 public static class ReportWriter
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        // "NaN" for a figure that has no value (a ratio without a baseline, nothing subtracted), and
+        // "Infinity" for a run too short for the clock, instead of failing to write the whole report.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static string ToJson(BenchReport report) => JsonSerializer.Serialize(report, Json);
 
@@ -69,6 +76,29 @@ public static class ReportWriter
                 s.AppendLine(ci, $"| {x.Transport} | {x.Mode} | {x.Connections} | {x.CallsPerSecond:N0} | {x.RatioToRawPingPong:0.00} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} | {x.AllocatedPerCall:N0} | {x.CpuMicrosecondsPerCall:0.0} |");
         }
 
+        foreach (var group in r.Limits.GroupBy(x => x.Transport))
+        {
+            s.AppendLine();
+            s.AppendLine(ci, $"{group.Key}: ratio to native is each run against the native copies just before and after it (median; middle half: first to third quartile).");
+            s.AppendLine();
+            s.AppendLine("| What | Processes | Service | Call | GiB/s | Ratio to native | Middle half | Ratio to .NET raw | Start-up taken off |");
+            s.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|");
+            foreach (var x in group)
+            {
+                string native = x.Kind == "native" && x.Name.StartsWith("zcopy", StringComparison.Ordinal) ? $" (run-to-run spread {x.RunToRunSpread:P0})" : "";
+                s.AppendLine(ci, $"| {x.Name}{native} | {x.Kind} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToNative:0.00} | {Range(x.RatioLow, x.RatioHigh)} | {Optional(x.RatioToDotnetRaw, "0.00")} | {Optional(x.StartupSecondsSubtracted * 1000, "0' ms'")} |");
+            }
+        }
+
+        if (r.Startup.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("| Build | Command (end to end) | Median ms | Min ms | Max ms |");
+            s.AppendLine("|---|---|---:|---:|---:|");
+            foreach (var x in r.Startup)
+                s.AppendLine(ci, $"| {x.Build} | {x.Command} | {x.MedianMilliseconds:0.0} | {x.MinMilliseconds:0.0} | {x.MaxMilliseconds:0.0} |");
+        }
+
         if (r.Capture is { } cap)
         {
             s.AppendLine();
@@ -92,6 +122,12 @@ public static class ReportWriter
         s.AppendLine(ci, $"Peak working set: {Size(r.PeakWorkingSetBytes)}; total {r.TotalSeconds:0} s.");
         return s.ToString();
     }
+
+    private static string Range(double low, double high) =>
+        double.IsNaN(low) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{low:0.00}-{high:0.00}");
+
+    private static string Optional(double value, string format) =>
+        double.IsNaN(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
 
     internal static string Size(long bytes) => bytes >= BenchOptions.GiB && bytes % BenchOptions.GiB == 0
         ? $"{bytes / BenchOptions.GiB} GiB"

@@ -60,6 +60,30 @@ public sealed record CallResult(
     public string Mode { get; init; } = IoModes.Async;
 }
 
+/// <summary>One row of the <c>limit</c> command's table: a transfer method against the native copy of the same transport.</summary>
+public sealed record LimitResult(
+    string Transport, string Name, string Kind, string Service, string Direction, double GiBps, double RatioToNative, double[] RunsGiBps)
+{
+    /// <summary>Each run against the native copies just before and after it, in repetition order.</summary>
+    public double[] RunRatios { get; init; } = [];
+
+    public double RatioLow { get; init; } = double.NaN;
+
+    public double RatioHigh { get; init; } = double.NaN;
+
+    /// <summary>Median over repetitions of this row against the .NET raw copy of the same repetition.</summary>
+    public double RatioToDotnetRaw { get; init; } = double.NaN;
+
+    /// <summary>Median over consecutive native copies of their relative change (native row only).</summary>
+    public double RunToRunSpread { get; init; } = double.NaN;
+
+    /// <summary>A client process's start, connection and empty call, taken off each run (NaN: nothing taken off).</summary>
+    public double StartupSecondsSubtracted { get; init; } = double.NaN;
+}
+
+/// <summary>Wall time of one short command, end to end, over several runs.</summary>
+public sealed record StartupResult(string Build, string Command, double MedianMilliseconds, double MinMilliseconds, double MaxMilliseconds, double[] RunsMilliseconds);
+
 public sealed class BenchReport
 {
     public required MachineInfo Machine { get; init; }
@@ -81,6 +105,10 @@ public sealed class BenchReport
     public List<PingPongResult> PingPong { get; } = [];
 
     public List<CallResult> Calls { get; } = [];
+
+    public List<LimitResult> Limits { get; } = [];
+
+    public List<StartupResult> Startup { get; } = [];
 
     public Capture.CaptureResult? Capture { get; set; }
 

@@ -89,6 +89,16 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             }
         }
 
+        if (options.Command == "limit")
+        {
+            await new Limits.LimitBench(options, log, Capture.ToolBench.RepositoryRoot()).RunAsync(report, ct);
+        }
+
+        if (options.Command == "startup")
+        {
+            await new Limits.StartupBench(options, log, Capture.ToolBench.RepositoryRoot()).RunAsync(report, ct);
+        }
+
         var tools = new Capture.ToolBench(options, log);
         if ((all && options.WithDump) || options.Command == "dump")
         {
@@ -125,7 +135,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         return result;
     }
 
-    private static async Task<Cost> RawCopyOnceAsync(string transport, long bytes, CancellationToken ct)
+    internal static async Task<Cost> RawCopyOnceAsync(string transport, long bytes, CancellationToken ct)
     {
         await using var pair = await TransportPairs.OpenAsync(transport, ct);
         byte[] source = ArrayPool<byte>.Shared.Rent(RawWriteSize);
@@ -163,7 +173,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
 
     // ---- (2) Octets streaming through the protocol ----
 
-    private static async Task<Cost> StreamOnceAsync(string transport, Action<RpcServer> register, string endpoint, long bytes, CancellationToken ct)
+    internal static async Task<Cost> StreamOnceAsync(string transport, Action<RpcServer> register, string endpoint, long bytes, CancellationToken ct)
     {
         var pair = await TransportPairs.OpenAsync(transport, ct);
         var server = new RpcServer();

@@ -118,29 +118,3 @@ internal sealed class PipeOwners(params Stream[] owners) : IAsyncDisposable
         foreach (var owner in owners) await owner.DisposeAsync();
     }
 }
-
-/// <summary>Linux pipes hold 64 KiB by default; a larger pipe means fewer wake-ups per GiB.</summary>
-internal static class PipeSize
-{
-    private const int SetPipeSize = 1031; // F_SETPIPE_SZ
-
-    /// <summary>Asks for <paramref name="bytes"/> (the kernel caps it at /proc/sys/fs/pipe-max-size); false when refused.</summary>
-    public static bool TryEnlarge(Microsoft.Win32.SafeHandles.SafePipeHandle handle, int bytes)
-    {
-        if (!OperatingSystem.IsLinux()) return false;
-        try
-        {
-            return Fcntl((int)handle.DangerousGetHandle(), SetPipeSize, bytes) >= 0;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
-    }
-
-    // DllImport rather than LibraryImport: the build does not allow unsafe code, and int arguments need no marshalling code.
-#pragma warning disable SYSLIB1054
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static extern int Fcntl(int fd, int command, int argument);
-#pragma warning restore SYSLIB1054
-}

@@ -145,7 +145,7 @@ public sealed partial class ToolBench(BenchOptions options, TextWriter log)
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build the solution in {configuration} first");
     }
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {

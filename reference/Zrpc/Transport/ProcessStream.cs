@@ -39,10 +39,16 @@ public sealed class ProcessStream : Stream
     /// that honour cancellation), or the runtime's own stream where that cannot serve it. The
     /// runtime's stream keeps owning the descriptor and closes it.
     /// </summary>
-    private static Stream PipeEnd(Stream runtimeStream, FileAccess access) =>
-        runtimeStream is System.IO.Pipes.PipeStream pipe && PipeEndStream.IsPollable((int)pipe.SafePipeHandle.DangerousGetHandle())
-            ? new PipeEndStream(pipe.SafePipeHandle, access, ownsHandle: false)
-            : runtimeStream;
+    private static Stream PipeEnd(Stream runtimeStream, FileAccess access)
+    {
+        if (runtimeStream is System.IO.Pipes.PipeStream pipe && PipeEndStream.IsPollable((int)pipe.SafePipeHandle.DangerousGetHandle()))
+        {
+            PipeSize.TryEnlarge(pipe.SafePipeHandle);
+            return new PipeEndStream(pipe.SafePipeHandle, access, ownsHandle: false);
+        }
+
+        return runtimeStream;
+    }
 
     /// <summary>
     /// Starts <paramref name="command"/> with <paramref name="arguments"/> (no shell involved).

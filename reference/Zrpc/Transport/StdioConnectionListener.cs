@@ -21,12 +21,19 @@ public sealed class StdioConnectionListener : IConnectionListener
     // Pipes and sockets (what ssh and a parent process give) are served through the socket engine:
     // reads that honour cancellation and allocate nothing; a file or terminal keeps the console streams.
     private static Stream OpenStandardInput() => PipeEndStream.IsPollable(0)
-        ? new PipeEndStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, ownsHandle: false)
+        ? new PipeEndStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(Enlarged(0), ownsHandle: false), FileAccess.Read, ownsHandle: false)
         : Console.OpenStandardInput();
 
     private static Stream OpenStandardOutput() => PipeEndStream.IsPollable(1)
-        ? new PipeEndStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, ownsHandle: false)
+        ? new PipeEndStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(Enlarged(1), ownsHandle: false), FileAccess.Write, ownsHandle: false)
         : Console.OpenStandardOutput();
+
+    /// <summary>A pipe from a parent that did not enlarge it holds 64 KiB; a socket is left as it is.</summary>
+    private static int Enlarged(int descriptor)
+    {
+        PipeSize.TryEnlarge(descriptor);
+        return descriptor;
+    }
 
     /// <summary>For tests: the streams that stand in for stdin and stdout.</summary>
     public StdioConnectionListener(Func<Stream> openInput, Func<Stream> openOutput)

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using NUnit.Framework;
+using Zrpc.Bench;
+
+namespace Zrpc.Tests.Bench;
+
+/// <summary>
+/// The limit and startup commands as a harness: a tiny run has every row, each row's ratio is its
+/// run against the native copies around it, and other implementations join through
+/// --peer-server and --peer-call. No figure is held to a threshold: timings here are noise.
+/// </summary>
+[TestFixture, Category("slow")]
+public class LimitBenchTests
+{
+    private static string Root => Zrpc.Bench.Capture.ToolBench.RepositoryRoot();
+
+    [Test]
+    public void Peer_options_want_a_name_and_a_command()
+    {
+        var o = BenchOptions.Parse(["limit", "--peer-server", "py=python3 server.py --listen {address}", "--peer-call", "go=client {address} {endpoint}"]);
+        Assert.That(o.PeerServers, Is.EqualTo(new[] { ("py", "python3 server.py --listen {address}") }));
+        Assert.That(o.PeerCalls, Is.EqualTo(new[] { ("go", "client {address} {endpoint}") }));
+        var e = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["limit", "--peer-server", "no-name-here"]));
+        Assert.That(e!.Message, Does.Contain("NAME=COMMAND"));
+    }
+
+    [Test, CancelAfter(300_000)]
+    public async Task A_tiny_limit_run_divides_every_row_by_the_native_copies_around_it(CancellationToken ct)
+    {
+        string python = Path.Combine(Root, "conformance", "examples", "python", "zrpc_server.py");
+        string zrpc = Path.Combine(Root, "reference", "Zrpc.Cli", "bin", "Release", "net10.0", "Zrpc.Cli");
+        Assume.That(File.Exists(zrpc), "the Release build of zrpc");
+        // A peer client: zrpc itself behind a shell, which shows that every placeholder reaches the command.
+        string peerCall = $$"""sh -c 'if [ "$0" = Source ]; then exec {{zrpc}} call Source -c "$1" --json "{\"length\":$2}" --octets-out /dev/null; else exec {{zrpc}} call Sink -c "$1" --octets-in "$3"; fi' {endpoint} {address} {length} {file}""";
+        string json = Path.Combine(Path.GetTempPath(), $"zrpc-bench-limit-{Guid.NewGuid():N}.json");
+        var options = BenchOptions.Parse(["limit", "--bytes", "2M", "--runs", "2", "--transports", "tcp", "--warm-up", "0", "--out", json,
+            "--peer-server", $"python=python3 {python} --listen {{address}} --quiet", "--peer-call", $"shell={peerCall}"]);
+        try
+        {
+            var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
+            ReportWriter.Save(report, options.Output);
+            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json, ct));
+            var rows = doc.RootElement.GetProperty("limits").EnumerateArray().ToArray();
+            var names = rows.Select(r => (r.GetProperty("name").GetString(), r.GetProperty("kind").GetString(), r.GetProperty("direction").GetString())).ToList();
+
+            var expected = new List<(string?, string?, string?)> { ("zcopy (C)", "native", "-") };
+            if (Zrpc.Bench.Limits.NativeCopy.Iperf3 is not null) expected.Add(("iperf3", "native", "-"));
+            expected.Add((".NET raw copy", "in-process", "-"));
+            foreach (var (name, kind) in new[]
+            {
+                ("library client + library server", "2 processes"), ("zrpc call + zrpc serve", "2 processes"),
+                ("library client + python server", "2 processes"), ("shell client + zrpc serve", "2 processes"),
+                ("library client + library server", "in-process"),
+            })
+            {
+                expected.Add((name, kind, "Source"));
+                expected.Add((name, kind, "Sink"));
+            }
+
+            Assert.That(names, Is.EqualTo(expected));
+
+            var native = rows[0].GetProperty("runsGiBps").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            Assert.That(native, Has.Length.EqualTo(3), "two repetitions and one closing copy");
+            Assert.That(native, Has.All.GreaterThan(0));
+            foreach (var row in rows.Skip(1))
+            {
+                var runs = row.GetProperty("runsGiBps").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+                var ratios = row.GetProperty("runRatios").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+                Assert.That(ratios, Is.EqualTo(new[] { runs[0] / Math.Sqrt(native[0] * native[1]), runs[1] / Math.Sqrt(native[1] * native[2]) }).Within(1e-9),
+                    $"{row.GetProperty("name")} {row.GetProperty("direction")}");
+            }
+
+            // A client process's start-up is measured and taken off its runs; the library's own client needs none.
+            foreach (var row in rows)
+            {
+                string name = row.GetProperty("name").GetString()!;
+                var startup = row.GetProperty("startupSecondsSubtracted");
+                bool processPerCall = name is "zrpc call + zrpc serve" or "shell client + zrpc serve";
+                Assert.That(startup.ValueKind == JsonValueKind.Number && startup.GetDouble() > 0, Is.EqualTo(processPerCall), name);
+            }
+
+            Assert.That(ReportWriter.ToTable(report), Does.Contain("| zrpc call + zrpc serve | 2 processes | conformance | Source |"));
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Test, CancelAfter(120_000)]
+    public async Task Startup_times_every_short_command_end_to_end(CancellationToken ct)
+    {
+        var options = BenchOptions.Parse(["startup", "--runs", "2"]);
+        var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
+        var framework = report.Startup.Where(s => s.Build == "framework-dependent").Select(s => s.Command);
+        Assert.That(framework, Is.EqualTo(new[] { "zrpc call Echo", "zrpc --version", "frame-dump --version" }));
+        Assert.That(report.Startup[0].Command, Is.EqualTo("/bin/true"));
+        Assert.That(report.Startup.Select(s => s.RunsMilliseconds.Length), Has.All.EqualTo(2));
+        Assert.That(report.Startup, Has.All.Matches<StartupResult>(s => s.MinMilliseconds > 0 && s.MinMilliseconds <= s.MedianMilliseconds && s.MedianMilliseconds <= s.MaxMilliseconds));
+        Assert.That(ReportWriter.ToTable(report), Does.Contain("| framework-dependent | zrpc call Echo |"));
+    }
+}
