@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds what the project ships and checks each artefact the way a user meets it:
 #  - packages (artifacts/packages): the tools zrpc-conformance, zrpc-cli (command zrpc) and
-#    zrpc-frame-dump, and the libraries Zrpc and Zrpc.Spec, one version from git (MinVer);
+#    zrpc-frame-dump, and the libraries Zrpc, Zrpc.Spec and Zrpc.Conformance.NUnit, one version
+#    from git (MinVer);
+#  - the example NUnit project of a .NET implementer (conformance/examples/dotnet-nunit), built
+#    against that folder and run: every scenario passes, and a broken server fails citing FRAME-1;
 #  - the tools installed from that folder into a fresh tool path, run against the independent
 #    Python example server (tcp:// and exec:) and on a fixture capture;
 #  - self-contained single-file executables (artifacts/single/RID), run from an empty directory
@@ -102,6 +105,33 @@ check "installed frame-dump: fixture capture matches its golden decoding" sh -c 
   diff -u '$root/fixtures/captures/conformance.pcap.golden.txt' '$work/dump.txt'"
 check "installed zrpc: call Echo on the Python example" sh -c "
   '$tools/zrpc' call Echo --connect '$address' --json '{\"x\":1}' | grep -q '\"x\"'"
+
+# --- the in-process package in a .NET implementer's NUnit project -------------------------------
+# The example restores from the package folder (its nuget.config) into a package cache of its own,
+# so a package rebuilt under the same version is never taken from an older cache.
+example=$root/conformance/examples/dotnet-nunit
+example_test() {
+  NUGET_PACKAGES=$work/nuget dotnet test "$example" -c Release -nologo -p:ZrpcKitVersion="$version" "$@"
+}
+example_passes() {
+  example_test --logger "trx;LogFileName=example.trx" --results-directory "$work/example" || return 1
+  local counters passed failed
+  counters=$(grep -o '<Counters [^>]*>' "$work/example/example.trx")
+  passed=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
+  failed=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
+  echo "example: $passed passed, $failed failed"
+  [ "${passed:-0}" -gt 100 ] && [ "$failed" = 0 ]
+}
+check "Zrpc.Conformance.NUnit: the example project runs every scenario as a test case, all pass" example_passes
+example_catches() {
+  # A server whose frame lengths arrive big-endian: the run must fail, citing FRAME-1.
+  if ZRPC_EXAMPLE_BROKEN_SERVER=1 example_test --no-build --filter "FullyQualifiedName~BrokenServerTests&Category=FRAME-1" >"$work/example-broken.log" 2>&1; then
+    echo "the broken server passed"; return 1
+  fi
+  cat "$work/example-broken.log"
+  grep -q '^ *Failed frame-basic-call' "$work/example-broken.log" && grep -q '^ *FRAME-1 (MUST)' "$work/example-broken.log"
+}
+check "Zrpc.Conformance.NUnit: the example's broken server fails frame-basic-call, citing FRAME-1" example_catches
 
 # --- single-file executables without .NET ------------------------------------------------------
 # An empty directory and a PATH with nothing but python3 (for exec:) and the few tools the checks

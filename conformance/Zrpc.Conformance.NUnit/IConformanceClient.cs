@@ -134,7 +134,7 @@ public sealed class ClientCallOutcome
     }
 
     /// <summary>The server answered with an error status (anything but 1), as received (CLI-1).</summary>
-    public static ClientCallOutcome Status(int status, string message)
+    public static ClientCallOutcome Status(ulong status, string message)
         => new("status", call => new JsonObject { ["call"] = call, ["outcome"] = "status", ["status"] = status, ["message"] = message });
 
     /// <summary>
