@@ -124,14 +124,34 @@ example_passes() {
 }
 check "Zrpc.Conformance.NUnit: the example project runs every scenario as a test case, all pass" example_passes
 example_catches() {
-  # A server whose frame lengths arrive big-endian: the run must fail, citing FRAME-1.
-  if ZRPC_EXAMPLE_BROKEN_SERVER=1 example_test --no-build --filter "FullyQualifiedName~BrokenServerTests&Category=FRAME-1" >"$work/example-broken.log" 2>&1; then
+  # The FRAME-1 scenarios against the example's server and client and, beside them, a server whose
+  # frame lengths arrive big-endian: the run must fail the broken server only, citing FRAME-1.
+  # Reqnroll's message stream of these three targets must keep them apart, failure included.
+  local ndjson=$work/example-broken.ndjson
+  if ZRPC_EXAMPLE_BROKEN_SERVER=1 REQNROLL_FORMATTERS="{\"formatters\":{\"message\":{\"outputFilePath\":\"$ndjson\"}}}" \
+      example_test --no-build --filter "Category=FRAME-1" >"$work/example-broken.log" 2>&1; then
     echo "the broken server passed"; return 1
   fi
   cat "$work/example-broken.log"
-  grep -q '^ *Failed frame-basic-call' "$work/example-broken.log" && grep -q '^ *FRAME-1 (MUST)' "$work/example-broken.log"
+  grep -q '^ *Failed frame-basic-call' "$work/example-broken.log" &&
+    grep -q '^ *FRAME-1 (MUST)' "$work/example-broken.log" &&
+    grep -q 'Failed: *1, Passed: *[1-9]' "$work/example-broken.log" &&
+    python3 - "$ndjson" "$(sed -n 's/.*Total: *\([0-9]*\).*/\1/p' "$work/example-broken.log" | head -n 1)" <<'PY'
+import json, sys
+messages = [json.loads(line) for line in open(sys.argv[1])]
+def of(kind): return [m[kind] for m in messages if kind in m]
+cases = [c["id"] for c in of("testCase")]
+started = [s["testCaseId"] for s in of("testCaseStarted")]
+finished = [f["testCaseStartedId"] for f in of("testCaseFinished")]
+failed = [s for s in of("testStepFinished") if s["testStepResult"]["status"] == "FAILED"]
+print(f"cucumber messages: {len(cases)} test cases, {len(started)} started, {len(finished)} finished, {len(failed)} failed steps")
+assert len(cases) == int(sys.argv[2]) and len(set(cases)) == len(cases), "one test case of its own per NUnit test case"
+assert sorted(started) == sorted(cases), "each test case starts once"
+assert sorted(finished) == sorted(s["id"] for s in of("testCaseStarted")), "each start has its finish"
+assert len(failed) == 1, "the broken target's failure is in the stream"
+PY
 }
-check "Zrpc.Conformance.NUnit: the example's broken server fails frame-basic-call, citing FRAME-1" example_catches
+check "Zrpc.Conformance.NUnit: beside the example server, a broken one fails frame-basic-call citing FRAME-1; Cucumber messages keep the targets apart" example_catches
 
 # --- single-file executables without .NET ------------------------------------------------------
 # An empty directory and a PATH with nothing but python3 (for exec:) and the few tools the checks
