@@ -37,6 +37,22 @@ public sealed class InProcessPackageTests
     }
 
     [Test]
+    public void Every_later_target_of_a_process_gets_scenarios_of_its_own_run_for_Reqnroll_reports()
+    {
+        // Reqnroll's formatters track test cases per feature source: two targets sharing one copy
+        // of the scenarios lose or reuse test case ids, and a report then says "passed" over failures.
+        var scenarios = ConformanceScenarios.All.Where(s => s.Section == "frame").ToList();
+        ConformanceScenarios.ForTarget(scenarios, "one");
+        var second = ConformanceScenarios.ForTarget(scenarios, "two");
+        var third = ConformanceScenarios.ForTarget(scenarios, "three");
+        Assert.That(second.Select(s => s.Id), Is.EqualTo(scenarios.Select(s => s.Id)), "the same scenarios, in order");
+        Assert.That(second.Select(s => s.Feature.RunLabel).Distinct().Single(), Does.Match("^target [0-9]+: two$"));
+        Assert.That(third.Select(s => s.Feature.RunLabel).Distinct().Single(), Does.Match("^target [0-9]+: three$"));
+        var pickles = scenarios.Concat(second).Concat(third).Select(s => s.Pickle!.Id).ToList();
+        Assert.That(pickles, Is.Unique);
+    }
+
+    [Test]
     public async Task A_server_that_breaks_FRAME_1_fails_its_scenario_citing_FRAME_1()
     {
         await using var reference = new ReferenceServerTarget();
