@@ -186,6 +186,17 @@ public sealed class InProcessPackageTests
         Assert.That(run.ExitCode, Is.Null);
     }
 
+    [Test]
+    public async Task A_failure_of_the_in_process_driver_itself_is_a_crash_with_its_exception_not_an_escaping_exception()
+    {
+        var target = new InProcessClientTarget("scripted", new ScriptedClient(_ => ClientCallOutcome.Json(1)));
+        var run = await target.RunScriptAsync("tcp://127.0.0.1:9", """{"timeout":1,"calls":[{"endpoint":"Echo","accept":"json","json":1}]}""",
+            TimeSpan.FromSeconds(10), _ => throw new InvalidOperationException("observer broke"), CancellationToken.None);
+        Assert.That(run.ExitCode, Is.EqualTo(1));
+        Assert.That(run.Killed, Is.False);
+        Assert.That(run.StandardError, Does.Contain("observer broke"));
+    }
+
     private static byte[] ReadAll(Stream stream)
     {
         using var copy = new MemoryStream();
