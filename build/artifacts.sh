@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds what the project ships and checks each artefact the way a user meets it:
 #  - packages (artifacts/packages): the tools zrpc-conformance, zrpc-cli (command zrpc) and
-#    zrpc-frame-dump, and the libraries Zrpc and Zrpc.Spec, one version from git (MinVer);
+#    zrpc-frame-dump, and the libraries Zrpc, Zrpc.Spec and Zrpc.Conformance.NUnit, one version
+#    from git (MinVer);
+#  - the example NUnit project of a .NET implementer (conformance/examples/dotnet-nunit), built
+#    against that folder and run: every scenario passes, and a broken server fails citing FRAME-1;
 #  - the tools installed from that folder into a fresh tool path, run against the independent
 #    Python example server (tcp:// and exec:) and on a fixture capture;
 #  - self-contained single-file executables (artifacts/single/RID), run from an empty directory
@@ -102,6 +105,53 @@ check "installed frame-dump: fixture capture matches its golden decoding" sh -c 
   diff -u '$root/fixtures/captures/conformance.pcap.golden.txt' '$work/dump.txt'"
 check "installed zrpc: call Echo on the Python example" sh -c "
   '$tools/zrpc' call Echo --connect '$address' --json '{\"x\":1}' | grep -q '\"x\"'"
+
+# --- the in-process package in a .NET implementer's NUnit project -------------------------------
+# The example restores from the package folder (its nuget.config) into a package cache of its own,
+# so a package rebuilt under the same version is never taken from an older cache.
+example=$root/conformance/examples/dotnet-nunit
+example_test() {
+  NUGET_PACKAGES=$work/nuget dotnet test "$example" -c Release -nologo -p:ZrpcKitVersion="$version" "$@"
+}
+example_passes() {
+  example_test --logger "trx;LogFileName=example.trx" --results-directory "$work/example" || return 1
+  local counters passed failed
+  counters=$(grep -o '<Counters [^>]*>' "$work/example/example.trx")
+  passed=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
+  failed=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
+  echo "example: $passed passed, $failed failed"
+  [ "${passed:-0}" -gt 100 ] && [ "$failed" = 0 ]
+}
+check "Zrpc.Conformance.NUnit: the example project runs every scenario as a test case, all pass" example_passes
+example_catches() {
+  # The FRAME-1 scenarios against the example's server and client and, beside them, a server whose
+  # frame lengths arrive big-endian: the run must fail the broken server only, citing FRAME-1.
+  # Reqnroll's message stream of these three targets must keep them apart, failure included.
+  local ndjson=$work/example-broken.ndjson
+  if ZRPC_EXAMPLE_BROKEN_SERVER=1 REQNROLL_FORMATTERS="{\"formatters\":{\"message\":{\"outputFilePath\":\"$ndjson\"}}}" \
+      example_test --no-build --filter "Category=FRAME-1" >"$work/example-broken.log" 2>&1; then
+    echo "the broken server passed"; return 1
+  fi
+  cat "$work/example-broken.log"
+  grep -q '^ *Failed frame-basic-call' "$work/example-broken.log" &&
+    grep -q '^ *FRAME-1 (MUST)' "$work/example-broken.log" &&
+    grep -q 'Failed: *1, Passed: *[1-9]' "$work/example-broken.log" &&
+    python3 - "$ndjson" "$(sed -n 's/.*Total: *\([0-9]*\).*/\1/p' "$work/example-broken.log" | head -n 1)" <<'PY'
+import json, sys
+messages = [json.loads(line) for line in open(sys.argv[1])]
+def of(kind): return [m[kind] for m in messages if kind in m]
+cases = [c["id"] for c in of("testCase")]
+started = [s["testCaseId"] for s in of("testCaseStarted")]
+finished = [f["testCaseStartedId"] for f in of("testCaseFinished")]
+failed = [s for s in of("testStepFinished") if s["testStepResult"]["status"] == "FAILED"]
+print(f"cucumber messages: {len(cases)} test cases, {len(started)} started, {len(finished)} finished, {len(failed)} failed steps")
+assert len(cases) == int(sys.argv[2]) and len(set(cases)) == len(cases), "one test case of its own per NUnit test case"
+assert sorted(started) == sorted(cases), "each test case starts once"
+assert sorted(finished) == sorted(s["id"] for s in of("testCaseStarted")), "each start has its finish"
+assert len(failed) == 1, "the broken target's failure is in the stream"
+PY
+}
+check "Zrpc.Conformance.NUnit: beside the example server, a broken one fails frame-basic-call citing FRAME-1; Cucumber messages keep the targets apart" example_catches
 
 # --- single-file executables without .NET ------------------------------------------------------
 # An empty directory and a PATH with nothing but python3 (for exec:) and the few tools the checks

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NUnit.Framework;
+using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.Runner;
 using Zrpc.Conformance.Tests.Suite;
 using Zrpc.Mutants;
@@ -38,11 +39,11 @@ public sealed class ClientMutantsAreCaughtTests
         {
             if (result.Id == "client-request-canonical-json")
             {
-                Assert.That(result.Verdict, Is.EqualTo(Verdict.Pass), () => FailureText.Describe(result));
+                Assert.That(result.Verdict, Is.EqualTo(Verdict.Pass), () => ConformanceVerdicts.Describe(result));
                 continue;
             }
 
-            Assert.That(result.Verdict, Is.EqualTo(Verdict.Skip), () => $"{result.Id}: {FailureText.Describe(result)}");
+            Assert.That(result.Verdict, Is.EqualTo(Verdict.Skip), () => $"{result.Id}: {ConformanceVerdicts.Describe(result)}");
             Assert.That(result.Execution.Message, Does.StartWith("unsupported by the client: call 1").And.Contain("MarshaledJSON request bodies only"));
         }
     }
@@ -110,6 +111,6 @@ public sealed class ClientMutantsAreCaughtTests
         var results = await ClientMutantRuns.RunAsync(null, selection, stopAtFirstMustFailure: false);
         var failed = results.Where(r => r.Verdict == Verdict.Fail).ToList();
         Assert.That(results, Has.Count.EqualTo(selection.Count));
-        Assert.That(failed, Is.Empty, () => string.Join("\n\n", failed.Select(FailureText.Describe)));
+        Assert.That(failed, Is.Empty, () => string.Join("\n\n", failed.Select(ConformanceVerdicts.Describe)));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using NUnit.Framework;
+using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.Tests.Suite;
 using Zrpc.Mutants;
 
@@ -85,6 +86,6 @@ public sealed class MutantsAreCaughtTests
         var results = await MutantRuns.RunAsync(null, selection, stopAtFirstMustFailure: false);
         var failed = results.Where(r => r.Verdict == Runner.Verdict.Fail).ToList();
         Assert.That(results, Has.Count.EqualTo(selection.Count));
-        Assert.That(failed, Is.Empty, () => string.Join("\n\n", failed.Select(FailureText.Describe)));
+        Assert.That(failed, Is.Empty, () => string.Join("\n\n", failed.Select(ConformanceVerdicts.Describe)));
     }
 }

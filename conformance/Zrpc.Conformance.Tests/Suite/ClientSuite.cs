@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Reporting;
@@ -26,6 +27,7 @@ public sealed class ClientSuite(string driverName)
     private ClientDriverTarget _target = null!;
     private RunSettings _settings = null!;
     private ScenarioExecutor _executor = null!;
+    private IReadOnlyDictionary<string, ScenarioCase> _scenarios = null!;
 
     public static IEnumerable<string> Drivers()
     {
@@ -51,16 +53,7 @@ public sealed class ClientSuite(string driverName)
         };
     }
 
-    public static IEnumerable<TestCaseData> Scenarios()
-    {
-        foreach (var scenario in Loaded.Value.Values)
-        {
-            var data = new TestCaseData(scenario.Id).SetName(scenario.Id);
-            foreach (var tag in scenario.Tags) data.SetCategory(tag.TrimStart('@'));
-            data.SetCategory("section:" + scenario.Section);
-            yield return data;
-        }
-    }
+    public static IEnumerable<TestCaseData> Scenarios() => ConformanceScenarios.Cases(Loaded.Value.Values);
 
     [OneTimeSetUp]
     public async Task StartDriver()
@@ -75,6 +68,7 @@ public sealed class ClientSuite(string driverName)
             Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
         };
         _executor = new ScenarioExecutor(_settings.BindingAssembly);
+        _scenarios = ConformanceScenarios.ForTarget(Loaded.Value.Values.ToList(), _target.Name).ToDictionary(s => s.Id);
         if (await ConformanceRun.ProbeAsync(_target, CancellationToken.None) is { } unusable)
         {
             Assert.Fail(unusable);
@@ -87,7 +81,7 @@ public sealed class ClientSuite(string driverName)
     [TestCaseSource(nameof(Scenarios))]
     public async Task Scenario(string id)
     {
-        var result = await ConformanceRun.RunOneAsync(Loaded.Value[id], _target, _settings, _executor);
-        SuiteVerdicts.Report(id, result);
+        var result = await ConformanceRun.RunOneAsync(_scenarios[id], _target, _settings, _executor);
+        ConformanceVerdicts.Report(result);
     }
 }

@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
@@ -20,22 +21,11 @@ public sealed class ConformanceSuite(string targetText)
     private IAsyncDisposable? _server;
     private RunSettings _settings = null!;
     private ScenarioExecutor _executor = null!;
+    private IReadOnlyDictionary<string, ScenarioCase> _scenarios = null!;
 
+    // Client-role scenarios run against client drivers only (ClientSuite).
     public static IEnumerable<TestCaseData> Scenarios()
-    {
-        // Client-role scenarios run against client drivers only (ClientSuite).
-        foreach (var scenario in Loaded.Value.Values.Where(s => !Zrpc.Conformance.ClientRole.Roles.IsClientScenario(s)))
-        {
-            var data = new TestCaseData(scenario.Id).SetName(scenario.Id);
-            foreach (var tag in scenario.Tags)
-            {
-                data.SetCategory(tag.TrimStart('@'));
-            }
-
-            data.SetCategory("section:" + scenario.Section);
-            yield return data;
-        }
-    }
+        => ConformanceScenarios.Cases(Loaded.Value.Values.Where(s => !Zrpc.Conformance.ClientRole.Roles.IsClientScenario(s)));
 
     [OneTimeSetUp]
     public async Task StartTarget()
@@ -50,6 +40,7 @@ public sealed class ConformanceSuite(string targetText)
             Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
         };
         _executor = new ScenarioExecutor(_settings.BindingAssembly);
+        _scenarios = ConformanceScenarios.ForTarget(Loaded.Value.Values.ToList(), _target.Name).ToDictionary(s => s.Id);
         var unreachable = await ConformanceRun.ProbeAsync(_target, CancellationToken.None);
         if (unreachable is not null)
         {
@@ -67,7 +58,7 @@ public sealed class ConformanceSuite(string targetText)
     [TestCaseSource(nameof(Scenarios))]
     public async Task Scenario(string id)
     {
-        var result = await ConformanceRun.RunOneAsync(Loaded.Value[id], _target, _settings, _executor);
-        SuiteVerdicts.Report(id, result);
+        var result = await ConformanceRun.RunOneAsync(_scenarios[id], _target, _settings, _executor);
+        ConformanceVerdicts.Report(result);
     }
 }

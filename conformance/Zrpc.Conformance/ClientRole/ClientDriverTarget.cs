@@ -9,7 +9,7 @@ namespace Zrpc.Conformance.ClientRole;
 /// kit does not connect to it; it starts the driver per scenario, with <c>{address}</c> replaced
 /// by the fake server's address, and the driver connects to the kit.
 /// </summary>
-public sealed class ClientDriverTarget : ITarget
+public sealed class ClientDriverTarget : IClientTarget
 {
     public const string AddressPlaceholder = "{address}";
 
@@ -106,6 +106,12 @@ public sealed class ClientDriverTarget : ITarget
     public Task<Stream> ConnectAsync(CancellationToken cancellationToken)
         => throw new InvalidOperationException(
             "a client driver target is not connected to: only @client scenarios run against it, and the driver connects to the kit's fake server");
+
+    public Task<DriverRunResult> RunScriptAsync(string address, string script, TimeSpan hardLimit, Action<DriverLine>? onLine, CancellationToken cancellationToken)
+    {
+        var (program, arguments) = CommandFor(address);
+        return DriverProcess.RunAsync(program, arguments, script, hardLimit, onLine, cancellationToken);
+    }
 
     /// <summary>Runs the driver with an empty script: null when it exits 0, otherwise why it is unusable.</summary>
     public async Task<string?> ProbeAsync(CancellationToken cancellationToken)

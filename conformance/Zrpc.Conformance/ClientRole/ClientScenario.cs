@@ -75,7 +75,7 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
     public async Task EnsureRanAsync()
     {
         if (_server is not null) return;
-        if (context.Target is not ClientDriverTarget target)
+        if (context.Target is not IClientTarget target)
         {
             NUnit.Framework.Assert.Ignore($"a client-role (@client) scenario needs a client driver target (--role client), not {context.TargetName}");
             return;
@@ -85,7 +85,6 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
         context.AllowStepTime(hardLimit + TimeSpan.FromSeconds(15));
         _server = new FakeServer(context, _answers);
         _server.Start();
-        var (program, arguments) = target.CommandFor(_server.Address);
         var script = new JsonObject
         {
             ["timeout"] = Timeout.TotalSeconds,
@@ -96,7 +95,7 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
         DriverRunResult run;
         try
         {
-            run = await DriverProcess.RunAsync(program, arguments, script, hardLimit, _ => context.ReportProgress(), context.ScenarioAborted).ConfigureAwait(false);
+            run = await target.RunScriptAsync(_server.Address, script, hardLimit, _ => context.ReportProgress(), context.ScenarioAborted).ConfigureAwait(false);
             await _server.WaitForConnectionsAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
         finally

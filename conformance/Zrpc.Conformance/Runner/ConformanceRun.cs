@@ -374,7 +374,7 @@ public static class ConformanceRun
     /// <summary>Opens and closes one connection; returns why the target is unreachable, or null.</summary>
     public static async Task<string?> ProbeAsync(ITarget target, CancellationToken cancellationToken)
     {
-        if (target is ClientDriverTarget driver)
+        if (target is IClientTarget driver)
         {
             return await driver.ProbeAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -399,7 +399,7 @@ public static class ConformanceRun
     public static string ReplayCommand(RunSettings settings, ITarget target, string scenarioId)
         => target is LaunchedServerTarget launched
             ? ReplayCommand(settings, null, scenarioId, launch: launched.CommandLine)
-            : ReplayCommand(settings, target.TargetArgument, scenarioId, clientRole: target is ClientDriverTarget);
+            : ReplayCommand(settings, target.TargetArgument, scenarioId, clientRole: target is IClientTarget);
 
     public static string ReplayCommand(RunSettings settings, string? targetArgument, string scenarioId, bool clientRole = false, string? launch = null)
     {
