@@ -20,6 +20,7 @@ public sealed class ConformanceSuite(string targetText)
     private IAsyncDisposable? _server;
     private RunSettings _settings = null!;
     private ScenarioExecutor _executor = null!;
+    private SuiteTargetWatch _watch = null!;
 
     public static IEnumerable<TestCaseData> Scenarios()
     {
@@ -50,6 +51,7 @@ public sealed class ConformanceSuite(string targetText)
             Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
         };
         _executor = new ScenarioExecutor(_settings.BindingAssembly);
+        _watch = new SuiteTargetWatch(_target, _settings, _executor);
         var unreachable = await ConformanceRun.ProbeAsync(_target, CancellationToken.None);
         if (unreachable is not null)
         {
@@ -67,7 +69,8 @@ public sealed class ConformanceSuite(string targetText)
     [TestCaseSource(nameof(Scenarios))]
     public async Task Scenario(string id)
     {
-        var result = await ConformanceRun.RunOneAsync(Loaded.Value[id], _target, _settings, _executor);
+        // The runner's rules: a target that goes down gives one FAIL (TRANS-2), the rest NOT RUN.
+        var result = await _watch.RunAsync(Loaded.Value[id]);
         SuiteVerdicts.Report(id, result);
     }
 }

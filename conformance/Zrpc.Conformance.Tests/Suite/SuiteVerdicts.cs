@@ -25,6 +25,10 @@ internal static class SuiteVerdicts
             case Verdict.Skip:
                 Assert.Ignore(result.Execution.Message ?? "skipped");
                 break;
+            case Verdict.NotRun:
+                // Inconclusive, not ignored or failed: the scenario says nothing about the target.
+                Assert.Inconclusive(result.Execution.Message ?? "NOT RUN: target down");
+                break;
             case Verdict.Known:
                 Assert.Ignore($"known deviation: {result.DeviationReason}\n{result.Execution.Message}");
                 break;

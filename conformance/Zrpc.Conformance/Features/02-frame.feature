@@ -122,9 +122,15 @@ Feature: Frame layer
     Then the implementation ends the connection
     And the bystander connection still works
 
-  @id:frame-rst-payload-not-read @FRAME-8 @CONN-3 @must
+  @id:frame-rst-payload-not-read @FRAME-8 @CONN-2 @CONN-3 @must
   Scenario: An RST whose length field is not zero is acted on without waiting for a payload
-    When the client sends a frame header of type RST, end flag 0 and length 100
+    # A plain RST first, on a connection of its own: an implementation that ignores RST
+    # altogether breaks CONN-2, not FRAME-8, and fails here naming CONN-2.
+    Given a connection "plain-rst" to the implementation
+    When the client sends RST
+    Then the implementation closes the connection without answering, as CONN-2 requires
+    When the client uses connection "A"
+    And the client sends a frame header of type RST, end flag 0 and length 100
     Then the implementation closes the connection without answering, as FRAME-8 requires
 
   @id:frame-truncated-header @FRAME-11 @CONN-4 @must
