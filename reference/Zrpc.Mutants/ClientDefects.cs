@@ -29,6 +29,8 @@ public static class ClientDefects
             () => new WireRules { DataFrameLimit = Frames.FrameLimits.MaxPayload - 1 }),
         Wire("header-4096-two-frames", "the 2017 header writer: a request header of exactly 4096 bytes is followed by an extra empty Header frame (MSG-4)",
             () => new WireRules { ExtraHeaderFrameAtLimit = true }),
+        new("header-cut-at-4096", "a request header over 4096 bytes is sent cut off after its first 4096 bytes instead of being refused (MSG-5, HDR-2); reachable with a long endpoint name",
+            () => new ClientDefectHooks { OversizeHeader = header => header[..Frames.FrameLimits.MaxHeaderMessage] }),
         Wire("octets-unsupported", "not a defect: cannot send Octets request bodies (section 9 allows a client that sends only MarshaledJSON) and its driver says unsupported",
             () => new WireRules { OutboundHeader = RefuseOctetsRequest }),
         Wire("octets-request-short", "sends one byte less than an Octets request body holds (RPC-9)",
@@ -45,6 +47,8 @@ public static class ClientDefects
             () => new ResponseRules { SplitOversize = true }),
         Reader("eof-ends-body", "takes end of stream between the frames of a response body for the body's end (CLI-4)",
             () => new ResponseRules { AtEndOfStream = view => view.ExpectingData ? InboundFrame.Of(WireFrame.Data, 1, []) : null }),
+        Reader("short-read-is-whole", "takes what one read returns for a whole frame header or payload, so a response whose frames arrive in pieces with pauses between them is misread, and a body cut inside its last frame passes for complete (MSG-2, CLI-4)",
+            () => new ResponseRules { ShortReadIsWhole = true }),
         Reader("json-trailing-text-accepted", "takes a JSON response body with text after the value ({\"a\":1}xyz) for the value alone (RPC-7)",
             () => new ResponseRules { Frame = DropTextAfterJsonValue }),
         Reader("stops-at-json-value", "stops reading a JSON response body once its value is complete, leaving the rest of the body (an empty end frame) unread (CLI-7)",
@@ -57,6 +61,8 @@ public static class ClientDefects
             (content, _) => DefectiveHeaderParsers.RejectUnknown(content)),
         Parser("header-trailing-text-accepted", "reads a response header up to the end of its object and ignores text after it, then waits for a body until its timeout (HDR-5)",
             (content, _) => ParseFirstObject(content)),
+        Parser("crash-on-null-header", "the whole client process dies of an unhandled exception on a response header whose JSON is null, leaving its calls without outcomes (CLI-8)",
+            (content, _) => CrashOnNull(content)),
         Parser("status-zero-accepted", "takes a response with status 0 (unset) for OK (CLI-2)",
             (content, _) => RpcHeader.Parse(content) is { Error: 0 } h ? h with { Error = (ulong)Status.Ok } : RpcHeader.Parse(content)),
         Parser("datatype-not-checked", "does not compare an OK response's DataType with the Accept it sent (CLI-3)",
@@ -82,6 +88,20 @@ public static class ClientDefects
     private static ClientDefect Parser(string name, string description, Func<ReadOnlySpan<byte>, DataType, RpcHeader> parse)
         => new(name, description, () => new ClientDefectHooks { ParseHeader = parse });
 
+
+    /// <summary>
+    /// Takes the header's JSON to be an object without checking, the way a decoder into a pointer
+    /// does: <c>null</c> leaves nothing to read the fields from, and the process goes down.
+    /// </summary>
+    private static RpcHeader CrashOnNull(ReadOnlySpan<byte> content)
+    {
+        if (System.Text.Encoding.UTF8.GetString(content).Trim() == "null")
+        {
+            ServerDefect.CrashThisProcess("the response header was null and the client took it for an object");
+        }
+
+        return RpcHeader.Parse(content);
+    }
 
     /// <summary>Refuses, before anything is written, a request whose body is Octets (DataType 3, status 0).</summary>
     private static byte[] RefuseOctetsRequest(byte[] content)

@@ -44,6 +44,8 @@ public static class ServerDefects
             () => new WireRules { ExtraHeaderFrameAtLimit = true }),
         Wire("lone-surrogate-in-error-header", "writes a replaced character (U+FFFD) in a header as the escape of a lone surrogate, \\ud800 (HDR-11)",
             () => new WireRules { OutboundHeader = LoneSurrogateForReplacement }),
+        Wire("eof-mid-frame-ends-body", "takes end of stream inside a Data frame for the end of the body: an Octets body cut mid-frame and half-closed is answered OK with the short length (CONN-4, FRAME-11)",
+            () => new WireRules { EndOfStreamEndsDataFrame = true }),
         Hooks("no-drain-after-error", "the 2017 defect: a rejected request's body is not read, so it is taken for the next request (SRV-7)",
             () => new DefectHooks { SkipDrainOnReject = true }),
         Hooks("drain-json-early", "stops reading a JSON body once the value is complete, leaving its empty end frame (SRV-8)",

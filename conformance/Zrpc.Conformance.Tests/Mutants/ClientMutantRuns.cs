@@ -31,7 +31,11 @@ internal static class ClientMutantRuns
     /// Runs <paramref name="scenarios"/> in order, each with a fresh driver process; with
     /// <paramref name="stopAtFirstMustFailure"/> it stops once a @must scenario has failed.
     /// </summary>
-    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ClientDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure)
+    public static Task<IReadOnlyList<ScenarioResult>> RunAsync(ClientDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure)
+        => RunAsync(defect, scenarios, stopAtFirstMustFailure ? MutantRuns.IsMustFailure : null);
+
+    /// <summary>Runs <paramref name="scenarios"/> in order, ending after the first result for which <paramref name="stopAfter"/> is true.</summary>
+    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ClientDefect? defect, IEnumerable<ScenarioCase> scenarios, Func<ScenarioResult, bool>? stopAfter)
     {
         var text = TargetText(defect);
         var settings = new RunSettings { Targets = [], ClientTargets = [text] };
@@ -41,7 +45,7 @@ internal static class ClientMutantRuns
         {
             var result = await ConformanceRun.RunOneAsync(scenario, target, settings, Executor.Value);
             results.Add(result);
-            if (stopAtFirstMustFailure && MutantRuns.IsMustFailure(result))
+            if (stopAfter?.Invoke(result) == true)
             {
                 break;
             }

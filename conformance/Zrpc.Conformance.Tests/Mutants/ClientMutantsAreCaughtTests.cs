@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NUnit.Framework;
+using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.Runner;
 using Zrpc.Conformance.Tests.Suite;
@@ -55,6 +56,9 @@ public sealed class ClientMutantsAreCaughtTests
     [TestCase("header-4096-two-frames")]
     [TestCase("json-trailing-text-accepted")]
     [TestCase("header-trailing-text-accepted")]
+    [TestCase("short-read-is-whole", Category = "slow")]
+    [TestCase("header-cut-at-4096", Category = "slow")]
+    [TestCase("crash-on-null-header", Category = "slow")]
     public async Task EveryFailureNamesTheBrokenRequirement(string name)
     {
         var expected = MutantExpectations.ClientBreaks[name];
@@ -71,6 +75,30 @@ public sealed class ClientMutantsAreCaughtTests
                     () => $"{result.Id} failed against {name} naming another requirement: {result.Execution.Message}");
             }
         });
+    }
+
+    /// <summary>
+    /// A client driver that crashes is judged like a server that crashes: the scenario during which
+    /// it died fails citing CLI-8 (the client's counterpart of TRANS-2) first, then its own ids,
+    /// with the exit status and the end of its standard error. Each scenario starts its own driver,
+    /// so the scenarios after it keep their own verdicts.
+    /// </summary>
+    [Test]
+    [Category("slow")]
+    public async Task A_crashing_client_fails_one_scenario_citing_CLI_8_with_the_evidence()
+    {
+        var ids = new[] { "client-null-header", "client-error-status/request-error" };
+        var selection = ids.Select(id => ClientMutantRuns.Quick.Single(s => s.Id == id)).ToList();
+        var results = await ClientMutantRuns.RunAsync(ClientDefects.Find("crash-on-null-header"), selection, stopAtFirstMustFailure: false);
+
+        Assert.That(results.Select(r => r.Verdict), Is.EqualTo(new[] { Verdict.Fail, Verdict.Pass }),
+            () => string.Join("\n\n", results.Select(ConformanceVerdicts.Describe)));
+        var crashed = results[0];
+        Assert.That(crashed.RequirementIds[0], Is.EqualTo("CLI-8"));
+        Assert.That(crashed.RequirementIds, Does.Contain("HDR-5"));
+        var message = crashed.Execution.Message!;
+        Assert.That(message.Split('\n')[0], Does.StartWith($"[CLI-8] {ClientScenario.ClientCrashText}: it crashed (exit status 134 (128 + 6: SIGABRT)"));
+        Assert.That(message, Does.Contain("Unhandled exception").And.Contain("the response header was null"));
     }
 
     [Test]
@@ -91,12 +119,14 @@ public sealed class ClientMutantsAreCaughtTests
         Assert.That(selection.Where(s => s.HasTag("@must")), Is.Not.Empty,
             $"no @must client scenario is tagged with {string.Join(" or ", expected)}: the suite cannot catch {name}");
 
-        var results = await ClientMutantRuns.RunAsync(defect, selection, stopAtFirstMustFailure: true);
-        var catcher = results.FirstOrDefault(MutantRuns.IsMustFailure);
+        // Caught means a @must scenario fails naming a broken requirement on its first line.
+        var results = await ClientMutantRuns.RunAsync(defect, selection, MutantRuns.CaughtNaming(expected));
+        var catcher = results.FirstOrDefault(MutantRuns.CaughtNaming(expected));
         if (catcher is null)
         {
             Assert.Fail($"client mutant {name} ({defect.Description}) SURVIVED: none of these @must scenarios tagged " +
-                        $"{string.Join("/", expected)} failed: {string.Join(", ", results.Select(r => $"{r.Id}={r.Verdict}"))}");
+                        $"{string.Join("/", expected)} failed naming {string.Join(" or ", expected)} on its first line: " +
+                        string.Join(", ", results.Select(r => $"{r.Id}={r.Verdict}{(r.Verdict == Verdict.Fail ? $" [{MutantRuns.FirstLineId(r)}]" : "")}")));
         }
 
         TestContext.Out.WriteLine($"{name} caught by {catcher!.Id} [{string.Join(" ", catcher.Scenario.RequirementIds)}] after {results.Count} scenario(s), {clock.Elapsed.TotalSeconds:0.0} s: {catcher.Execution.Message}");

@@ -27,14 +27,18 @@ internal static class MutantRuns
     /// Runs <paramref name="scenarios"/> in order on one fresh server; with <paramref name="stopAtFirstMustFailure"/>
     /// it stops once a @must scenario has failed (enough to show the mutant is caught).
     /// </summary>
-    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure)
+    public static Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure)
+        => RunAsync(defect, scenarios, stopAtFirstMustFailure ? IsMustFailure : null);
+
+    /// <summary>Runs <paramref name="scenarios"/> in order on one fresh server, ending after the first result for which <paramref name="stopAfter"/> is true.</summary>
+    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, Func<ScenarioResult, bool>? stopAfter)
     {
         var settings = new RunSettings { Targets = [defect is null ? null : ReferenceServerTarget.DefectPrefix + defect.Name] };
         await using var target = new ReferenceServerTarget(defect);
         // The runner's own loop, so that a mutant that takes the server down is judged as the
         // runner judges it: one FAIL citing TRANS-2, NOT RUN after it.
         return await ConformanceRun.RunServerScenariosAsync(scenarios.ToList(), target, settings, Executor.Value, null, CancellationToken.None,
-            stopAtFirstMustFailure ? IsMustFailure : null);
+            stopAfter);
     }
 
     /// <summary>The requirement id in brackets at the start of a failure's first line, or null.</summary>
@@ -44,6 +48,10 @@ internal static class MutantRuns
         var match = System.Text.RegularExpressions.Regex.Match(first, @"^\[([A-Z]+-\d+)\]");
         return match.Success ? match.Groups[1].Value : null;
     }
+
+    /// <summary>A @must failure whose first line names one of <paramref name="expected"/>: the mutant is caught, and named.</summary>
+    public static Func<ScenarioResult, bool> CaughtNaming(IReadOnlyCollection<string> expected)
+        => result => IsMustFailure(result) && FirstLineId(result) is { } id && expected.Contains(id);
 
     /// <summary>A failed @must scenario, or any scenario during which the server went down (a TRANS-2 failure whatever the scenario's level).</summary>
     public static bool IsMustFailure(ScenarioResult result)

@@ -37,12 +37,14 @@ public sealed class MutantsAreCaughtTests
         Assert.That(selection.Where(s => s.HasTag("@must")), Is.Not.Empty,
             $"no @must scenario is tagged with {string.Join(" or ", expected)}: the suite cannot catch {name}");
 
-        var results = await MutantRuns.RunAsync(defect, selection, stopAtFirstMustFailure: true);
-        var catcher = results.FirstOrDefault(MutantRuns.IsMustFailure);
+        // Caught means a @must scenario fails naming a broken requirement on its first line.
+        var results = await MutantRuns.RunAsync(defect, selection, MutantRuns.CaughtNaming(expected));
+        var catcher = results.FirstOrDefault(MutantRuns.CaughtNaming(expected));
         if (catcher is null)
         {
             Assert.Fail($"mutant {name} ({defect.Description}) SURVIVED: none of these @must scenarios tagged " +
-                        $"{string.Join("/", expected)} failed: {string.Join(", ", results.Select(r => $"{r.Id}={r.Verdict}"))}");
+                        $"{string.Join("/", expected)} failed naming {string.Join(" or ", expected)} on its first line: " +
+                        string.Join(", ", results.Select(r => $"{r.Id}={r.Verdict}{(r.Verdict == Runner.Verdict.Fail ? $" [{MutantRuns.FirstLineId(r)}]" : "")}")));
         }
 
         TestContext.Out.WriteLine($"{name} caught by {catcher!.Id} [{string.Join(" ", catcher.RequirementIds)}]: {catcher.Execution.Message}");
@@ -62,6 +64,8 @@ public sealed class MutantsAreCaughtTests
     [TestCase("big-endian-length")]
     [TestCase("case-sensitive-field-names")]
     [TestCase("unknown-fields-rejected")]
+    [TestCase("eof-mid-frame-ends-body", Category = "slow")]
+    [TestCase("rst-ignored", Category = "slow")]
     public async Task EveryFailureNamesTheBrokenRequirement(string name)
     {
         var expected = MutantExpectations.Breaks[name];
@@ -76,6 +80,24 @@ public sealed class MutantsAreCaughtTests
                     () => $"{result.Id} failed against {name} naming another requirement: {result.Execution.Message}");
             }
         });
+    }
+
+    /// <summary>
+    /// A server that ignores RST breaks CONN-2, and the scenario about RST payloads says so, not
+    /// FRAME-8: its plain-RST check comes first. The reference passes it.
+    /// </summary>
+    [Test]
+    public async Task A_server_that_ignores_RST_is_named_CONN_2_by_the_RST_payload_scenario()
+    {
+        var scenario = MutantRuns.Quick.Where(s => s.Id == "frame-rst-payload-not-read").ToList();
+        Assert.That(scenario, Has.Count.EqualTo(1));
+
+        var mutant = (await MutantRuns.RunAsync(ServerDefects.Find("rst-ignored"), scenario, stopAtFirstMustFailure: false)).Single();
+        Assert.That(mutant.Verdict, Is.EqualTo(Runner.Verdict.Fail));
+        Assert.That(MutantRuns.FirstLineId(mutant), Is.EqualTo("CONN-2"), () => mutant.Execution.Message ?? "");
+
+        var reference = (await MutantRuns.RunAsync(null, scenario, stopAtFirstMustFailure: false)).Single();
+        Assert.That(reference.Verdict, Is.EqualTo(Runner.Verdict.Pass), () => ConformanceVerdicts.Describe(reference));
     }
 
     /// <summary>Control: the unmutated reference passes every selection the mutants are judged by.</summary>

@@ -22,6 +22,7 @@ public sealed class ConformanceSuite(string targetText)
     private RunSettings _settings = null!;
     private ScenarioExecutor _executor = null!;
     private IReadOnlyDictionary<string, ScenarioCase> _scenarios = null!;
+    private SuiteTargetWatch _watch = null!;
 
     // Client-role scenarios run against client drivers only (ClientSuite).
     public static IEnumerable<TestCaseData> Scenarios()
@@ -41,6 +42,7 @@ public sealed class ConformanceSuite(string targetText)
         };
         _executor = new ScenarioExecutor(_settings.BindingAssembly);
         _scenarios = ConformanceScenarios.ForTarget(Loaded.Value.Values.ToList(), _target.Name).ToDictionary(s => s.Id);
+        _watch = new SuiteTargetWatch(_target, _settings, _executor);
         var unreachable = await ConformanceRun.ProbeAsync(_target, CancellationToken.None);
         if (unreachable is not null)
         {
@@ -58,7 +60,8 @@ public sealed class ConformanceSuite(string targetText)
     [TestCaseSource(nameof(Scenarios))]
     public async Task Scenario(string id)
     {
-        var result = await ConformanceRun.RunOneAsync(_scenarios[id], _target, _settings, _executor);
+        // The runner's rules: a target that goes down gives one FAIL (TRANS-2), the rest NOT RUN.
+        var result = await _watch.RunAsync(_scenarios[id]);
         ConformanceVerdicts.Report(result);
     }
 }

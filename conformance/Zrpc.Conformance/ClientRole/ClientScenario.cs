@@ -68,6 +68,15 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
 
     public RequirementViolation Violation(string message, string? requirement = null) => new(requirement ?? Requirement, message);
 
+    /// <summary>
+    /// The requirement a client that crashes breaks (CLI-8, the client's counterpart of TRANS-2):
+    /// whatever the scenario was about, its calls were left without outcomes.
+    /// </summary>
+    public const string ClientCrashRequirement = "CLI-8";
+
+    /// <summary>How the failure of a scenario during which the client driver crashed begins, after its id.</summary>
+    public const string ClientCrashText = "the client driver crashed during this scenario";
+
     /// <summary>The endpoint name a step made up for the scenario (a name long enough to reach a header size).</summary>
     public string? MadeUpEndpoint { get; set; }
 
@@ -139,10 +148,15 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
     {
         var stackTrace = run.Lines.FirstOrDefault(l => l.Text.StartsWith("   at ", StringComparison.Ordinal) || l.Text.StartsWith("Traceback", StringComparison.Ordinal)
                                                        || l.Text.StartsWith("Unhandled exception", StringComparison.Ordinal));
-        if (stackTrace is not null)
-            throw Violation($"the client crashed: a stack trace on the driver's stdout ('{stackTrace.Text}'). Lines: {Lines(run)}");
-        if (run.ExitCode != 0)
-            throw Violation($"the client crashed: the driver exited with code {run.ExitCode} (CLIENT-DRIVER.md: 0 when the script ran). Lines: {Lines(run)}");
+        var crash = CrashEvidence.Describe(run.ExitCode, run.StandardError)
+                    ?? (stackTrace is not null ? $"it printed a stack trace on its standard output ('{stackTrace.Text}'; {CrashEvidence.DescribeExit(run.ExitCode)})" : null)
+                    ?? (run.ExitCode != 0 ? $"it ended with {CrashEvidence.DescribeExit(run.ExitCode)} (CLIENT-DRIVER.md: 0 when the script ran)" : null);
+        if (crash is not null)
+        {
+            var tail = CrashEvidence.Tail(run.StandardError);
+            throw new RequirementViolation(ClientCrashRequirement,
+                $"{ClientCrashText}: {crash}{(tail.Length == 0 ? "" : $"; its standard error ends with:\n{tail}")}\nresult lines: {Lines(run)}");
+        }
         var outcomes = new List<CallOutcome>();
         foreach (var line in run.Lines)
         {
@@ -159,7 +173,7 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
         }
 
         if (outcomes.Count != _calls.Count)
-            throw Violation($"the client crashed or stopped: the driver printed {outcomes.Count} result line(s) for {_calls.Count} call(s) and exited 0. Lines: {Lines(run)}");
+            throw new RequirementViolation(ClientCrashRequirement, $"the client crashed or stopped: the driver printed {outcomes.Count} result line(s) for {_calls.Count} call(s) and exited 0. Lines: {Lines(run)}");
         return outcomes;
     }
 

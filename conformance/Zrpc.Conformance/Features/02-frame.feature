@@ -54,7 +54,7 @@ Feature: Frame layer
   Scenario: An oversize frame inside a request body ends the connection and gets no error response
     When the client sends a request header for "Sink" with DataType 3 and Accept 2
     And the client sends a frame header of type Data, end flag 0 and length 4194305
-    Then the implementation ends the connection
+    Then the implementation ends the connection without an error response, as FRAME-6 requires
     And the bystander connection still works
 
   @id:frame-max-payload-accepted @FRAME-7 @must
@@ -84,7 +84,7 @@ Feature: Frame layer
     When the client sends these frames:
       | type   | end | payload     |
       | <type> | 1   | text:{}\\n   |
-    Then the implementation ends the connection
+    Then the implementation ends the connection, as FRAME-2 requires
     And the bystander connection still works
 
     Examples:
@@ -119,12 +119,18 @@ Feature: Frame layer
       | type    | end | payload   |
       | Data    | 0   | hex:01 02 |
       | Trailer | 1   | empty     |
-    Then the implementation ends the connection
+    Then the implementation ends the connection, as FRAME-10 requires
     And the bystander connection still works
 
-  @id:frame-rst-payload-not-read @FRAME-8 @CONN-3 @must
+  @id:frame-rst-payload-not-read @FRAME-8 @CONN-2 @CONN-3 @must
   Scenario: An RST whose length field is not zero is acted on without waiting for a payload
-    When the client sends a frame header of type RST, end flag 0 and length 100
+    # A plain RST first, on a connection of its own: an implementation that ignores RST
+    # altogether breaks CONN-2, not FRAME-8, and fails here naming CONN-2.
+    Given a connection "plain-rst" to the implementation
+    When the client sends RST
+    Then the implementation closes the connection without answering, as CONN-2 requires
+    When the client uses connection "A"
+    And the client sends a frame header of type RST, end flag 0 and length 100
     Then the implementation closes the connection without answering, as FRAME-8 requires
 
   @id:frame-truncated-header @FRAME-11 @CONN-4 @must

@@ -41,7 +41,7 @@ Feature: Message layer
     When the client sends these frames:
       | type | end | payload        |
       | Data | 1   | text:{"a":1}\\n |
-    Then the implementation ends the connection
+    Then the implementation ends the connection, as MSG-3 requires
     And the bystander connection still works
 
   @id:msg-data-inside-header @MSG-3 @CONN-1 @must
@@ -50,7 +50,7 @@ Feature: Message layer
       | type   | end | payload                            |
       | Header | 0   | text:{"Endpoint":"Echo",           |
       | Data   | 1   | text:"DataType":2,"Accept":2}\\n    |
-    Then the implementation ends the connection
+    Then the implementation ends the connection, as MSG-3 requires
     And the bystander connection still works
 
   @id:msg-header-inside-body @MSG-3 @CONN-1 @must
@@ -60,7 +60,7 @@ Feature: Message layer
       | type   | end | payload        |
       | Data   | 0   | hex:00 01 02   |
       | Header | 1   | text:{}\\n      |
-    Then the implementation ends the connection
+    Then the implementation ends the connection, as MSG-3 requires
     And the bystander connection still works
 
   @id:msg-canonical-response-framing @MSG-4 @must

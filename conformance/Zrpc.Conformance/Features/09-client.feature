@@ -296,6 +296,15 @@ Feature: Client behaviour
         | error-string | {"Endpoint":"","DataType":2,"Accept":0,"Error":"1","ErrorMessage":""}\\n  |
         | trailing     | {"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}x\\n   |
 
+    @id:client-null-header @CLI-8 @HDR-5 @must
+    Scenario: A response header that is JSON null fails the call, and the client goes on to its next call
+      Given the kit answers request 1 with the header 'null\n'
+      And the kit answers request 2 with status OK and the JSON body '{"after":"null"}'
+      When the client driver calls Echo with JSON '{"a":1}'
+      And the client driver calls Echo with JSON '{"after":"null"}'
+      Then call 1 fails with an error without waiting for its timeout, as HDR-5 requires
+      And call 2 succeeds with the JSON '{"after":"null"}'
+
     @id:client-rst-then-response @CONN-2 @FRAME-8 @must
     Scenario: After an RST the client reads nothing more, not even a well-formed response behind it
       Given the kit answers request 1 with these frames:

@@ -287,7 +287,8 @@ public static class ConformanceRun
             ExecutionStatus.Skipped => $"were skipped: {execution.Message}",
             _ => $"failed: {execution.Message}",
         };
-        var message = $"[{CrashRequirement}] the target {happened} during this scenario: {evidence}" +
+        var when = happened.EndsWith(" of", StringComparison.Ordinal) ? $"{happened} this scenario" : $"{happened} during this scenario";
+        var message = $"[{CrashRequirement}] the target {when}: {evidence}" +
                       (aftermath is null ? "" : $"\n{aftermath}") +
                       $"\nthe scenario's own steps {own}";
         var deviation = settings.Deviations.FindTargetDown(result.Scenario, CrashRequirement);
@@ -352,6 +353,13 @@ public static class ConformanceRun
                 .Any(e => e.Direction == TrafficDirection.Received
                           && (e.Text.StartsWith("end of stream", StringComparison.Ordinal) || e.Text.StartsWith("read failed", StringComparison.Ordinal)))),
         };
+        if (execution.Status == ExecutionStatus.Failed && target is ClientDriverTarget
+            && (execution.Message ?? "").StartsWith($"[{ClientScenario.ClientCrashRequirement}] ", StringComparison.Ordinal))
+        {
+            // Like a server's crash (TRANS-2): the crash requirement first, then the scenario's own.
+            return result with { RequirementIds = [ClientScenario.ClientCrashRequirement, .. scenario.RequirementIds.Where(id => id != ClientScenario.ClientCrashRequirement)] };
+        }
+
         return ProcessCrash(connections) is { } crash ? TargetDown(result, crash, null, settings, "crashed") : result;
     }
 

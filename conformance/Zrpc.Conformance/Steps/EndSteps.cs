@@ -17,11 +17,12 @@ public sealed class EndSteps(ScenarioState state)
     }
 
     /// <summary>RST then close, or close alone: both conform (CONN-1).</summary>
-    async Task RequireEnded(TimeSpan wait, string requirement)
+    /// <param name="answered">The requirement broken when the implementation sent a response header instead (default: <paramref name="requirement"/>).</param>
+    async Task RequireEnded(TimeSpan wait, string requirement, string? answered = null)
     {
         var seen = await Observe(wait);
         if (seen.UnexpectedFrame is { } frame)
-            throw new RequirementViolation(requirement,
+            throw new RequirementViolation(frame.Type == WireConstants.Header ? answered ?? requirement : requirement,
                 $"instead of ending the connection, the implementation sent a frame: {frame}{DescribeResponse(frame)}");
         if (seen.SawRst && seen.End == InputEnd.None)
             throw new RequirementViolation(requirement, $"the implementation sent RST and then {seen.StrayBytes} more bytes");
@@ -37,6 +38,13 @@ public sealed class EndSteps(ScenarioState state)
 
     [Then(@"^the implementation ends the connection" + ResponseSteps.As + "$")]
     public Task Ends(string? requirement) => RequireEnded(state.Target.StepTimeout, ResponseSteps.NullIfEmpty(requirement) ?? "CONN-1");
+
+    /// <summary>
+    /// For an error the implementation must detect and must not answer (SRV-10): one that never
+    /// ends the connection breaks the detecting requirement, one that answers breaks SRV-10.
+    /// </summary>
+    [Then(@"^the implementation ends the connection without an error response, as (\S+) requires$")]
+    public Task EndsUnanswered(string requirement) => RequireEnded(state.Target.StepTimeout, requirement, "SRV-10");
 
     [Then(@"^the implementation sends no response and closes the connection" + ResponseSteps.As + "$")]
     public Task NoResponse(string? requirement) => RequireEnded(state.Target.StepTimeout, ResponseSteps.NullIfEmpty(requirement) ?? "CONN-4");

@@ -17,6 +17,12 @@ internal sealed class ClientDefectHooks : RpcClientHooks
     /// <summary>The defective response-header parser; the request's Accept is its second argument.</summary>
     public Func<ReadOnlySpan<byte>, DataType, RpcHeader>? ParseHeader { get; init; }
 
+    /// <summary>What the client sends instead of refusing a request header over 4096 bytes; null: it refuses, as it should.</summary>
+    public Func<byte[], byte[]>? OversizeHeader { get; init; }
+
+    public override byte[] RequestHeaderOverLimit(byte[] header, string endpoint)
+        => OversizeHeader is null ? base.RequestHeaderOverLimit(header, endpoint) : OversizeHeader(header);
+
     public override Stream WrapConnection(Stream connection)
     {
         if (Wire is not null)

@@ -98,10 +98,41 @@ internal sealed class FrameRewritingStream(Stream inner, WireRules rules) : Dele
                 ? BinaryPrimitives.ReadUInt32BigEndian(_inHeader.AsSpan(2))
                 : BinaryPrimitives.ReadUInt32LittleEndian(_inHeader.AsSpan(2));
             var frame = new WireFrame(_inHeader[0], _inHeader[1], length);
+            if (rules.EndOfStreamEndsDataFrame && frame.Type == WireFrame.Data && frame.Length is > 0 and <= Frames.FrameLimits.MaxPayload)
+            {
+                await HoldDataFrameAsync(frame, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             foreach (var step in (rules.Inbound ?? WireRules.Unchanged)(frame))
             {
                 _inbound.Enqueue(step);
             }
+        }
+    }
+
+    /// <summary>Reads a Data frame's payload whole; when the stream ends first, what came is passed on as the body's last frame.</summary>
+    private async ValueTask HoldDataFrameAsync(WireFrame frame, CancellationToken cancellationToken)
+    {
+        var payload = new byte[frame.Length];
+        int got = 0;
+        while (got < payload.Length)
+        {
+            int n = await Inner.ReadAsync(payload.AsMemory(got), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            got += n;
+        }
+
+        bool cut = got < payload.Length;
+        _inEnded |= cut;
+        _inbound.Enqueue(Segment.Emit(WireRules.ForReader(WireFrame.Data, cut ? (byte)1 : frame.Flag, (uint)got)));
+        if (got > 0)
+        {
+            _inbound.Enqueue(Segment.Emit(payload[..got]));
         }
     }
 

@@ -101,6 +101,13 @@ internal sealed class ResponseRules
     /// <summary>Hands a frame longer than 4 MiB over as legal frames of the same type, waiting for its payload (against FRAME-6).</summary>
     public bool SplitOversize { get; init; }
 
+    /// <summary>
+    /// Takes what one read returns for the whole frame header or payload, as a reader that never
+    /// completes a short read does: missing header bytes count as zero, a short payload ends the
+    /// frame, and the bytes that arrive later are read as the next frame (against MSG-2).
+    /// </summary>
+    public bool ShortReadIsWhole { get; init; }
+
     /// <summary>A frame shown to the client when the connection reaches end of stream at a frame boundary.</summary>
     public Func<ResponseView, InboundFrame?>? AtEndOfStream { get; init; }
 }
@@ -170,7 +177,18 @@ internal sealed class ResponseRewritingStream(Stream inner, ResponseRules rules)
 
     private async Task ReadNextFrameAsync(CancellationToken ct)
     {
-        int filled = await ReadUpToAsync(_frameHeader, ct).ConfigureAwait(false);
+        int filled;
+        if (rules.ShortReadIsWhole)
+        {
+            Array.Clear(_frameHeader);
+            filled = await Inner.ReadAsync(_frameHeader, ct).ConfigureAwait(false);
+            filled = filled == 0 ? 0 : _frameHeader.Length;
+        }
+        else
+        {
+            filled = await ReadUpToAsync(_frameHeader, ct).ConfigureAwait(false);
+        }
+
         if (filled == 0)
         {
             _ended = true;
@@ -224,6 +242,21 @@ internal sealed class ResponseRewritingStream(Stream inner, ResponseRules rules)
         }
 
         byte[] payload = length == 0 ? [] : new byte[length];
+        if (rules.ShortReadIsWhole && payload.Length > 0)
+        {
+            int once = await Inner.ReadAsync(payload, ct).ConfigureAwait(false);
+            if (once == 0)
+            {
+                // End of stream inside the payload: the reader must see the truncated frame (FRAME-11).
+                _ended = true;
+                _queue.Enqueue((_frameHeader.ToArray(), 0));
+                return;
+            }
+
+            ShowAll(once == payload.Length ? new InboundFrame(type, flag, length, payload) : InboundFrame.Of(type, flag, payload[..once]));
+            return;
+        }
+
         int got = await ReadUpToAsync(payload, ct).ConfigureAwait(false);
         if (got < payload.Length)
         {

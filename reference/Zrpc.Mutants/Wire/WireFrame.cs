@@ -52,6 +52,13 @@ internal sealed class WireRules
     /// <summary>Drops the last byte of every Octets body sent (a server's response, a client's request).</summary>
     public bool DropLastOctetsByte { get; init; }
 
+    /// <summary>
+    /// Takes end of stream inside an incoming Data frame for the end of the body: the payload that
+    /// arrived is handed over as a complete frame with the end flag set (against FRAME-11, CONN-4).
+    /// Each Data frame (at most 4 MiB) is held until its payload is complete.
+    /// </summary>
+    public bool EndOfStreamEndsDataFrame { get; init; }
+
     public bool ReframesData => DataFrameLimit is not null || SeparateEndFrame || DropLastOctetsByte;
 
     /// <summary>The frame header bytes for this rule set's byte order.</summary>

@@ -107,7 +107,7 @@ public sealed partial class RpcClient : IRpcClient
         byte[] header = new RpcHeader(endpoint, _options.Profile.Wire(body), _options.Profile.Wire(accept), 0, "").ToCanonicalBytes();
         if (header.Length > FrameLimits.MaxHeaderMessage)
         {
-            throw new ArgumentException($"the request header would be {header.Length} bytes, over the {FrameLimits.MaxHeaderMessage}-byte limit (MSG-5)", nameof(endpoint));
+            header = _hooks.RequestHeaderOverLimit(header, endpoint);
         }
 
         EnterCall();
