@@ -80,7 +80,7 @@ public sealed partial class RpcClient : IRpcClient
         }
         catch (JsonException ex)
         {
-            throw new ProtocolException("RPC-7", $"cannot decode the MarshaledJSON response body of {endpoint}: {ex.Message} (RPC-7)", ex);
+            throw new ProtocolException(RequirementId.Rpc7, $"cannot decode the MarshaledJSON response body of {endpoint}: {ex.Message}", ex);
         }
     }
 
@@ -123,7 +123,7 @@ public sealed partial class RpcClient : IRpcClient
             // mismatched next response at best, which is why CLI-5 is a SHOULD.
             if (_frameReader.BufferedCount > 0)
             {
-                throw new ProtocolException("CLI-5", $"the server sent {_frameReader.BufferedCount} bytes while no request was outstanding (CLI-5)");
+                throw new ProtocolException(RequirementId.Cli5, $"the server sent {_frameReader.BufferedCount} bytes while no request was outstanding");
             }
 
             if (octets is not null)
@@ -147,16 +147,16 @@ public sealed partial class RpcClient : IRpcClient
             {
                 if (_reader.ResetReceived)
                 {
-                    throw new ConnectionResetException("the server reset the connection instead of responding (CONN-2)");
+                    throw new ConnectionResetException("the server reset the connection instead of responding");
                 }
 
-                throw new ProtocolException("CLI-4", "the server closed the connection instead of responding (CLI-4)");
+                throw new ProtocolException(RequirementId.Cli4, "the server closed the connection instead of responding");
             }
 
             var response = _hooks.ParseResponseHeader(responseBytes.Value.Span, accept);
             if (response.Error == (ulong)Status.Unset)
             {
-                throw new ProtocolException("CLI-2", "the response status is 0 (unset) (CLI-2)");
+                throw new ProtocolException(RequirementId.Cli2, "the response status is 0 (unset)");
             }
 
             if (response.Error != (ulong)Status.Ok)
@@ -167,7 +167,7 @@ public sealed partial class RpcClient : IRpcClient
 
             if (response.DataType != _options.Profile.Wire(accept))
             {
-                throw new ProtocolException("CLI-3", $"the OK response has DataType {response.DataType}, but the request's Accept was {_options.Profile.Wire(accept)} (CLI-3)");
+                throw new ProtocolException(RequirementId.Cli3, $"the OK response has DataType {response.DataType}, but the request's Accept was {_options.Profile.Wire(accept)}");
             }
 
             var data = _reader.OpenDataMessageStream();
@@ -237,7 +237,7 @@ public sealed partial class RpcClient : IRpcClient
             {
                 if (buffer.Length + n > _options.MaxJsonBody)
                 {
-                    throw new ProtocolException("CLI-4", $"the response body exceeds the client's {_options.MaxJsonBody}-byte limit for MarshaledJSON");
+                    throw new LocalLimitException($"the response body exceeds the client's {_options.MaxJsonBody}-byte limit for MarshaledJSON (RpcClientOptions.MaxJsonBody)");
                 }
 
                 buffer.Write(chunk, 0, n);

@@ -76,7 +76,7 @@ public sealed record RpcHeader(string Endpoint, byte DataType, byte Accept, ulon
     {
         if (!Utf8.IsValid(utf8))
         {
-            throw new ProtocolException("HDR-6", "malformed RPC header: it is not valid UTF-8 (HDR-6, rejected as HDR-5)");
+            throw new ProtocolException(RequirementId.Hdr6, "malformed RPC header: it is not valid UTF-8, rejected as HDR-5 requires");
         }
 
         try
@@ -85,7 +85,7 @@ public sealed record RpcHeader(string Endpoint, byte DataType, byte Accept, ulon
         }
         catch (JsonException ex)
         {
-            throw new ProtocolException("HDR-5", $"malformed RPC header: {ex.Message} (HDR-5)", ex);
+            throw new ProtocolException(RequirementId.Hdr5, $"malformed RPC header: {ex.Message}", ex);
         }
     }
 
@@ -277,7 +277,7 @@ public sealed record RpcHeader(string Endpoint, byte DataType, byte Accept, ulon
     }
 
     private static ProtocolException Malformed(string what)
-        => new("HDR-5", $"malformed RPC header: {what} (HDR-5)");
+        => new(RequirementId.Hdr5, $"malformed RPC header: {what}");
 
     // ---------------------------------------------------------------- canonical encoding
 

@@ -22,7 +22,7 @@ internal static class ArrivalSpin
     /// Only a read that follows a short one spins: short reads are calls and their replies, where
     /// the next bytes come within microseconds; a bulk body arrives in reads of up to a megabyte, and
     /// there a spinning reader only takes the core the writer needs (docs/performance.md). A frame reader's own short reads inside a body
-    /// (six header bytes, the last bytes of a payload) are exempt through <see cref="IArrivalSpinning"/>.
+    /// (six header bytes, the last bytes of a payload) are exempt through <see cref="IReadHints.NextReadContinuesMessage"/>.
     /// </summary>
     public const int ShortReadBytes = 16 * 1024;
 
@@ -76,17 +76,4 @@ internal static class ArrivalSpin
     /// End of stream and errors count as readable: the read that follows reports them.
     /// </summary>
     private static bool HasBytes(Socket socket) => socket.Poll(0, SelectMode.SelectRead);
-}
-
-/// <summary>
-/// A stream whose reads may spin before they wait (<see cref="ArrivalSpin"/>), told by a frame reader
-/// when a read continues a message. Only the reader knows where messages end: inside a body it
-/// reads six header bytes, or the last bytes of a payload, and those short reads would make the
-/// next read spin at every frame although the rest of the body comes at the writer's pace, not as
-/// a reply; that costs streaming about a tenth of its throughput over pipes (docs/performance.md).
-/// </summary>
-internal interface IArrivalSpinning
-{
-    /// <summary>The next read does not spin: its bytes are the rest of a message already arriving.</summary>
-    void NextReadContinuesMessage();
 }
