@@ -7,7 +7,7 @@ namespace Zrpc.Rpc;
 /// The control requests and the Close handshake of profile fa4d209 (spec/profile-fa4d209.md,
 /// sections 4 to 7), for both roles. The 6ab05ee profile has neither.
 /// </summary>
-public static class CloseHandshake
+internal static class CloseHandshake
 {
     /// <summary>The only control endpoint (FARPC-4).</summary>
     public const string CloseEndpoint = "Close";

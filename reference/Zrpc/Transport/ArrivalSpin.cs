@@ -7,9 +7,8 @@ namespace Zrpc.Transport;
 /// A short spin before a read that would have to wait, for connections that have a thread of
 /// their own (<see cref="BlockingSocketStream"/>) and for pipes (<see cref="PipeEndStream"/>, one
 /// connection per process). A peer answering a short call replies within microseconds, and a
-/// thread that parks in the kernel for that long pays a wake-up that costs more than the wait:
-/// on a VM whose idle vCPUs halt, the wake-up alone is more than half of a round trip
-/// (docs/performance.md, "Short calls"). Asynchronous socket reads do not spin: with several
+/// thread that parks in the kernel for that long pays a wake-up that costs more than the wait,
+/// most of all on a VM whose idle vCPUs halt (docs/performance.md, "Short calls"). Asynchronous socket reads do not spin: with several
 /// connections on the thread pool, the spinning takes the cores from the work that would end the
 /// waits, and the pool already spins for work of its own.
 /// </summary>
