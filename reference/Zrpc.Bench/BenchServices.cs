@@ -44,7 +44,7 @@ public static class NullService
 /// A stream of a given length whose reads leave the caller's buffer as it is: a body source that
 /// costs nothing, like a file already in the page cache costs little.
 /// </summary>
-public sealed class UnfilledStream(long length, CostMeter? meter = null) : GeneratedReadStream
+internal sealed class UnfilledStream(long length, CostMeter? meter = null) : GeneratedReadStream
 {
     private readonly long _length = length;
     private long _left = length;

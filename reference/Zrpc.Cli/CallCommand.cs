@@ -13,8 +13,11 @@ internal static class CallCommand
 {
     private const int CopyChunk = 1024 * 1024;
 
-    /// <summary>A call that has not finished after 10 minutes is given up unless the user asks for longer (CLI-6).</summary>
-    public const double DefaultTimeoutSeconds = 600;
+    /// <summary>The library client's defaults, which the command's defaults show.</summary>
+    private static readonly RpcClientOptions ClientDefaults = new();
+
+    /// <summary>A call that has not finished after the client's call timeout is given up unless the user asks for longer (CLI-6).</summary>
+    public static double DefaultTimeoutSeconds => ClientDefaults.CallTimeout.TotalSeconds;
 
     public static Command Create()
     {
@@ -58,7 +61,7 @@ internal static class CallCommand
         var readTimeout = new Option<double>("--read-timeout")
         {
             Description = "Give up when a frame or message stays incomplete this long (CONN-5); 0 = no limit.",
-            DefaultValueFactory = _ => 30,
+            DefaultValueFactory = _ => ClientDefaults.ReadTimeout.TotalSeconds,
             HelpName = "seconds",
         };
 
@@ -140,6 +143,11 @@ internal static class CallCommand
             exitCode = ExitCodes.ProtocolOrTransport;
             Console.Error.WriteLine($"zrpc call: protocol error [{e.RequirementId}]: {e.Message}");
         }
+        catch (LocalLimitException e)
+        {
+            exitCode = ExitCodes.ProtocolOrTransport;
+            Console.Error.WriteLine($"zrpc call: {e.Message}");
+        }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             exitCode = ExitCodes.ProtocolOrTransport;
@@ -200,7 +208,7 @@ internal static class CallCommand
             case DataType.MarshaledJson:
             {
                 string? pretty = await JsonBodies.ReadPrettyAsync(body, cancellationToken).ConfigureAwait(false);
-                if (pretty is null) throw new ProtocolException("RPC-7", "the MarshaledJSON response body is not one valid JSON value (RPC-7)");
+                if (pretty is null) throw new ProtocolException(RequirementId.Rpc7, "the MarshaledJSON response body is not one valid JSON value");
                 await response.RequestSent.ConfigureAwait(false);
                 Console.Out.WriteLine(pretty);
                 Console.Out.Flush();

@@ -121,9 +121,14 @@ internal static class ClientDriverCommand
             {
                 Fail(line, e.Message, e.RequirementId);
             }
+            catch (LocalLimitException e)
+            {
+                // The client's own limit, not the server's fault: no requirement is cited.
+                Fail(line, e.Message, null);
+            }
             catch (TimeoutException e)
             {
-                Fail(line, e.Message, "CLI-6");
+                Fail(line, e.Message, RequirementId.Cli6);
             }
             catch (NotSupportedException e)
             {
@@ -186,7 +191,7 @@ internal static class ClientDriverCommand
             catch (JsonException e)
             {
                 await client.DisposeAsync().ConfigureAwait(false);
-                throw new ProtocolException("RPC-7", $"the MarshaledJSON response body is not one JSON value: {e.Message}", e);
+                throw new ProtocolException(RequirementId.Rpc7, $"the MarshaledJSON response body is not one JSON value: {e.Message}", e);
             }
 
             line["outcome"] = "ok";

@@ -48,7 +48,7 @@ internal static class JsonBodies
         while ((n = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
         {
             if (buffer.Length + n > MaxResponseJson)
-                throw new ProtocolException("RPC-7", $"the JSON response body exceeds the CLI's {MaxResponseJson}-byte limit");
+                throw new LocalLimitException($"the JSON response body exceeds the CLI's {MaxResponseJson}-byte limit");
             buffer.Write(chunk, 0, n);
         }
 

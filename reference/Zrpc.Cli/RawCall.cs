@@ -46,7 +46,7 @@ internal sealed class RawCall
         if (headerBytes is null)
         {
             await ThrowIfFaultedAsync(sending).ConfigureAwait(false);
-            throw new ProtocolException("CONN-3", _reader.ResetReceived
+            throw new ProtocolException(RequirementId.Conn3, _reader.ResetReceived
                 ? "the server reset the connection (RST) instead of answering"
                 : "the server closed the connection without answering");
         }
@@ -54,11 +54,11 @@ internal sealed class RawCall
         var header = RpcHeader.Parse(headerBytes.Value.Span);
         var response = new RawResponse(header, Encoding.UTF8.GetString(headerBytes.Value.Span).TrimEnd('\n'), sending);
         if (header.Error == (ulong)Status.Unset)
-            throw new ProtocolException("CLI-2", $"the response status is 0 (unset), which is not a valid response (CLI-2): {response.HeaderText}");
+            throw new ProtocolException(RequirementId.Cli2, $"the response status is 0 (unset), which is not a valid response: {response.HeaderText}");
         if (header.Error != (ulong)Status.Ok) return response; // no body follows (RPC-3, CLI-1)
         if (header.DataType != request.Accept)
-            throw new ProtocolException("CLI-3",
-                $"the OK response carries DataType {header.DataType} but the request asked for Accept {request.Accept} (CLI-3)");
+            throw new ProtocolException(RequirementId.Cli3,
+                $"the OK response carries DataType {header.DataType} but the request asked for Accept {request.Accept}");
 
         response.Body = _reader.OpenDataMessage();
         return response;

@@ -16,20 +16,26 @@ internal static class ServeCommand
     /// <summary>Beyond the server's own shutdown grace: a read that ignores cancellation (stdin) must not hang the exit.</summary>
     private static readonly TimeSpan ExitMargin = TimeSpan.FromSeconds(5);
 
+    /// <summary>The library's defaults, which the options' defaults show.</summary>
+    private static readonly RpcServerOptions Defaults = new();
+
+    /// <summary>A timeout as the command line writes it: seconds, 0 for none.</summary>
+    private static double Seconds(TimeSpan timeout) => timeout == Timeout.InfiniteTimeSpan ? 0 : timeout.TotalSeconds;
+
     /// <summary>The hardening limits of <see cref="RpcServerOptions"/>, as options of `serve`.</summary>
     private sealed record Limits(Option<double> Idle, Option<int> MaxConnections, Option<long> MaxJsonBody, Option<int> MaxJsonDepth, Option<double> ShutdownGrace, Option<double> MinBodyRate,
         Option<double> FirstRequest, Option<double> SendTimeout, Option<long> MaxJsonMemory)
     {
         public static Limits Create() => new(
-            new Option<double>("--idle-timeout") { Description = "Seconds a connection may stay idle between requests before it is closed (CONN-6); 0 = no limit.", DefaultValueFactory = _ => 600, HelpName = "seconds" },
-            new Option<int>("--max-connections") { Description = "Connections served at once; at the limit a new connection takes the slot of the one idle longest, or is closed when none is idle.", DefaultValueFactory = _ => 1024, HelpName = "n" },
-            new Option<long>("--max-json-body") { Description = "Largest JSON request body decoded; larger ones are drained and answered RequestError (SRV-12).", DefaultValueFactory = _ => 64L << 20, HelpName = "bytes" },
-            new Option<int>("--max-json-depth") { Description = "Deepest JSON nesting decoded; deeper bodies are answered RequestError (SRV-12).", DefaultValueFactory = _ => 256, HelpName = "n" },
-            new Option<double>("--shutdown-grace") { Description = "On Ctrl-C/SIGTERM, seconds calls in flight get to finish; then their connections get RST.", DefaultValueFactory = _ => 10, HelpName = "seconds" },
-            new Option<double>("--min-body-rate") { Description = "Slowest average rate a request body may arrive at once the read timeout has passed since its start (CONN-5); 0 = no floor.", DefaultValueFactory = _ => 240, HelpName = "bytes/s" },
-            new Option<double>("--first-request-timeout") { Description = "Seconds a new connection may stay silent before its first request starts (CONN-7); 0 = no limit but --idle-timeout.", DefaultValueFactory = _ => 10, HelpName = "seconds" },
-            new Option<double>("--send-timeout") { Description = "Seconds one write to a client may make no progress (it does not read its response) before the connection is ended (CONN-8); 0 = no limit.", DefaultValueFactory = _ => 30, HelpName = "seconds" },
-            new Option<long>("--max-json-memory") { Description = "Bytes all JSON request bodies being decoded may hold together; a body that does not fit is drained and answered RequestError (SRV-12).", DefaultValueFactory = _ => 256L << 20, HelpName = "bytes" });
+            new Option<double>("--idle-timeout") { Description = "Seconds a connection may stay idle between requests before it is closed (CONN-6); 0 = no limit.", DefaultValueFactory = _ => Seconds(Defaults.IdleTimeout), HelpName = "seconds" },
+            new Option<int>("--max-connections") { Description = "Connections served at once; at the limit a new connection takes the slot of the one idle longest, or is closed when none is idle.", DefaultValueFactory = _ => Defaults.MaxConnections, HelpName = "n" },
+            new Option<long>("--max-json-body") { Description = "Largest JSON request body decoded; larger ones are drained and answered RequestError (SRV-12).", DefaultValueFactory = _ => Defaults.MaxJsonBody, HelpName = "bytes" },
+            new Option<int>("--max-json-depth") { Description = "Deepest JSON nesting decoded; deeper bodies are answered RequestError (SRV-12).", DefaultValueFactory = _ => Defaults.MaxJsonDepth, HelpName = "n" },
+            new Option<double>("--shutdown-grace") { Description = "On Ctrl-C/SIGTERM, seconds calls in flight get to finish; then their connections get RST.", DefaultValueFactory = _ => Seconds(Defaults.ShutdownGrace), HelpName = "seconds" },
+            new Option<double>("--min-body-rate") { Description = "Slowest average rate a request body may arrive at once the read timeout has passed since its start (CONN-5); 0 = no floor.", DefaultValueFactory = _ => Defaults.MinRequestBodyRate, HelpName = "bytes/s" },
+            new Option<double>("--first-request-timeout") { Description = "Seconds a new connection may stay silent before its first request starts (CONN-7); 0 = no limit but --idle-timeout.", DefaultValueFactory = _ => Seconds(Defaults.FirstRequestTimeout), HelpName = "seconds" },
+            new Option<double>("--send-timeout") { Description = "Seconds one write to a client may make no progress (it does not read its response) before the connection is ended (CONN-8); 0 = no limit.", DefaultValueFactory = _ => Seconds(Defaults.SendTimeout), HelpName = "seconds" },
+            new Option<long>("--max-json-memory") { Description = "Bytes all JSON request bodies being decoded may hold together; a body that does not fit is drained and answered RequestError (SRV-12).", DefaultValueFactory = _ => Defaults.MaxJsonBodiesTotal, HelpName = "bytes" });
 
         public IEnumerable<Option> All => [Idle, MaxConnections, MaxJsonBody, MaxJsonDepth, ShutdownGrace, MinBodyRate, FirstRequest, SendTimeout, MaxJsonMemory];
 
@@ -71,7 +77,7 @@ internal static class ServeCommand
         var readTimeout = new Option<double>("--read-timeout")
         {
             Description = "Seconds a frame or message may stay incomplete before the connection is ended (CONN-5); 0 disables.",
-            DefaultValueFactory = _ => 30,
+            DefaultValueFactory = _ => Seconds(Defaults.ReadTimeout),
             HelpName = "seconds",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log nothing (not even errors) to stderr." };

@@ -118,7 +118,7 @@ internal static class DefectiveHeaderParsers
     {
         Rewrite(content, name => Known.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase))
             ? name
-            : throw new ProtocolException("HDR-4", $"unknown header field '{name}'"));
+            : throw new ProtocolException(RequirementId.Hdr4, $"unknown header field '{name}'"));
         return RpcHeader.Parse(content);
     }
 

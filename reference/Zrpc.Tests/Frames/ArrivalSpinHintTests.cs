@@ -44,12 +44,14 @@ public class ArrivalSpinHintTests
     }
 
     /// <summary>Serves bytes in chunks of at most <c>maxChunk</c> and records, per read, where it started and whether it was told it continues a message.</summary>
-    private sealed class HintRecordingStream(byte[] bytes, int maxChunk) : Stream, IArrivalSpinning
+    private sealed class HintRecordingStream(byte[] bytes, int maxChunk) : Stream, IReadHints
     {
         private int _position;
         private bool _continues;
 
         public List<(int Position, bool ContinuesMessage)> Reads { get; } = [];
+
+        public bool ReadsHonourCancellation => false;
 
         public void NextReadContinuesMessage() => _continues = true;
 

@@ -84,6 +84,18 @@ public class RpcClientTests
         await client.DisposeAsync();
     }
 
+    [Test]
+    public async Task AJsonBodyOverTheClientsOwnLimit_IsALocalLimit_CitingNoRequirement_AndEndsTheConnection()
+    {
+        var (client, server) = Create(new RpcClientOptions { MaxJsonBody = 8 });
+        var answering = Task.Run(() => server.AnswerAsync(HeaderFrame(RpcHeader.Ok(DataType.MarshaledJson)), Wire.Frame(FrameType.Data, true, "\"0123456789\"\n"u8)));
+        var ex = await Assert.ThrowsAsync<LocalLimitException>(async () => await client.CallAsync<JsonElement, JsonElement>("X", Json("1"), default));
+        Assert.That(ex!.Message, Does.Contain("8-byte limit").And.Not.Match(@"\([A-Z]+-\d+\)"));
+        Assert.That(client.IsEnded, Is.True, "the rest of the body is unread, so the connection cannot carry another call");
+        await answering.WaitAsync(Patience);
+        await client.DisposeAsync();
+    }
+
     [Test, Category("CLI-2")]
     public async Task StatusZero_IsProtocolError_AndEndsTheConnectionWithRst()
     {

@@ -100,17 +100,17 @@ public readonly record struct FrameHeader(byte RawType, byte RawEndFlag, uint Le
 
         if (!IsKnownType)
         {
-            throw new ProtocolException("FRAME-2", $"unknown frame type 0x{RawType:x2} (FRAME-2)");
+            throw new ProtocolException(RequirementId.Frame2, $"unknown frame type 0x{RawType:x2}");
         }
 
         if (RawType == (byte)FrameType.Trailer)
         {
-            throw new ProtocolException("FRAME-10", "received a Trailer frame (type 0x03), which is reserved (FRAME-10)");
+            throw new ProtocolException(RequirementId.Frame10, "received a Trailer frame (type 0x03), which is reserved");
         }
 
         if (Length > FrameLimits.MaxPayload)
         {
-            throw new ProtocolException("FRAME-6", $"frame length {Length} exceeds the {FrameLimits.MaxPayload}-byte limit (FRAME-6)");
+            throw new ProtocolException(RequirementId.Frame6, $"frame length {Length} exceeds the {FrameLimits.MaxPayload}-byte limit");
         }
     }
 

@@ -146,18 +146,18 @@ public sealed class DataMessageReadStream : Stream
     {
         if (next is null)
         {
-            throw new ProtocolException("CONN-4", $"end of stream inside a Data message after {_bytesRead} bytes (CONN-4/CLI-4)");
+            throw new ProtocolException(RequirementId.Conn4, $"end of stream inside a Data message after {_bytesRead} bytes");
         }
 
         var frame = next.Value;
         if (frame.Type == FrameType.Rst)
         {
-            throw new ConnectionResetException($"the peer reset the connection inside a Data message after {_bytesRead} bytes (CONN-2)");
+            throw new ConnectionResetException($"the peer reset the connection inside a Data message after {_bytesRead} bytes");
         }
 
         if (frame.Type != FrameType.Data)
         {
-            throw new ProtocolException("MSG-3", $"expected a Data frame, got {frame} (MSG-3)");
+            throw new ProtocolException(RequirementId.Msg3, $"expected a Data frame, got {frame}");
         }
 
         _inFrame = true;
@@ -167,7 +167,7 @@ public sealed class DataMessageReadStream : Stream
     private void MarkEnded()
     {
         Ended = true;
-        Frames.IdleAllowed = true;
+        _owner.Timeouts.IdleAllowed = true;
     }
 
     private static Exception Rethrowable(Exception fault) => fault switch

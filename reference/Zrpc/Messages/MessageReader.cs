@@ -20,6 +20,9 @@ public sealed class MessageReader
 
     public FrameReader Frames { get; }
 
+    /// <summary>The connection's read bounds, which this layer moves between idle and inside a message.</summary>
+    public ReadTimeouts Timeouts => Frames.Timeouts;
+
     /// <summary>
     /// True when the last <see cref="ReadHeaderMessageAsync"/> returned null because the peer sent
     /// RST (rather than closing the stream).
@@ -46,12 +49,13 @@ public sealed class MessageReader
 
         _openData = null;
         ResetReceived = false;
-        Frames.StopRateFloor();
+        var timeouts = Timeouts;
+        timeouts.StopRateFloor();
 
         // Waiting for the first frame of a message is idle time, not an incomplete message (CONN-5/6).
-        Frames.IdleAllowed = true;
+        timeouts.IdleAllowed = true;
         var first = await Frames.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
-        Frames.IdleAllowed = false;
+        timeouts.IdleAllowed = false;
         if (first is null)
         {
             return null;
@@ -65,14 +69,14 @@ public sealed class MessageReader
 
         // A Header message is at most 4 KiB: the whole of it, not only each read, must arrive
         // within the timeout, or one byte a second would hold the connection for ever (CONN-5).
-        Frames.SetDeadline(Frames.FrameStartedAt, HeaderMessageTimeout);
+        timeouts.StartDeadline(HeaderMessageTimeout);
         try
         {
             return await ReadHeaderContentAsync(first.Value, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            Frames.ClearDeadline();
+            timeouts.ClearDeadline();
         }
     }
 
@@ -85,18 +89,18 @@ public sealed class MessageReader
         {
             if (frame.Type == FrameType.Rst)
             {
-                throw new ConnectionResetException("the peer reset the connection inside a Header message (CONN-2)");
+                throw new ConnectionResetException("the peer reset the connection inside a Header message");
             }
 
             if (frame.Type != FrameType.Header)
             {
-                throw new ProtocolException("MSG-3", $"expected a Header frame, got {frame} (MSG-3)");
+                throw new ProtocolException(RequirementId.Msg3, $"expected a Header frame, got {frame}");
             }
 
             // Decided from the frame header alone, before reading the payload (MSG-5).
             if (frame.Length > (uint)(FrameLimits.MaxHeaderMessage - length))
             {
-                throw new ProtocolException("MSG-5", $"Header message content would reach {length + (long)frame.Length} bytes, over the {FrameLimits.MaxHeaderMessage}-byte limit (MSG-5)");
+                throw new ProtocolException(RequirementId.Msg5, $"Header message content would reach {length + (long)frame.Length} bytes, over the {FrameLimits.MaxHeaderMessage}-byte limit");
             }
 
             await Frames.ReadPayloadExactlyAsync(content.AsMemory(length, (int)frame.Length), cancellationToken).ConfigureAwait(false);
@@ -109,7 +113,7 @@ public sealed class MessageReader
             var next = await Frames.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
             if (next is null)
             {
-                throw new ProtocolException("CONN-4", "end of stream inside a Header message (CONN-4)");
+                throw new ProtocolException(RequirementId.Conn4, "end of stream inside a Header message");
             }
 
             frame = next.Value;
@@ -132,7 +136,7 @@ public sealed class MessageReader
             throw new InvalidOperationException("the previous Data message has not been read to its end");
         }
 
-        Frames.IdleAllowed = false;
+        Timeouts.IdleAllowed = false;
         _openData = new DataMessageReadStream(this);
         return _openData;
     }

@@ -7,7 +7,7 @@ namespace Zrpc.Rpc;
 /// The control requests and the Close handshake of profile fa4d209 (spec/profile-fa4d209.md,
 /// sections 4 to 7), for both roles. The 6ab05ee profile has neither.
 /// </summary>
-public static class CloseHandshake
+internal static class CloseHandshake
 {
     /// <summary>The only control endpoint (FARPC-4).</summary>
     public const string CloseEndpoint = "Close";
@@ -140,16 +140,16 @@ public static class CloseHandshake
         {
             if (reader.ResetReceived)
             {
-                throw new ConnectionResetException("the server reset the connection instead of answering Close (CONN-2)");
+                throw new ConnectionResetException("the server reset the connection instead of answering Close");
             }
 
-            throw new ProtocolException("FACLI-4", "the server closed the connection instead of answering Close (FACLI-4)");
+            throw new ProtocolException(RequirementId.Facli4, "the server closed the connection instead of answering Close");
         }
 
         var answer = RpcHeader.Parse(answerBytes.Value.Span);
         if (answer.Error == (ulong)Status.Unset)
         {
-            throw new ProtocolException("CLI-2", "the Close answer has status 0 (unset) (CLI-2)");
+            throw new ProtocolException(RequirementId.Cli2, "the Close answer has status 0 (unset)");
         }
 
         if (answer.Error != (ulong)Status.Ok)
@@ -159,7 +159,7 @@ public static class CloseHandshake
 
         if (answer.DataType != Profiles.Fa4d209Control)
         {
-            throw new ProtocolException("CLI-3", $"the OK Close answer has DataType {answer.DataType}, not 2 (Control) (FACLI-4, CLI-3)");
+            throw new ProtocolException(RequirementId.Cli3, $"the OK Close answer has DataType {answer.DataType}, not 2 (Control) as FACLI-4 requires");
         }
 
         // FACLI-3: RST after the answer; whatever the server sends next (its own RST) stays unread.

@@ -89,7 +89,7 @@ public sealed class LocalRpcClient : IRpcClient
         }
         catch (JsonException ex)
         {
-            throw new ProtocolException("RPC-7", $"cannot decode the MarshaledJSON response body of {endpoint}: {ex.Message} (RPC-7)", ex);
+            throw new ProtocolException(RequirementId.Rpc7, $"cannot decode the MarshaledJSON response body of {endpoint}: {ex.Message}", ex);
         }
     }
 

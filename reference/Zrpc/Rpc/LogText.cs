@@ -8,7 +8,7 @@ namespace Zrpc.Rpc;
 /// (a 10 MiB message). Control characters, lone surrogates and backslash are escaped; text past the
 /// cap is cut and the cut is marked.
 /// </summary>
-public static class LogText
+internal static class LogText
 {
     /// <summary>The most characters of one peer-supplied string in a log line.</summary>
     public const int MaxFieldChars = 256;

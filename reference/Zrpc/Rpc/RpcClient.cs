@@ -80,7 +80,7 @@ public sealed partial class RpcClient : IRpcClient
         }
         catch (JsonException ex)
         {
-            throw new ProtocolException("RPC-7", $"cannot decode the MarshaledJSON response body of {endpoint}: {ex.Message} (RPC-7)", ex);
+            throw new ProtocolException(RequirementId.Rpc7, $"cannot decode the MarshaledJSON response body of {endpoint}: {ex.Message}", ex);
         }
     }
 
@@ -123,7 +123,7 @@ public sealed partial class RpcClient : IRpcClient
             // mismatched next response at best, which is why CLI-5 is a SHOULD.
             if (_frameReader.BufferedCount > 0)
             {
-                throw new ProtocolException("CLI-5", $"the server sent {_frameReader.BufferedCount} bytes while no request was outstanding (CLI-5)");
+                throw new ProtocolException(RequirementId.Cli5, $"the server sent {_frameReader.BufferedCount} bytes while no request was outstanding");
             }
 
             if (octets is not null)
@@ -147,16 +147,16 @@ public sealed partial class RpcClient : IRpcClient
             {
                 if (_reader.ResetReceived)
                 {
-                    throw new ConnectionResetException("the server reset the connection instead of responding (CONN-2)");
+                    throw new ConnectionResetException("the server reset the connection instead of responding");
                 }
 
-                throw new ProtocolException("CLI-4", "the server closed the connection instead of responding (CLI-4)");
+                throw new ProtocolException(RequirementId.Cli4, "the server closed the connection instead of responding");
             }
 
             var response = _hooks.ParseResponseHeader(responseBytes.Value.Span, accept);
             if (response.Error == (ulong)Status.Unset)
             {
-                throw new ProtocolException("CLI-2", "the response status is 0 (unset) (CLI-2)");
+                throw new ProtocolException(RequirementId.Cli2, "the response status is 0 (unset)");
             }
 
             if (response.Error != (ulong)Status.Ok)
@@ -167,7 +167,7 @@ public sealed partial class RpcClient : IRpcClient
 
             if (response.DataType != _options.Profile.Wire(accept))
             {
-                throw new ProtocolException("CLI-3", $"the OK response has DataType {response.DataType}, but the request's Accept was {_options.Profile.Wire(accept)} (CLI-3)");
+                throw new ProtocolException(RequirementId.Cli3, $"the OK response has DataType {response.DataType}, but the request's Accept was {_options.Profile.Wire(accept)}");
             }
 
             var data = _reader.OpenDataMessageStream();
@@ -237,7 +237,7 @@ public sealed partial class RpcClient : IRpcClient
             {
                 if (buffer.Length + n > _options.MaxJsonBody)
                 {
-                    throw new ProtocolException("CLI-4", $"the response body exceeds the client's {_options.MaxJsonBody}-byte limit for MarshaledJSON");
+                    throw new LocalLimitException($"the response body exceeds the client's {_options.MaxJsonBody}-byte limit for MarshaledJSON (RpcClientOptions.MaxJsonBody)");
                 }
 
                 buffer.Write(chunk, 0, n);
@@ -323,110 +323,6 @@ public sealed partial class RpcClient : IRpcClient
         finally
         {
             _disposed = true;
-        }
-    }
-
-    /// <summary>
-    /// The Octets response body handed to the caller. Reaching its end (or disposing it, which
-    /// drains the rest) frees the connection for the next call; a broken body ends the connection.
-    /// </summary>
-    private sealed class ResponseBodyStream(RpcClient client, DataMessageReadStream inner) : Stream
-    {
-        private bool _released;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => inner.BytesRead; set => throw new NotSupportedException(); }
-
-        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_released && !inner.Ended)
-            {
-                throw new ObjectDisposedException(nameof(ResponseBodyStream));
-            }
-
-            try
-            {
-                int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-                if (n == 0 && buffer.Length > 0)
-                {
-                    Release();
-                }
-
-                return n;
-            }
-            catch (ConnectionResetException)
-            {
-                await client.EndConnectionAsync(sendRst: false).ConfigureAwait(false);
-                Release();
-                throw;
-            }
-            catch
-            {
-                await client.EndConnectionAsync(sendRst: true).ConfigureAwait(false);
-                Release();
-                throw;
-            }
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count)
-            => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override async ValueTask DisposeAsync()
-        {
-            if (!_released)
-            {
-                try
-                {
-                    if (!client._ended)
-                    {
-                        await inner.DrainAsync(CancellationToken.None).ConfigureAwait(false);
-                    }
-                }
-                catch
-                {
-                    await client.EndConnectionAsync(sendRst: true).ConfigureAwait(false);
-                }
-
-                Release();
-            }
-
-            await base.DisposeAsync().ConfigureAwait(false);
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing && !_released)
-            {
-                DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-
-            base.Dispose(disposing);
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private void Release()
-        {
-            if (!_released)
-            {
-                _released = true;
-                client.ExitCall();
-            }
         }
     }
 }

@@ -8,23 +8,43 @@ public sealed class RpcClientOptions
     /// MarshaledJSON body) has arrived (CLI-6). Expiry fails the call and ends the connection.
     /// Default 10 minutes; <see cref="Timeout.InfiniteTimeSpan"/> disables it.
     /// </summary>
-    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan CallTimeout
+    {
+        get;
+        set => field = OptionRange.Timeout(value, nameof(CallTimeout));
+    } = TimeSpan.FromMinutes(10);
 
     /// <summary>Read timeout while an Octets response body is incomplete (CONN-5); default 30 s.</summary>
-    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ReadTimeout
+    {
+        get;
+        set => field = OptionRange.Timeout(value, nameof(ReadTimeout));
+    } = TimeSpan.FromSeconds(30);
 
     /// <summary>Largest MarshaledJSON response body the client decodes; default 64 MiB.</summary>
-    public long MaxJsonBody { get; set; } = 64L * 1024 * 1024;
+    public long MaxJsonBody
+    {
+        get;
+        set => field = OptionRange.AtLeastOne(value, nameof(MaxJsonBody));
+    } = 64L * 1024 * 1024;
 
     /// <summary>
     /// The profile the connection speaks (protocol.md Appendix B); default 6ab05ee. With
     /// <see cref="Rpc.Profile.Fa4d209"/> the client numbers DataTypes as released zrepl does and
     /// ends the connection with the Close handshake (<see cref="RpcClient.CloseAsync"/>).
     /// </summary>
-    public Profile Profile { get; set; } = Profile.P6ab05ee;
+    public Profile Profile
+    {
+        get;
+        set => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Profile), value, $"{nameof(Profile)} must be one of {string.Join(", ", Enum.GetNames<Profile>())}");
+    } = Profile.P6ab05ee;
 
     /// <summary>Profile fa4d209: longest wait for the answer to the Close request (FACLI-2); default 1 s, as zrepl 0.0.3.</summary>
-    public TimeSpan CloseTimeout { get; set; } = CloseHandshake.AnswerWait;
+    public TimeSpan CloseTimeout
+    {
+        get;
+        set => field = OptionRange.Wait(value, nameof(CloseTimeout));
+    } = CloseHandshake.AnswerWait;
 
     /// <summary>Decision points a mutant client overrides (kit self-test only); correct by default.</summary>
     internal RpcClientHooks Hooks { get; set; } = RpcClientHooks.Correct;

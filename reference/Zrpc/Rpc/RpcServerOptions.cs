@@ -4,17 +4,29 @@ namespace Zrpc.Rpc;
 public sealed class RpcServerOptions
 {
     /// <summary>Read timeout while a frame or message is incomplete (CONN-5); default 30 s.</summary>
-    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ReadTimeout
+    {
+        get;
+        set => field = OptionRange.Timeout(value, nameof(ReadTimeout));
+    } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Slowest average rate, in bytes per second, at which a request body may arrive once the read
     /// timeout has passed since its start (CONN-5); 0 turns the floor off. Default 240, as Kestrel
     /// uses: far below any real link, far above a sender that trickles a byte at a time.
     /// </summary>
-    public double MinRequestBodyRate { get; set; } = 240;
+    public double MinRequestBodyRate
+    {
+        get;
+        set => field = OptionRange.Rate(value, nameof(MinRequestBodyRate));
+    } = 240;
 
     /// <summary>Largest MarshaledJSON request body the server decodes (SRV-12); default 64 MiB.</summary>
-    public long MaxJsonBody { get; set; } = 64L * 1024 * 1024;
+    public long MaxJsonBody
+    {
+        get;
+        set => field = OptionRange.AtLeastOne(value, nameof(MaxJsonBody));
+    } = 64L * 1024 * 1024;
 
     /// <summary>
     /// How long a connection may stay idle between requests before the server closes it quietly
@@ -22,7 +34,11 @@ public sealed class RpcServerOptions
     /// not hold the <see cref="MaxConnections"/> slots for ever. <see cref="Timeout.InfiniteTimeSpan"/>:
     /// no limit, for peers that keep connections open across long pauses.
     /// </summary>
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan IdleTimeout
+    {
+        get;
+        set => field = OptionRange.Timeout(value, nameof(IdleTimeout));
+    } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// How long a new connection may stay silent before the first byte of its first request
@@ -30,7 +46,11 @@ public sealed class RpcServerOptions
     /// nothing is holding a slot, not waiting for work. Then the whole request header must arrive
     /// within <see cref="ReadTimeout"/> of that byte, as for every request.
     /// </summary>
-    public TimeSpan FirstRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan FirstRequestTimeout
+    {
+        get;
+        set => field = OptionRange.Timeout(value, nameof(FirstRequestTimeout));
+    } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// How long one write to the peer may make no progress before the connection is ended
@@ -38,7 +58,11 @@ public sealed class RpcServerOptions
     /// connection and the frame buffer of its response for ever. Checked by
     /// <see cref="RpcServer.ServeAsync"/>; default 30 s.
     /// </summary>
-    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan SendTimeout
+    {
+        get;
+        set => field = OptionRange.Timeout(value, nameof(SendTimeout));
+    } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Bytes that MarshaledJSON request bodies being decoded may hold in memory together, over all
@@ -46,7 +70,11 @@ public sealed class RpcServerOptions
     /// over <see cref="MaxJsonBody"/> is (SRV-12). Default 256 MiB: sixteen clients sending 60 MiB
     /// bodies must not take gigabytes.
     /// </summary>
-    public long MaxJsonBodiesTotal { get; set; } = 256L * 1024 * 1024;
+    public long MaxJsonBodiesTotal
+    {
+        get;
+        set => field = OptionRange.AtLeastOne(value, nameof(MaxJsonBodiesTotal));
+    } = 256L * 1024 * 1024;
 
     /// <summary>
     /// Connections served at once by <see cref="RpcServer.ServeAsync"/>. A connection accepted at
@@ -55,7 +83,11 @@ public sealed class RpcServerOptions
     /// is closed at once. A flood of silent connections thus cannot lock real clients out, and no
     /// flood can exhaust memory or file handles. Default 1024.
     /// </summary>
-    public int MaxConnections { get; set; } = 1024;
+    public int MaxConnections
+    {
+        get;
+        set => field = OptionRange.AtLeastOne(value, nameof(MaxConnections));
+    } = 1024;
 
     /// <summary>
     /// Serve each TCP or Unix connection accepted by <see cref="RpcServer.ServeAsync"/> on a thread
@@ -71,26 +103,42 @@ public sealed class RpcServerOptions
     public bool ThreadPerConnection { get; set; }
 
     /// <summary>Deepest nesting of a MarshaledJSON request body the server decodes (SRV-12); default 256.</summary>
-    public int MaxJsonDepth { get; set; } = 256;
+    public int MaxJsonDepth
+    {
+        get;
+        set => field = OptionRange.AtLeastOne(value, nameof(MaxJsonDepth));
+    } = 256;
 
     /// <summary>
     /// On shutdown, how long calls in flight may take to finish before their connections are
     /// ended with RST; idle connections are closed at once. Default 10 s.
     /// </summary>
-    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ShutdownGrace
+    {
+        get;
+        set => field = OptionRange.Wait(value, nameof(ShutdownGrace));
+    } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The profile every connection of this server speaks (protocol.md Appendix B: chosen before the
     /// first byte, never guessed). Default 6ab05ee; <see cref="Rpc.Profile.Fa4d209"/> is what released
     /// zrepl (0.0.1 to 0.0.3) speaks: other DataType numbers, the Close handshake, RST at every teardown.
     /// </summary>
-    public Profile Profile { get; set; } = Profile.P6ab05ee;
+    public Profile Profile
+    {
+        get;
+        set => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Profile), value, $"{nameof(Profile)} must be one of {string.Join(", ", Enum.GetNames<Profile>())}");
+    } = Profile.P6ab05ee;
 
     /// <summary>
     /// Profile fa4d209: after its RST, how long the server waits for the client's RST or end of
     /// stream before it closes (FACONN-3); default 1 s, as zrepl 0.0.3. FACONN-2 allows at most 1 s.
     /// </summary>
-    public TimeSpan HangupWait { get; set; } = CloseHandshake.HangupWait;
+    public TimeSpan HangupWait
+    {
+        get;
+        set => field = OptionRange.Wait(value, nameof(HangupWait));
+    } = CloseHandshake.HangupWait;
 
     /// <summary>Receives one line per connection event (open, close, errors). Null: no logging.</summary>
     public Action<string>? Log { get; set; }

@@ -4,7 +4,7 @@ namespace Zrpc.TestService;
 /// A read-only, non-seekable stream whose bytes are made on demand by <see cref="Read(Span{byte})"/>,
 /// never waited for: the asynchronous reads complete at once with what the synchronous one gives.
 /// </summary>
-public abstract class GeneratedReadStream : Stream
+internal abstract class GeneratedReadStream : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;

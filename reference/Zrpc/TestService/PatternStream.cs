@@ -4,7 +4,7 @@ namespace Zrpc.TestService;
 /// A read-only stream of <c>length</c> bytes where byte i is i mod 251 (CTS-4), produced on
 /// demand so that any length costs no memory.
 /// </summary>
-public sealed class PatternStream : GeneratedReadStream
+internal sealed class PatternStream : GeneratedReadStream
 {
     public const int Modulus = 251;
 

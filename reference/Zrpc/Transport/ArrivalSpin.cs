@@ -7,9 +7,8 @@ namespace Zrpc.Transport;
 /// A short spin before a read that would have to wait, for connections that have a thread of
 /// their own (<see cref="BlockingSocketStream"/>) and for pipes (<see cref="PipeEndStream"/>, one
 /// connection per process). A peer answering a short call replies within microseconds, and a
-/// thread that parks in the kernel for that long pays a wake-up that costs more than the wait:
-/// on a VM whose idle vCPUs halt, the wake-up alone is more than half of a round trip
-/// (docs/performance.md, "Short calls"). Asynchronous socket reads do not spin: with several
+/// thread that parks in the kernel for that long pays a wake-up that costs more than the wait,
+/// most of all on a VM whose idle vCPUs halt (docs/performance.md, "Short calls"). Asynchronous socket reads do not spin: with several
 /// connections on the thread pool, the spinning takes the cores from the work that would end the
 /// waits, and the pool already spins for work of its own.
 /// </summary>
@@ -22,7 +21,7 @@ internal static class ArrivalSpin
     /// Only a read that follows a short one spins: short reads are calls and their replies, where
     /// the next bytes come within microseconds; a bulk body arrives in reads of up to a megabyte, and
     /// there a spinning reader only takes the core the writer needs (docs/performance.md). A frame reader's own short reads inside a body
-    /// (six header bytes, the last bytes of a payload) are exempt through <see cref="IArrivalSpinning"/>.
+    /// (six header bytes, the last bytes of a payload) are exempt through <see cref="IReadHints.NextReadContinuesMessage"/>.
     /// </summary>
     public const int ShortReadBytes = 16 * 1024;
 
@@ -76,17 +75,4 @@ internal static class ArrivalSpin
     /// End of stream and errors count as readable: the read that follows reports them.
     /// </summary>
     private static bool HasBytes(Socket socket) => socket.Poll(0, SelectMode.SelectRead);
-}
-
-/// <summary>
-/// A stream whose reads may spin before they wait (<see cref="ArrivalSpin"/>), told by a frame reader
-/// when a read continues a message. Only the reader knows where messages end: inside a body it
-/// reads six header bytes, or the last bytes of a payload, and those short reads would make the
-/// next read spin at every frame although the rest of the body comes at the writer's pace, not as
-/// a reply; that costs streaming about a tenth of its throughput over pipes (docs/performance.md).
-/// </summary>
-internal interface IArrivalSpinning
-{
-    /// <summary>The next read does not spin: its bytes are the rest of a message already arriving.</summary>
-    void NextReadContinuesMessage();
 }

@@ -7,7 +7,7 @@ namespace Zrpc.Transport;
 /// cannot grow our memory without bound while its latest (usually most telling) output survives.
 /// Thread-safe: one pump writes while callers read the text.
 /// </summary>
-public sealed class BoundedTailBuffer
+internal sealed class BoundedTailBuffer
 {
     private readonly byte[] _ring;
     private readonly object _gate = new();

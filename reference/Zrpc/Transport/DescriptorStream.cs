@@ -7,7 +7,7 @@ namespace Zrpc.Transport;
 /// Reads may spin before they wait (<see cref="ArrivalSpin"/>); a frame reader marks the reads
 /// that continue a message, which do not.
 /// </summary>
-public abstract class DescriptorStream : Stream, IArrivalSpinning
+public abstract class DescriptorStream : Stream, IReadHints
 {
     private bool _continuesMessage;
 
@@ -27,7 +27,10 @@ public abstract class DescriptorStream : Stream, IArrivalSpinning
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    void IArrivalSpinning.NextReadContinuesMessage() => _continuesMessage = true;
+    // Reads on a descriptor end when their token is cancelled.
+    bool IReadHints.ReadsHonourCancellation => true;
+
+    void IReadHints.NextReadContinuesMessage() => _continuesMessage = true;
 
     /// <summary>Whether the read about to start was marked as continuing a message; clears the mark.</summary>
     private protected bool TakeContinuesMessage()

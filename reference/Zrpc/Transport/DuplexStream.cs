@@ -4,7 +4,7 @@ namespace Zrpc.Transport;
 /// Joins a readable stream and a writable stream into one full-duplex stream (TRANS-1), e.g. a pair
 /// of pipes. Reads and writes may run concurrently because they go to different streams.
 /// </summary>
-public sealed class DuplexStream : Stream
+public sealed class DuplexStream : Stream, IReadHints
 {
     private readonly Stream _readFrom;
     private readonly Stream _writeTo;
@@ -29,6 +29,11 @@ public sealed class DuplexStream : Stream
     }
 
     public Stream ReadSide => _readFrom;
+
+    // Reads are the read side's, and so are their hints.
+    bool IReadHints.ReadsHonourCancellation => ReadHints.HonoursCancellation(_readFrom);
+
+    void IReadHints.NextReadContinuesMessage() => (_readFrom as IReadHints)?.NextReadContinuesMessage();
     public Stream WriteSide => _writeTo;
 
     public override bool CanRead => Volatile.Read(ref _disposed) == 0;

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Zrpc.Transport;
 
 /// <summary>What sits at a path, as stat(2) tells it.</summary>
-public enum FileKind
+internal enum FileKind
 {
     Missing,
     Regular,
@@ -20,7 +20,7 @@ public enum FileKind
 /// The type of a file. .NET's file APIs cannot tell a socket, a device node or a pipe from a
 /// regular file, and a tool that deletes or replaces files must know which one it has.
 /// </summary>
-public static class FileKinds
+internal static class FileKinds
 {
     // The runtime's own native shim: its FileStatus layout is the same on every Unix, unlike libc's
     // struct stat; Mode is its second 32-bit field and holds the S_IFMT bits.

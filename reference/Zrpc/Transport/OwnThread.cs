@@ -5,7 +5,7 @@ namespace Zrpc.Transport;
 /// await completes before it returns, so such code never leaves the thread that started it: a
 /// connection served or a client calling this way must not occupy a thread-pool thread.
 /// </summary>
-public static class OwnThread
+internal static class OwnThread
 {
     /// <summary>Starts <paramref name="body"/> on a new background thread; the task ends as the body does.</summary>
     public static Task Run(Func<Task> body, string? name = null)

@@ -9,8 +9,8 @@ namespace Zrpc.Transport;
 /// runtime's socket engine: epoll serves pipes as well as sockets, so reads wait without a thread,
 /// honour cancellation (which the console's stdin streams do not), and complete through the
 /// socket's own reusable awaitables. The BCL's <c>PipeStream</c> takes the same route on Unix but
-/// allocates a state machine for every read that has to wait, about 80 KB per GiB of payload
-/// through a 1 MiB pipe; this stream allocates nothing per read or write.
+/// allocates a state machine for every read that has to wait (docs/performance.md, design notes);
+/// this stream allocates nothing per read or write.
 /// Only for descriptors that epoll accepts: check <see cref="IsPollable"/> first.
 /// </summary>
 public sealed class PipeEndStream : DescriptorStream

@@ -168,7 +168,7 @@ public sealed class FrameStreamDecoder : IStreamConsumer
         catch (ProtocolException ex)
         {
             sink.Violation(ex.RequirementId, ex.Message, headerOffset, headerTime);
-            if (ex.RequirementId != "FRAME-10")
+            if (ex.Requirement != RequirementId.Frame10)
             {
                 // Unknown type or oversize length: nothing after this header can be trusted
                 // (a receiver would hang up, FRAME-6), so look for the next plausible frame.
