@@ -151,7 +151,38 @@ internal static class ClientDriverCommand
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (profile == Profile.Fa4d209)
+        {
+            // CLIENT-DRIVER.md: in fa4d209 the driver closes the client explicitly and reports how it went.
+            await output.WriteLineAsync(await CloseLineAsync(client, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<string> CloseLineAsync(RpcClient? client, CancellationToken cancellationToken)
+    {
+        var line = new JsonObject();
+        if (client is null || client.IsEnded)
+        {
+            line["close"] = "none";
+            return line.ToJsonString();
+        }
+
+        try
+        {
+            await client.CloseAsync(cancellationToken).ConfigureAwait(false);
+            line["close"] = "ok";
+        }
+        catch (Exception e) when (e is ProtocolException or TimeoutException or RpcStatusException or IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            line["close"] = "error";
+            line["message"] = e.Message;
+            if (e is ProtocolException p) line["requirement"] = p.RequirementId;
+        }
+
+        return line.ToJsonString();
     }
 
     private static void Fail(JsonObject line, string message, string? requirement)

@@ -36,6 +36,9 @@ public sealed class RunSettings
 
     public ExpectedDeviations Deviations { get; init; } = ExpectedDeviations.None;
 
+    /// <summary>The protocol profile the targets speak (--profile); the reference targets are started in it.</summary>
+    public Steps.Wire.KitProfile Profile { get; init; }
+
     /// <summary>Assembly with the step bindings; Zrpc.Conformance itself unless a test supplies samples.</summary>
     public Assembly BindingAssembly { get; init; } = typeof(ConformanceRun).Assembly;
 
@@ -91,9 +94,9 @@ public static class ConformanceRun
     {
         var executor = new ScenarioExecutor(settings.BindingAssembly);
         var runs = new List<TargetRun>();
-        var all = settings.Targets.Select(t => (Create: (Func<ITarget>)(() => Targets.Create(t)), Client: false))
+        var all = settings.Targets.Select(t => (Create: (Func<ITarget>)(() => Targets.Create(t, settings.Profile)), Client: false))
             .Concat(settings.Launch.Select(c => (Create: (Func<ITarget>)(() => new LaunchedServerTarget(c, settings.LaunchTimeout)), Client: false)))
-            .Concat(settings.ClientTargets.Select(t => (Create: (Func<ITarget>)(() => ClientDriverTarget.Create(t)), Client: true)));
+            .Concat(settings.ClientTargets.Select(t => (Create: (Func<ITarget>)(() => ClientDriverTarget.Create(t, settings.Profile)), Client: true)));
         foreach (var (create, isClient) in all)
         {
             // Server targets run the server-role scenarios, client drivers the @client ones.
@@ -319,6 +322,7 @@ public static class ConformanceRun
     public static async Task<ScenarioResult> RunOneAsync(ScenarioCase scenario, ITarget target, RunSettings settings, ScenarioExecutor executor)
     {
         var replay = ReplayCommand(settings, target, scenario.Id);
+        Steps.Wire.KitProfiles.Current = settings.Profile;
         await using var context = new TargetContext(target, settings.StepTimeout, replay);
         var execution = await executor.RunAsync(scenario, context).ConfigureAwait(false);
         // Ends exec: processes still running, so that their exit status and last output are known.
@@ -417,6 +421,11 @@ public static class ConformanceRun
         if (launch is not null)
         {
             command += " --launch " + ShellQuote(launch);
+        }
+
+        if (settings.Profile != Steps.Wire.KitProfile.P6ab05ee)
+        {
+            command += " --profile " + Steps.Wire.KitProfiles.Name(settings.Profile);
         }
 
         command += " --only " + ShellQuote(scenarioId);
