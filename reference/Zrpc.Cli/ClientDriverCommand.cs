@@ -91,7 +91,8 @@ internal static class ClientDriverCommand
                 return ScriptUnusable;
             }
 
-            await RunAsync(address, chosen, chosenProfile, script, Console.Out, cancellationToken).ConfigureAwait(false);
+            // CLIENT-DRIVER.md: the script's "profile" is the kit's choice for this run; --profile serves scripts without one.
+            await RunAsync(address, chosen, script.Profile ?? chosenProfile, script, Console.Out, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
@@ -246,7 +247,7 @@ internal static class ClientDriverCommand
     private sealed record DriverCall(string Endpoint, DataType Accept, byte[]? Json, Func<Stream>? Octets);
 
     /// <summary>The script of CLIENT-DRIVER.md section 2.</summary>
-    private sealed record DriverScript(TimeSpan Timeout, IReadOnlyList<DriverCall> Calls)
+    private sealed record DriverScript(TimeSpan Timeout, IReadOnlyList<DriverCall> Calls, Profile? Profile)
     {
         public static DriverScript Parse(string text)
         {
@@ -256,7 +257,8 @@ internal static class ClientDriverCommand
                     throw new FormatException("the script must be a JSON object with an array 'calls'");
                 var seconds = root["timeout"]?.GetValue<double>() ?? 10;
                 if (!(seconds > 0)) throw new FormatException("'timeout' must be a positive number of seconds");
-                return new DriverScript(TimeSpan.FromSeconds(seconds), calls.Select(ParseCall).ToList());
+                var profile = root["profile"]?.GetValue<string>() is { } name ? Profiles.Parse(name) : (Profile?)null;
+                return new DriverScript(TimeSpan.FromSeconds(seconds), calls.Select(ParseCall).ToList(), profile);
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
             {

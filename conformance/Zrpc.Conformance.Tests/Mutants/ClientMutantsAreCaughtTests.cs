@@ -86,11 +86,12 @@ public sealed class ClientMutantsAreCaughtTests
         var clock = Stopwatch.StartNew();
         var defect = ClientDefects.Find(name);
         var expected = MutantExpectations.ClientBreaks[name];
-        var selection = ClientMutantRuns.TaggedWith(expected);
+        var profile = MutantExpectations.ProfileOf(name);
+        var selection = ClientMutantRuns.TaggedWith(expected, profile);
         Assert.That(selection.Where(s => s.HasTag("@must")), Is.Not.Empty,
             $"no @must client scenario is tagged with {string.Join(" or ", expected)}: the suite cannot catch {name}");
 
-        var results = await ClientMutantRuns.RunAsync(defect, selection, stopAtFirstMustFailure: true);
+        var results = await ClientMutantRuns.RunAsync(defect, selection, stopAtFirstMustFailure: true, profile);
         var catcher = results.FirstOrDefault(MutantRuns.IsMustFailure);
         if (catcher is null)
         {
@@ -103,11 +104,12 @@ public sealed class ClientMutantsAreCaughtTests
     }
 
     /// <summary>Control: the same driver without a defect passes every selection the mutants are judged by.</summary>
-    [Test]
-    public async Task ReferenceClientWithoutDefectPassesTheSameSelections()
+    [TestCase(Steps.Wire.KitProfile.P6ab05ee)]
+    [TestCase(Steps.Wire.KitProfile.Fa4d209)]
+    public async Task ReferenceClientWithoutDefectPassesTheSameSelections(Steps.Wire.KitProfile profile)
     {
-        var selection = ClientMutantRuns.TaggedWith(MutantExpectations.ClientBreaks.Values.SelectMany(ids => ids));
-        var results = await ClientMutantRuns.RunAsync(null, selection, stopAtFirstMustFailure: false);
+        var selection = ClientMutantRuns.TaggedWith(MutantExpectations.ClientBreaks.Where(b => MutantExpectations.ProfileOf(b.Key) == profile).SelectMany(b => b.Value), profile);
+        var results = await ClientMutantRuns.RunAsync(null, selection, stopAtFirstMustFailure: false, profile);
         var failed = results.Where(r => r.Verdict == Verdict.Fail).ToList();
         Assert.That(results, Has.Count.EqualTo(selection.Count));
         Assert.That(failed, Is.Empty, () => string.Join("\n\n", failed.Select(FailureText.Describe)));

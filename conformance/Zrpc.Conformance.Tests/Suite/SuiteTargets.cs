@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Zrpc.Conformance.Adapters;
+using NUnit.Framework;
 using Zrpc.Conformance.Reporting;
+using Zrpc.Conformance.Steps.Wire;
 
 namespace Zrpc.Conformance.Tests.Suite;
 
@@ -30,9 +32,15 @@ public static class SuiteTargets
             yield return target;
     }
 
+    /// <summary>Every target of <see cref="All"/> once per profile (the built-in ones speak the profile they are started with).</summary>
+    public static IEnumerable<TestFixtureData> AllWithProfiles()
+        => KitProfiles.Names.SelectMany(p => All().Select(t => new TestFixtureData(t, p)));
+
     /// <summary>Starts what a built-in target needs and returns the target string to test.</summary>
-    public static async Task<(string Target, IAsyncDisposable? Server)> ResolveAsync(string name)
+    public static async Task<(string Target, IAsyncDisposable? Server)> ResolveAsync(string name, KitProfile profile = KitProfile.P6ab05ee)
     {
+        string[] p = profile == KitProfile.P6ab05ee ? [] : ["--profile", profile.Name()];
+        var ps = p.Length == 0 ? "" : " " + string.Join(' ', p);
         var root = RepositoryCoverageSources.FindRepositoryRoot(AppContext.BaseDirectory)
             ?? throw new InvalidOperationException("Conformance.sln not found above the test assembly");
         var cli = Path.Combine(AppContext.BaseDirectory, "Zrpc.Cli.dll");
@@ -40,21 +48,21 @@ public static class SuiteTargets
         switch (name)
         {
             case "zrpc-cli-exec":
-                return ($"exec:dotnet {cli} serve --listen stdio --read-timeout 5", null);
+                return ($"exec:dotnet {cli} serve --listen stdio --read-timeout 5{ps}", null);
             case "zrpc-cli-unix":
-                var socket = Path.Combine(Path.GetTempPath(), $"zrpc-suite-{Environment.ProcessId}.sock");
-                var unix = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "unix://" + socket, "--read-timeout", "5"]);
+                var socket = Path.Combine(Path.GetTempPath(), $"zrpc-suite-{Environment.ProcessId}-{profile.Name()}.sock");
+                var unix = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "unix://" + socket, "--read-timeout", "5", .. p]);
                 return ("unix://" + socket, unix);
             case "zrpc-cli-tcp":
-                var cliTcp = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5"]);
+                var cliTcp = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", .. p]);
                 return (cliTcp.Address, cliTcp);
             case "zrpc-cli-tcp-threads":
-                var threads = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", "--thread-per-connection"]);
+                var threads = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", "--thread-per-connection", .. p]);
                 return (threads.Address, threads);
             case "python-example-exec":
-                return ($"exec:python3 {python} --listen stdio --read-timeout 5", null);
+                return ($"exec:python3 {python} --listen stdio --read-timeout 5{ps}", null);
             case "python-example-tcp":
-                var tcp = await ServerProcess.StartAsync("python3", [python, "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5"]);
+                var tcp = await ServerProcess.StartAsync("python3", [python, "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", .. p]);
                 return (tcp.Address, tcp);
             default:
                 return (name, null);

@@ -69,25 +69,25 @@ Feature: RPC header
     Examples:
       | id                 | header                                                                 |
       | not-json           | Endpoint=Echo\\n                                                        |
-      | truncated-json     | {"Endpoint":"Echo","DataType":2,                                       |
+      | truncated-json     | {"Endpoint":"Echo","DataType":{MarshaledJSON},                                       |
       | array              | ["Echo",2,2,0,""]\\n                                                    |
       | string             | "Echo"\\n                                                               |
       | number             | 2\\n                                                                    |
       | null               | null\\n                                                                 |
       | empty              |                                                                        |
-      | trailing-garbage   | {"Endpoint":"Echo","DataType":2,"Accept":2} x\\n                        |
-      | two-objects        | {"Endpoint":"Echo","DataType":2,"Accept":2}{}\\n                        |
-      | datatype-string    | {"Endpoint":"Echo","DataType":"2","Accept":2}\\n                        |
-      | datatype-fraction  | {"Endpoint":"Echo","DataType":2.5,"Accept":2}\\n                        |
-      | datatype-dot-zero  | {"Endpoint":"Echo","DataType":2.0,"Accept":2}\\n                        |
-      | datatype-exponent  | {"Endpoint":"Echo","DataType":2e0,"Accept":2}\\n                        |
-      | datatype-negative  | {"Endpoint":"Echo","DataType":-2,"Accept":2}\\n                         |
-      | datatype-256       | {"Endpoint":"Echo","DataType":258,"Accept":2}\\n                        |
-      | accept-bool        | {"Endpoint":"Echo","DataType":2,"Accept":true}\\n                       |
-      | error-2-pow-64     | {"Endpoint":"Echo","DataType":2,"Accept":2,"Error":18446744073709551616}\\n |
-      | endpoint-number    | {"Endpoint":7,"DataType":2,"Accept":2}\\n                               |
-      | endpoint-object    | {"Endpoint":{"name":"Echo"},"DataType":2,"Accept":2}\\n                 |
-      | message-array      | {"Endpoint":"Echo","DataType":2,"Accept":2,"ErrorMessage":[]}\\n        |
+      | trailing-garbage   | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON}} x\\n                        |
+      | two-objects        | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON}}{}\\n                        |
+      | datatype-string    | {"Endpoint":"Echo","DataType":"2","Accept":{MarshaledJSON}}\\n                        |
+      | datatype-fraction  | {"Endpoint":"Echo","DataType":2.5,"Accept":{MarshaledJSON}}\\n                        |
+      | datatype-dot-zero  | {"Endpoint":"Echo","DataType":2.0,"Accept":{MarshaledJSON}}\\n                        |
+      | datatype-exponent  | {"Endpoint":"Echo","DataType":2e0,"Accept":{MarshaledJSON}}\\n                        |
+      | datatype-negative  | {"Endpoint":"Echo","DataType":-2,"Accept":{MarshaledJSON}}\\n                         |
+      | datatype-256       | {"Endpoint":"Echo","DataType":258,"Accept":{MarshaledJSON}}\\n                        |
+      | accept-bool        | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":true}\\n                       |
+      | error-2-pow-64     | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"Error":18446744073709551616}\\n |
+      | endpoint-number    | {"Endpoint":7,"DataType":{MarshaledJSON},"Accept":{MarshaledJSON}}\\n                               |
+      | endpoint-object    | {"Endpoint":{"name":"Echo"},"DataType":{MarshaledJSON},"Accept":{MarshaledJSON}}\\n                 |
+      | message-array      | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"ErrorMessage":[]}\\n        |
 
   @id:hdr-invalid-utf8 @HDR-6 @must
   Scenario: Invalid UTF-8 in a header is either refused or replaced, never anything else

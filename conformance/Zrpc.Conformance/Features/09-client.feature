@@ -119,7 +119,7 @@ Feature: Client behaviour
 
     @id:client-header-any-case-and-order @HDR-4 @must
     Scenario: Header field names in another case and order, unknown fields and whitespace are accepted
-      Given the kit answers request 1 with the header ' \n\t{ "errormessage" : "", "Unknown": [1, {"x": null}], "dATAtYPE":2,\n "ERROR": 1, "accept":0, "endpoint":"", "Extra":"field" } \n'
+      Given the kit answers request 1 with the header ' \n\t{ "errormessage" : "", "Unknown": [1, {"x": null}], "dATAtYPE":{MarshaledJSON},\n "ERROR": 1, "accept":0, "endpoint":"", "Extra":"field" } \n'
       And the kit then sends these frames:
         | type | end | payload             |
         | Data | 1   | text:{"case":1}\\n   |
