@@ -91,7 +91,8 @@ internal static class ClientDriverCommand
                 return ScriptUnusable;
             }
 
-            await RunAsync(address, chosen, chosenProfile, script, Console.Out, cancellationToken).ConfigureAwait(false);
+            // CLIENT-DRIVER.md: the script's "profile" is the kit's choice for this run; --profile serves scripts without one.
+            await RunAsync(address, chosen, script.Profile ?? chosenProfile, script, Console.Out, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
@@ -156,7 +157,38 @@ internal static class ClientDriverCommand
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (profile == Profile.Fa4d209)
+        {
+            // CLIENT-DRIVER.md: in fa4d209 the driver closes the client explicitly and reports how it went.
+            await output.WriteLineAsync(await CloseLineAsync(client, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<string> CloseLineAsync(RpcClient? client, CancellationToken cancellationToken)
+    {
+        var line = new JsonObject();
+        if (client is null || client.IsEnded)
+        {
+            line["close"] = "none";
+            return line.ToJsonString();
+        }
+
+        try
+        {
+            await client.CloseAsync(cancellationToken).ConfigureAwait(false);
+            line["close"] = "ok";
+        }
+        catch (Exception e) when (e is ProtocolException or TimeoutException or RpcStatusException or IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            line["close"] = "error";
+            line["message"] = e.Message;
+            if (e is ProtocolException p) line["requirement"] = p.RequirementId;
+        }
+
+        return line.ToJsonString();
     }
 
     private static void Fail(JsonObject line, string message, string? requirement)
@@ -220,7 +252,7 @@ internal static class ClientDriverCommand
     private sealed record DriverCall(string Endpoint, DataType Accept, byte[]? Json, Func<Stream>? Octets);
 
     /// <summary>The script of CLIENT-DRIVER.md section 2.</summary>
-    private sealed record DriverScript(TimeSpan Timeout, IReadOnlyList<DriverCall> Calls)
+    private sealed record DriverScript(TimeSpan Timeout, IReadOnlyList<DriverCall> Calls, Profile? Profile)
     {
         public static DriverScript Parse(string text)
         {
@@ -230,7 +262,8 @@ internal static class ClientDriverCommand
                     throw new FormatException("the script must be a JSON object with an array 'calls'");
                 var seconds = root["timeout"]?.GetValue<double>() ?? 10;
                 if (!(seconds > 0)) throw new FormatException("'timeout' must be a positive number of seconds");
-                return new DriverScript(TimeSpan.FromSeconds(seconds), calls.Select(ParseCall).ToList());
+                var profile = root["profile"]?.GetValue<string>() is { } name ? Profiles.Parse(name) : (Profile?)null;
+                return new DriverScript(TimeSpan.FromSeconds(seconds), calls.Select(ParseCall).ToList(), profile);
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
             {

@@ -36,6 +36,12 @@ public static class ClientDefects
         Wire("octets-request-short", "sends one byte less than an Octets request body holds (RPC-9)",
             () => new WireRules { DropLastOctetsByte = true }),
 
+        // Profile fa4d209 (run with zrpc client-driver --profile fa4d209).
+        Wire("no-rst-after-close", "fa4d209: after the Close answer closes the connection without sending RST (FACLI-3)",
+            () => new WireRules { DropRst = true }),
+        Wire("no-close-handshake", "fa4d209: never sends the Close request, so it ends every connection without the handshake (FACLI-1)",
+            () => new WireRules { DropHeader = c => c.AsSpan().SequenceEqual(CloseRequestBytes) }),
+
         // How the client's reader takes responses apart.
         Reader("end-flag-only-0x01", "treats only an end flag of exactly 0x01 as set (FRAME-4)",
             () => new ResponseRules { Frame = (f, _) => [f with { Flag = f.Flag == 1 ? (byte)1 : (byte)0 }] }),
@@ -70,6 +76,8 @@ public static class ClientDefects
         Parser("error-status-as-ok", "checks only that a status is present: takes an error status for OK and waits for a body (CLI-1)",
             (content, accept) => RpcHeader.Parse(content) is { Error: > (ulong)Status.Ok } h ? h with { Error = (ulong)Status.Ok, DataType = (byte)accept } : RpcHeader.Parse(content)),
     ];
+
+    private static readonly byte[] CloseRequestBytes = CloseHandshake.CloseRequest.ToCanonicalBytes();
 
     public static IReadOnlyList<string> Names => All.Select(d => d.Name).ToArray();
 

@@ -57,6 +57,14 @@ public static class ServerDefects
         Hooks("unknown-fields-rejected", "treats unknown header fields as malformed (HDR-4)",
             () => new DefectHooks { ParseHeader = DefectiveHeaderParsers.RejectUnknown }),
         new("no-concurrency", "serves one connection at a time (TRANS-3)", serial: true),
+
+        // Profile fa4d209 (run with zrpc serve --profile fa4d209).
+        Hooks("close-ignored", "fa4d209: takes a Close request for a service request and waits for its body, so Close is never answered (FASRV-3)",
+            () => new DefectHooks { ParseHeader = CloseAsServiceRequest }),
+        Wire("close-answer-with-body", "fa4d209: follows the Close answer with a Data message {} (FARPC-3, FASRV-3)",
+            () => new WireRules { AfterHeader = c => c.AsSpan().SequenceEqual(CloseAnswerBytes) ? EmptyJsonBody : null }),
+        Wire("no-rst-at-teardown", "fa4d209: closes connections without sending RST (FACONN-1)",
+            () => new WireRules { DropRst = true }),
         new("crash-on-null-header", "the whole server dies on a request header whose JSON is null (TRANS-2): zrpc serve crashes with an unhandled exception",
             crashingHooks: CrashOnNullHeader),
     ];
@@ -68,6 +76,17 @@ public static class ServerDefects
 
     /// <summary>One line per defect, for --list-defects.</summary>
     public static string Describe() => DefectCatalog.Describe(All);
+
+    private static readonly byte[] CloseAnswerBytes = CloseHandshake.CloseAnswer.ToCanonicalBytes();
+
+    private static readonly byte[] EmptyJsonBody = [0x02, 0x01, 0x03, 0x00, 0x00, 0x00, (byte)'{', (byte)'}', (byte)'\n'];
+
+    /// <summary>A Close control request read as a service request for an endpoint "Close" with a MarshaledJSON body.</summary>
+    private static RpcHeader CloseAsServiceRequest(ReadOnlySpan<byte> content)
+    {
+        var header = RpcHeader.Parse(content);
+        return header is { Endpoint: CloseHandshake.CloseEndpoint, DataType: Profiles.Fa4d209Control } ? header with { DataType = 3 } : header;
+    }
 
     private static ServerDefect Wire(string name, string description, Func<WireRules> rules)
         => new(name, description, () => new DefectHooks { Wire = rules });

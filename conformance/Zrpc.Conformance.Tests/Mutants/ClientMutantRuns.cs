@@ -1,6 +1,7 @@
 using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
+using Zrpc.Conformance.Steps.Wire;
 using Zrpc.Mutants;
 
 namespace Zrpc.Conformance.Tests.Mutants;
@@ -13,14 +14,18 @@ internal static class ClientMutantRuns
 
     private static readonly Lazy<ScenarioExecutor> Executor = new(() => new ScenarioExecutor(new RunSettings().BindingAssembly));
 
-    /// <summary>Every @client scenario except @slow ones, in feature-file order.</summary>
-    public static IReadOnlyList<ScenarioCase> Quick => Loaded.Value.Where(s => !s.HasTag("@slow")).ToList();
+    /// <summary>Every @client scenario of profile 6ab05ee except @slow ones, in feature-file order.</summary>
+    public static IReadOnlyList<ScenarioCase> Quick => QuickOf(KitProfile.P6ab05ee);
 
-    /// <summary>The quick client scenarios tagged with any of <paramref name="requirementIds"/>.</summary>
-    public static IReadOnlyList<ScenarioCase> TaggedWith(IEnumerable<string> requirementIds)
+    /// <summary>Every @client scenario of <paramref name="profile"/> except @slow ones.</summary>
+    public static IReadOnlyList<ScenarioCase> QuickOf(KitProfile profile)
+        => Loaded.Value.Where(s => !s.HasTag("@slow") && KitProfiles.Applies(s.Tags, profile)).ToList();
+
+    /// <summary>The quick client scenarios of <paramref name="profile"/> tagged with any of <paramref name="requirementIds"/>.</summary>
+    public static IReadOnlyList<ScenarioCase> TaggedWith(IEnumerable<string> requirementIds, KitProfile profile = KitProfile.P6ab05ee)
     {
         var wanted = requirementIds.ToHashSet(StringComparer.Ordinal);
-        return Quick.Where(s => s.RequirementIds.Any(wanted.Contains)).ToList();
+        return QuickOf(profile).Where(s => s.RequirementIds.Any(wanted.Contains)).ToList();
     }
 
     /// <summary>The runner's target text: <c>reference-client</c> or <c>reference-client+defect:NAME</c>.</summary>
@@ -31,16 +36,18 @@ internal static class ClientMutantRuns
     /// Runs <paramref name="scenarios"/> in order, each with a fresh driver process; with
     /// <paramref name="stopAtFirstMustFailure"/> it stops once a @must scenario has failed.
     /// </summary>
-    public static Task<IReadOnlyList<ScenarioResult>> RunAsync(ClientDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure)
-        => RunAsync(defect, scenarios, stopAtFirstMustFailure ? MutantRuns.IsMustFailure : null);
+    public static Task<IReadOnlyList<ScenarioResult>> RunAsync(ClientDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure,
+        KitProfile profile = KitProfile.P6ab05ee)
+        => RunAsync(defect, scenarios, stopAtFirstMustFailure ? MutantRuns.IsMustFailure : null, profile);
 
     /// <summary>Runs <paramref name="scenarios"/> in order, ending after the first result for which <paramref name="stopAfter"/> is true.</summary>
-    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ClientDefect? defect, IEnumerable<ScenarioCase> scenarios, Func<ScenarioResult, bool>? stopAfter)
+    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ClientDefect? defect, IEnumerable<ScenarioCase> scenarios, Func<ScenarioResult, bool>? stopAfter,
+        KitProfile profile = KitProfile.P6ab05ee)
     {
         var text = TargetText(defect);
-        var settings = new RunSettings { Targets = [], ClientTargets = [text] };
+        var settings = new RunSettings { Targets = [], ClientTargets = [text], Profile = profile };
         var results = new List<ScenarioResult>();
-        await using var target = ClientDriverTarget.Create(text);
+        await using var target = ClientDriverTarget.Create(text, profile);
         foreach (var scenario in scenarios)
         {
             var result = await ConformanceRun.RunOneAsync(scenario, target, settings, Executor.Value);

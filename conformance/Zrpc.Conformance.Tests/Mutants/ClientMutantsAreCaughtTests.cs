@@ -115,12 +115,13 @@ public sealed class ClientMutantsAreCaughtTests
         var clock = Stopwatch.StartNew();
         var defect = ClientDefects.Find(name);
         var expected = MutantExpectations.ClientBreaks[name];
-        var selection = ClientMutantRuns.TaggedWith(expected);
+        var profile = MutantExpectations.ProfileOf(name);
+        var selection = ClientMutantRuns.TaggedWith(expected, profile);
         Assert.That(selection.Where(s => s.HasTag("@must")), Is.Not.Empty,
             $"no @must client scenario is tagged with {string.Join(" or ", expected)}: the suite cannot catch {name}");
 
         // Caught means a @must scenario fails naming a broken requirement on its first line.
-        var results = await ClientMutantRuns.RunAsync(defect, selection, MutantRuns.CaughtNaming(expected));
+        var results = await ClientMutantRuns.RunAsync(defect, selection, MutantRuns.CaughtNaming(expected), profile);
         var catcher = results.FirstOrDefault(MutantRuns.CaughtNaming(expected));
         if (catcher is null)
         {
@@ -134,11 +135,12 @@ public sealed class ClientMutantsAreCaughtTests
     }
 
     /// <summary>Control: the same driver without a defect passes every selection the mutants are judged by.</summary>
-    [Test]
-    public async Task ReferenceClientWithoutDefectPassesTheSameSelections()
+    [TestCase(Steps.Wire.KitProfile.P6ab05ee)]
+    [TestCase(Steps.Wire.KitProfile.Fa4d209)]
+    public async Task ReferenceClientWithoutDefectPassesTheSameSelections(Steps.Wire.KitProfile profile)
     {
-        var selection = ClientMutantRuns.TaggedWith(MutantExpectations.ClientBreaks.Values.SelectMany(ids => ids));
-        var results = await ClientMutantRuns.RunAsync(null, selection, stopAtFirstMustFailure: false);
+        var selection = ClientMutantRuns.TaggedWith(MutantExpectations.ClientBreaks.Where(b => MutantExpectations.ProfileOf(b.Key) == profile).SelectMany(b => b.Value), profile);
+        var results = await ClientMutantRuns.RunAsync(null, selection, stopAtFirstMustFailure: false, profile);
         var failed = results.Where(r => r.Verdict == Verdict.Fail).ToList();
         Assert.That(results, Has.Count.EqualTo(selection.Count));
         Assert.That(failed, Is.Empty, () => string.Join("\n\n", failed.Select(ConformanceVerdicts.Describe)));

@@ -33,7 +33,20 @@ internal static class MutantExpectations
         ["unknown-fields-rejected"] = ["HDR-4"],
         ["no-concurrency"] = ["TRANS-3"],
         ["crash-on-null-header"] = ["TRANS-2"],
+        ["close-ignored"] = ["FASRV-3"],
+        ["close-answer-with-body"] = ["FARPC-3", "FASRV-3"],
+        ["no-rst-at-teardown"] = ["FACONN-1"],
     };
+
+    /// <summary>The mutants whose defect exists only in profile fa4d209: the self-test runs them with --profile fa4d209.</summary>
+    public static IReadOnlySet<string> Fa4d209 { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "close-ignored", "close-answer-with-body", "no-rst-at-teardown", "no-rst-after-close", "no-close-handshake",
+    };
+
+    /// <summary>The profile a mutant is run in.</summary>
+    public static Steps.Wire.KitProfile ProfileOf(string name)
+        => Fa4d209.Contains(name) ? Steps.Wire.KitProfile.Fa4d209 : Steps.Wire.KitProfile.P6ab05ee;
 
     /// <summary>
     /// The same for the client mutants (<c>zrpc client-driver --defect NAME</c>). An empty list marks
@@ -65,5 +78,7 @@ internal static class MutantExpectations
         ["status-zero-accepted"] = ["CLI-2"],
         ["datatype-not-checked"] = ["CLI-3"],
         ["error-status-as-ok"] = ["CLI-1"],
+        ["no-rst-after-close"] = ["FACLI-3"],
+        ["no-close-handshake"] = ["FACLI-1"],
     };
 }

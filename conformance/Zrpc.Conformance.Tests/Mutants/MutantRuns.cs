@@ -1,6 +1,7 @@
 using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
+using Zrpc.Conformance.Steps.Wire;
 using Zrpc.Mutants;
 
 namespace Zrpc.Conformance.Tests.Mutants;
@@ -13,28 +14,34 @@ internal static class MutantRuns
 
     private static readonly Lazy<ScenarioExecutor> Executor = new(() => new ScenarioExecutor(new RunSettings().BindingAssembly));
 
-    /// <summary>Every scenario except @slow ones.</summary>
-    public static IReadOnlyList<ScenarioCase> Quick => Loaded.Value.Where(s => !s.HasTag("@slow")).ToList();
+    /// <summary>Every scenario of profile 6ab05ee except @slow ones.</summary>
+    public static IReadOnlyList<ScenarioCase> Quick => QuickOf(KitProfile.P6ab05ee);
 
-    /// <summary>The quick scenarios tagged with any of <paramref name="requirementIds"/>.</summary>
-    public static IReadOnlyList<ScenarioCase> TaggedWith(IEnumerable<string> requirementIds)
+    /// <summary>Every scenario of <paramref name="profile"/> except @slow ones.</summary>
+    public static IReadOnlyList<ScenarioCase> QuickOf(KitProfile profile)
+        => Loaded.Value.Where(s => !s.HasTag("@slow") && KitProfiles.Applies(s.Tags, profile)).ToList();
+
+    /// <summary>The quick scenarios of <paramref name="profile"/> tagged with any of <paramref name="requirementIds"/>.</summary>
+    public static IReadOnlyList<ScenarioCase> TaggedWith(IEnumerable<string> requirementIds, KitProfile profile = KitProfile.P6ab05ee)
     {
         var wanted = requirementIds.ToHashSet(StringComparer.Ordinal);
-        return Quick.Where(s => s.RequirementIds.Any(wanted.Contains)).ToList();
+        return QuickOf(profile).Where(s => s.RequirementIds.Any(wanted.Contains)).ToList();
     }
 
     /// <summary>
     /// Runs <paramref name="scenarios"/> in order on one fresh server; with <paramref name="stopAtFirstMustFailure"/>
     /// it stops once a @must scenario has failed (enough to show the mutant is caught).
     /// </summary>
-    public static Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure)
-        => RunAsync(defect, scenarios, stopAtFirstMustFailure ? IsMustFailure : null);
+    public static Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, bool stopAtFirstMustFailure,
+        KitProfile profile = KitProfile.P6ab05ee)
+        => RunAsync(defect, scenarios, stopAtFirstMustFailure ? IsMustFailure : null, profile);
 
     /// <summary>Runs <paramref name="scenarios"/> in order on one fresh server, ending after the first result for which <paramref name="stopAfter"/> is true.</summary>
-    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, Func<ScenarioResult, bool>? stopAfter)
+    public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, Func<ScenarioResult, bool>? stopAfter,
+        KitProfile profile = KitProfile.P6ab05ee)
     {
-        var settings = new RunSettings { Targets = [defect is null ? null : ReferenceServerTarget.DefectPrefix + defect.Name] };
-        await using var target = new ReferenceServerTarget(defect);
+        var settings = new RunSettings { Targets = [defect is null ? null : ReferenceServerTarget.DefectPrefix + defect.Name], Profile = profile };
+        await using var target = new ReferenceServerTarget(defect, profile);
         // The runner's own loop, so that a mutant that takes the server down is judged as the
         // runner judges it: one FAIL citing TRANS-2, NOT RUN after it.
         return await ConformanceRun.RunServerScenariosAsync(scenarios.ToList(), target, settings, Executor.Value, null, CancellationToken.None,

@@ -27,7 +27,8 @@ public sealed class MutantTable
         var rows = new List<Row>();
         foreach (var defect in ServerDefects.All)
         {
-            var results = await MutantRuns.RunAsync(defect, scenarios, stopAtFirstMustFailure: false);
+            var profile = MutantExpectations.ProfileOf(defect.Name);
+            var results = await MutantRuns.RunAsync(defect, MutantRuns.QuickOf(profile), stopAtFirstMustFailure: false, profile);
             rows.Add(new Row(defect.Name, defect.Description, MutantExpectations.Breaks[defect.Name], results));
         }
 
@@ -52,7 +53,8 @@ public sealed class MutantTable
             await slots.WaitAsync();
             try
             {
-                var results = await ClientMutantRuns.RunAsync(defect, scenarios, stopAtFirstMustFailure: false);
+                var profile = MutantExpectations.ProfileOf(defect.Name);
+                var results = await ClientMutantRuns.RunAsync(defect, ClientMutantRuns.QuickOf(profile), stopAtFirstMustFailure: false, profile);
                 return new Row(defect.Name, defect.Description, MutantExpectations.ClientBreaks[defect.Name], results);
             }
             finally

@@ -33,12 +33,13 @@ public sealed class MutantsAreCaughtTests
         var expected = MutantExpectations.Breaks[name];
         // A defect that takes the server down is caught where it is triggered, whatever that
         // scenario is about: by the runner's TRANS-2 verdict on the scenario in progress.
-        var selection = defect.EndsProcess ? MutantRuns.Quick : MutantRuns.TaggedWith(expected);
+        var profile = MutantExpectations.ProfileOf(name);
+        var selection = defect.EndsProcess ? MutantRuns.QuickOf(profile) : MutantRuns.TaggedWith(expected, profile);
         Assert.That(selection.Where(s => s.HasTag("@must")), Is.Not.Empty,
             $"no @must scenario is tagged with {string.Join(" or ", expected)}: the suite cannot catch {name}");
 
         // Caught means a @must scenario fails naming a broken requirement on its first line.
-        var results = await MutantRuns.RunAsync(defect, selection, MutantRuns.CaughtNaming(expected));
+        var results = await MutantRuns.RunAsync(defect, selection, MutantRuns.CaughtNaming(expected), profile);
         var catcher = results.FirstOrDefault(MutantRuns.CaughtNaming(expected));
         if (catcher is null)
         {
@@ -100,12 +101,13 @@ public sealed class MutantsAreCaughtTests
         Assert.That(reference.Verdict, Is.EqualTo(Runner.Verdict.Pass), () => ConformanceVerdicts.Describe(reference));
     }
 
-    /// <summary>Control: the unmutated reference passes every selection the mutants are judged by.</summary>
-    [Test]
-    public async Task ReferenceWithoutDefectPassesTheSameSelections()
+    /// <summary>Control: the unmutated reference passes every selection the mutants are judged by, in both profiles.</summary>
+    [TestCase(Steps.Wire.KitProfile.P6ab05ee)]
+    [TestCase(Steps.Wire.KitProfile.Fa4d209)]
+    public async Task ReferenceWithoutDefectPassesTheSameSelections(Steps.Wire.KitProfile profile)
     {
-        var selection = MutantRuns.TaggedWith(MutantExpectations.Breaks.Values.SelectMany(ids => ids));
-        var results = await MutantRuns.RunAsync(null, selection, stopAtFirstMustFailure: false);
+        var selection = MutantRuns.TaggedWith(MutantExpectations.Breaks.Where(b => MutantExpectations.ProfileOf(b.Key) == profile).SelectMany(b => b.Value), profile);
+        var results = await MutantRuns.RunAsync(null, selection, stopAtFirstMustFailure: false, profile);
         var failed = results.Where(r => r.Verdict == Runner.Verdict.Fail).ToList();
         Assert.That(results, Has.Count.EqualTo(selection.Count));
         Assert.That(failed, Is.Empty, () => string.Join("\n\n", failed.Select(ConformanceVerdicts.Describe)));

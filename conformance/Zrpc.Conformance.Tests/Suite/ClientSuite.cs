@@ -4,6 +4,7 @@ using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Reporting;
 using Zrpc.Conformance.Runner;
+using Zrpc.Conformance.Steps.Wire;
 
 namespace Zrpc.Conformance.Tests.Suite;
 
@@ -14,7 +15,7 @@ namespace Zrpc.Conformance.Tests.Suite;
 /// ZRPC_SUITE_CLIENT_TARGETS=reference-client limits the built-in set.
 /// </summary>
 [TestFixtureSource(typeof(ClientSuite), nameof(Drivers))]
-public sealed class ClientSuite(string driverName)
+public sealed class ClientSuite(string driverName, string profileName)
 {
     public const string EnvironmentVariable = "ZRPC_CLIENT_TARGETS";
     public const string BuiltInVariable = "ZRPC_SUITE_CLIENT_TARGETS";
@@ -29,7 +30,11 @@ public sealed class ClientSuite(string driverName)
     private ScenarioExecutor _executor = null!;
     private IReadOnlyDictionary<string, ScenarioCase> _scenarios = null!;
 
-    public static IEnumerable<string> Drivers()
+    public static IEnumerable<TestFixtureData> Drivers() => KitProfiles.Names.SelectMany(p => DriverNames().Select(d => new TestFixtureData(d, p)));
+
+    private KitProfile Profile => KitProfiles.Parse(profileName);
+
+    public static IEnumerable<string> DriverNames()
     {
         var only = Environment.GetEnvironmentVariable(BuiltInVariable);
         foreach (var name in string.IsNullOrWhiteSpace(only) ? BuiltIn : only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
@@ -59,12 +64,13 @@ public sealed class ClientSuite(string driverName)
     public async Task StartDriver()
     {
         var resolved = Resolve(driverName);
-        _target = ClientDriverTarget.Create(resolved);
+        _target = ClientDriverTarget.Create(resolved, Profile);
         var deviationsFile = Environment.GetEnvironmentVariable("ZRPC_EXPECT_DEVIATIONS");
         _settings = new RunSettings
         {
             Targets = [],
             ClientTargets = [resolved],
+            Profile = Profile,
             Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
         };
         _executor = new ScenarioExecutor(_settings.BindingAssembly);
@@ -81,6 +87,7 @@ public sealed class ClientSuite(string driverName)
     [TestCaseSource(nameof(Scenarios))]
     public async Task Scenario(string id)
     {
+        if (!KitProfiles.Applies(_scenarios[id].Tags, Profile)) Assert.Ignore($"a scenario of the other profile (run with profile {profileName})");
         var result = await ConformanceRun.RunOneAsync(_scenarios[id], _target, _settings, _executor);
         ConformanceVerdicts.Report(result);
     }

@@ -3,6 +3,7 @@ using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
+using Zrpc.Conformance.Steps.Wire;
 
 namespace Zrpc.Conformance.Tests.Suite;
 
@@ -11,11 +12,13 @@ namespace Zrpc.Conformance.Tests.Suite;
 /// its stable id and categorised by its tags (<c>dotnet test --filter TestCategory=RPC-7</c>),
 /// run once per target (fixture parameter; see <see cref="SuiteTargets"/>).
 /// </summary>
-[TestFixtureSource(typeof(SuiteTargets), nameof(SuiteTargets.All))]
-public sealed class ConformanceSuite(string targetText)
+[TestFixtureSource(typeof(SuiteTargets), nameof(SuiteTargets.AllWithProfiles))]
+public sealed class ConformanceSuite(string targetText, string profileName)
 {
     private static readonly Lazy<IReadOnlyDictionary<string, ScenarioCase>> Loaded = new(() =>
         FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory).ToDictionary(s => s.Id));
+
+    private KitProfile Profile => KitProfiles.Parse(profileName);
 
     private ITarget _target = null!;
     private IAsyncDisposable? _server;
@@ -32,12 +35,13 @@ public sealed class ConformanceSuite(string targetText)
     public async Task StartTarget()
     {
         string resolved;
-        (resolved, _server) = await SuiteTargets.ResolveAsync(targetText);
-        _target = Targets.Create(SuiteTargets.Reference == resolved ? null : resolved);
+        (resolved, _server) = await SuiteTargets.ResolveAsync(targetText, Profile);
+        _target = Targets.Create(SuiteTargets.Reference == resolved ? null : resolved, Profile);
         var deviationsFile = Environment.GetEnvironmentVariable("ZRPC_EXPECT_DEVIATIONS");
         _settings = new RunSettings
         {
             Targets = [resolved],
+            Profile = Profile,
             Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
         };
         _executor = new ScenarioExecutor(_settings.BindingAssembly);
@@ -60,6 +64,7 @@ public sealed class ConformanceSuite(string targetText)
     [TestCaseSource(nameof(Scenarios))]
     public async Task Scenario(string id)
     {
+        if (!KitProfiles.Applies(_scenarios[id].Tags, Profile)) Assert.Ignore($"a scenario of the other profile (run with profile {profileName})");
         // The runner's rules: a target that goes down gives one FAIL (TRANS-2), the rest NOT RUN.
         var result = await _watch.RunAsync(_scenarios[id]);
         ConformanceVerdicts.Report(result);

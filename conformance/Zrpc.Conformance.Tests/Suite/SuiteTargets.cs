@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Zrpc.Conformance.Adapters;
+using NUnit.Framework;
 using Zrpc.Conformance.Reporting;
+using Zrpc.Conformance.Steps.Wire;
 
 namespace Zrpc.Conformance.Tests.Suite;
 
@@ -30,9 +32,37 @@ public static class SuiteTargets
             yield return target;
     }
 
-    /// <summary>Starts what a built-in target needs and returns the target string to test.</summary>
-    public static async Task<(string Target, IAsyncDisposable? Server)> ResolveAsync(string name)
+    /// <summary>
+    /// The built-in targets that also run in profile fa4d209 by default: each implementation once
+    /// (the reference in-process and through zrpc over a socket, the Python example over TCP). The
+    /// profile shares the transports' code with 6ab05ee, which every built-in target runs, and the
+    /// whole matrix in both profiles would double the suite's time; ZRPC_SUITE_TARGETS runs the
+    /// targets it names in both profiles.
+    /// </summary>
+    static readonly string[] SecondProfileBuiltIn = [Reference, "zrpc-cli-unix", "python-example-tcp"];
+
+    /// <summary>Every target of <see cref="All"/> in 6ab05ee, and in fa4d209 the ones of <see cref="SecondProfileBuiltIn"/> (or all named by ZRPC_SUITE_TARGETS) and every configured one.</summary>
+    public static IEnumerable<TestFixtureData> AllWithProfiles()
     {
+        bool chosen = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(BuiltInVariable));
+        foreach (var profile in KitProfiles.Names)
+        {
+            foreach (var target in All())
+            {
+                bool builtIn = BuiltIn.Contains(target);
+                if (profile == KitProfiles.Names.First() || chosen || !builtIn || SecondProfileBuiltIn.Contains(target))
+                {
+                    yield return new TestFixtureData(target, profile);
+                }
+            }
+        }
+    }
+
+    /// <summary>Starts what a built-in target needs and returns the target string to test.</summary>
+    public static async Task<(string Target, IAsyncDisposable? Server)> ResolveAsync(string name, KitProfile profile = KitProfile.P6ab05ee)
+    {
+        string[] p = profile == KitProfile.P6ab05ee ? [] : ["--profile", profile.Name()];
+        var ps = p.Length == 0 ? "" : " " + string.Join(' ', p);
         var root = RepositoryCoverageSources.FindRepositoryRoot(AppContext.BaseDirectory)
             ?? throw new InvalidOperationException("Conformance.sln not found above the test assembly");
         var cli = Path.Combine(AppContext.BaseDirectory, "Zrpc.Cli.dll");
@@ -40,21 +70,21 @@ public static class SuiteTargets
         switch (name)
         {
             case "zrpc-cli-exec":
-                return ($"exec:dotnet {cli} serve --listen stdio --read-timeout 5", null);
+                return ($"exec:dotnet {cli} serve --listen stdio --read-timeout 5{ps}", null);
             case "zrpc-cli-unix":
-                var socket = Path.Combine(Path.GetTempPath(), $"zrpc-suite-{Environment.ProcessId}.sock");
-                var unix = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "unix://" + socket, "--read-timeout", "5"]);
+                var socket = Path.Combine(Path.GetTempPath(), $"zrpc-suite-{Environment.ProcessId}-{profile.Name()}.sock");
+                var unix = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "unix://" + socket, "--read-timeout", "5", .. p]);
                 return ("unix://" + socket, unix);
             case "zrpc-cli-tcp":
-                var cliTcp = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5"]);
+                var cliTcp = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", .. p]);
                 return (cliTcp.Address, cliTcp);
             case "zrpc-cli-tcp-threads":
-                var threads = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", "--thread-per-connection"]);
+                var threads = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", "--thread-per-connection", .. p]);
                 return (threads.Address, threads);
             case "python-example-exec":
-                return ($"exec:python3 {python} --listen stdio --read-timeout 5", null);
+                return ($"exec:python3 {python} --listen stdio --read-timeout 5{ps}", null);
             case "python-example-tcp":
-                var tcp = await ServerProcess.StartAsync("python3", [python, "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5"]);
+                var tcp = await ServerProcess.StartAsync("python3", [python, "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", .. p]);
                 return (tcp.Address, tcp);
             default:
                 return (name, null);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using Zrpc.Conformance.Steps.Wire;
 using Zrpc.Mutants;
 using Zrpc.Rpc;
 using Zrpc.TestService;
@@ -19,7 +20,7 @@ namespace Zrpc.Conformance.Adapters;
 /// own: here it closes the listener and every connection at once, which is what the peer of a
 /// crashed server sees, and the server stays down.
 /// </remarks>
-public sealed class ReferenceServerTarget(ServerDefect? defect = null) : ITarget
+public sealed class ReferenceServerTarget(ServerDefect? defect = null, Steps.Wire.KitProfile profile = Steps.Wire.KitProfile.P6ab05ee) : ITarget
 {
     public const string DisplayName = "reference (in-process)";
 
@@ -34,7 +35,12 @@ public sealed class ReferenceServerTarget(ServerDefect? defect = null) : ITarget
     private Task? _serving;
     private int _dead;
 
-    public string Name => defect is null ? DisplayName : $"reference with defect {defect.Name} (in-process)";
+    public string Name => (defect is null ? DisplayName : $"reference with defect {defect.Name} (in-process)") + ProfileSuffix;
+
+    private string ProfileSuffix => profile == Steps.Wire.KitProfile.P6ab05ee ? "" : $", profile {profile.Name()}";
+
+    /// <summary>The profile the server speaks (the run's --profile).</summary>
+    public Steps.Wire.KitProfile Profile => profile;
 
     public string? TargetArgument => defect is null ? null : DefectPrefix + defect.Name;
 
@@ -103,6 +109,7 @@ public sealed class ReferenceServerTarget(ServerDefect? defect = null) : ITarget
                     Log = AddLog,
                     // Shorter than the 30 s default (CONN-5) so the read-timeout scenario ends quickly.
                     ReadTimeout = TimeSpan.FromSeconds(10),
+                    Profile = profile == KitProfile.Fa4d209 ? Zrpc.Rpc.Profile.Fa4d209 : Zrpc.Rpc.Profile.P6ab05ee,
                 };
                 defect?.ApplyTo(options, GoDown);
                 var server = new RpcServer(options);

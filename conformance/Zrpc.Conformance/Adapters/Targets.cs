@@ -14,18 +14,18 @@ public static class Targets
     /// for the built-in reference server, <c>reference+defect:NAME</c> for it with one deliberate
     /// defect (the kit's self-test). Throws <see cref="FormatException"/> for anything else.
     /// </summary>
-    public static ITarget Create(string? text)
+    public static ITarget Create(string? text, Steps.Wire.KitProfile profile = Steps.Wire.KitProfile.P6ab05ee)
     {
         if (IsReference(text))
         {
-            return new ReferenceServerTarget();
+            return new ReferenceServerTarget(null, profile);
         }
 
         if (text!.StartsWith(ReferenceServerTarget.DefectPrefix, StringComparison.OrdinalIgnoreCase))
         {
             try
             {
-                return new ReferenceServerTarget(Zrpc.Mutants.ServerDefects.Find(text[ReferenceServerTarget.DefectPrefix.Length..]));
+                return new ReferenceServerTarget(Zrpc.Mutants.ServerDefects.Find(text[ReferenceServerTarget.DefectPrefix.Length..]), profile);
             }
             catch (ArgumentException e)
             {

@@ -1,5 +1,6 @@
 using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Reporting;
+using Zrpc.Conformance.Steps.Wire;
 using Zrpc.Transport;
 
 namespace Zrpc.Conformance.ClientRole;
@@ -41,12 +42,12 @@ public sealed class ClientDriverTarget : IClientTarget
     /// for the reference client's driver (<c>zrpc client-driver</c> from this build, optionally with
     /// one of the client mutants); throws <see cref="FormatException"/> for anything else.
     /// </summary>
-    public static ClientDriverTarget Create(string text)
+    public static ClientDriverTarget Create(string text, Steps.Wire.KitProfile profile = Steps.Wire.KitProfile.P6ab05ee)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (string.Equals(text, ReferenceClient, StringComparison.OrdinalIgnoreCase))
         {
-            return FromReferenceCli(text, "reference client (zrpc client-driver)", []);
+            return FromReferenceCli(text, "reference client (zrpc client-driver)", [], profile);
         }
 
         if (text.StartsWith(DefectPrefix, StringComparison.OrdinalIgnoreCase))
@@ -61,7 +62,7 @@ public sealed class ClientDriverTarget : IClientTarget
                 throw new FormatException(e.Message, e);
             }
 
-            return FromReferenceCli(text, $"reference client with defect {defect.Name}", ["--defect", defect.Name]);
+            return FromReferenceCli(text, $"reference client with defect {defect.Name}", ["--defect", defect.Name], profile);
         }
 
         var address = TransportAddress.Parse(text);
@@ -73,8 +74,9 @@ public sealed class ClientDriverTarget : IClientTarget
         return new ClientDriverTarget(text, address.Command, address.Arguments);
     }
 
-    private static ClientDriverTarget FromReferenceCli(string text, string name, IReadOnlyList<string> extra)
-        => new(text, "dotnet", [ReferenceCliPath(), "client-driver", .. extra, "--connect", AddressPlaceholder], name);
+    private static ClientDriverTarget FromReferenceCli(string text, string name, IReadOnlyList<string> extra, Steps.Wire.KitProfile profile)
+        => new(text, "dotnet", [ReferenceCliPath(), "client-driver", .. extra, "--profile", profile.Name(), "--connect", AddressPlaceholder],
+            profile == Steps.Wire.KitProfile.P6ab05ee ? name : $"{name}, profile {profile.Name()}");
 
     /// <summary>
     /// Zrpc.Cli.dll next to the runner (the test assembly references it), else the newest build in

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Zrpc.Conformance.Steps.Wire;
 using Reqnroll;
 using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Steps;
@@ -42,6 +43,15 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
     public IReadOnlyList<CallOutcome> Outcomes { get; private set; } = [];
 
     public IReadOnlyList<ReceivedRequest> Requests => _server?.Requests ?? [];
+
+    /// <summary>Profile fa4d209: the control requests the client sent (its Close requests), in order.</summary>
+    public IReadOnlyList<ReceivedRequest> ControlRequests => _server?.ControlRequests ?? [];
+
+    /// <summary>Profile fa4d209: the driver's close line (CLIENT-DRIVER.md section 3), once run.</summary>
+    public JsonObject? CloseLine { get; private set; }
+
+    /// <summary>Scripts the kit's answer to the client's Close request (profile fa4d209).</summary>
+    public ScriptedAnswer CloseAnswer() => Answer(FakeServer.CloseAnswerKey);
 
     public int CallCount => _calls.Count;
 
@@ -90,13 +100,14 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
             return;
         }
 
-        var hardLimit = Timeout * Math.Max(1, _calls.Count) + KillMargin;
+        var hardLimit = Timeout * (Math.Max(1, _calls.Count) + (KitProfiles.Current == KitProfile.Fa4d209 ? 1 : 0)) + KillMargin;
         context.AllowStepTime(hardLimit + TimeSpan.FromSeconds(15));
         _server = new FakeServer(context, _answers);
         _server.Start();
         var script = new JsonObject
         {
             ["timeout"] = Timeout.TotalSeconds,
+            ["profile"] = Steps.Wire.KitProfiles.Current.Name(),
             ["calls"] = new JsonArray(_calls.Select(c => (JsonNode)c.DeepClone()).ToArray()),
         }.ToJsonString();
         context.Note($"script: {script}");
@@ -158,7 +169,21 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
                 $"{ClientCrashText}: {crash}{(tail.Length == 0 ? "" : $"; its standard error ends with:\n{tail}")}\nresult lines: {Lines(run)}");
         }
         var outcomes = new List<CallOutcome>();
-        foreach (var line in run.Lines)
+        var lines = run.Lines.ToList();
+        if (KitProfiles.Current == KitProfile.Fa4d209)
+        {
+            // CLIENT-DRIVER.md section 3: in fa4d209 the last line says how the explicit close went.
+            JsonObject? close = null;
+            try { close = lines.Count == 0 ? null : JsonNode.Parse(lines[^1].Text) as JsonObject; }
+            catch (JsonException) { }
+            if (close?["close"] is not JsonValue kind || kind.GetValueKind() != JsonValueKind.String || kind.GetValue<string>() is not ("ok" or "error" or "none"))
+                throw new RequirementViolation(null,
+                    $"the client driver broke its contract: in profile fa4d209 its last line reports the close of the client ({{\"close\":\"ok\"}}, {{\"close\":\"error\",...}} or {{\"close\":\"none\"}}; CLIENT-DRIVER.md section 3). Lines: {Lines(run)}");
+            CloseLine = close;
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        foreach (var line in lines)
         {
             JsonObject? parsed = null;
             try { parsed = JsonNode.Parse(line.Text) as JsonObject; }

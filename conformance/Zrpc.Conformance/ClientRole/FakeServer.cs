@@ -23,6 +23,13 @@ public sealed class FakeServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
     private readonly List<ReceivedRequest> _requests = [];
+    private readonly List<ReceivedRequest> _controlRequests = [];
+
+    /// <summary>The key of <c>answers</c> under which a scenario scripts the answer to a Close request (profile fa4d209).</summary>
+    public const int CloseAnswerKey = -1;
+
+    /// <summary>How long the kit watches a client after answering its Close request (FACLI-2 and FACLI-3 are judged on it).</summary>
+    public static readonly TimeSpan AfterCloseWatch = TimeSpan.FromSeconds(3);
     private readonly object _gate = new();
     private Task? _acceptLoop;
     private int _connectionCount;
@@ -42,6 +49,12 @@ public sealed class FakeServer : IAsyncDisposable
     public IReadOnlyList<ReceivedRequest> Requests
     {
         get { lock (_gate) return _requests.ToList(); }
+    }
+
+    /// <summary>Control requests (profile fa4d209), in the order they arrived; they are not numbered with the calls' requests.</summary>
+    public IReadOnlyList<ReceivedRequest> ControlRequests
+    {
+        get { lock (_gate) return _controlRequests.ToList(); }
     }
 
     public void Start()
@@ -90,6 +103,12 @@ public sealed class FakeServer : IAsyncDisposable
             {
                 var request = await ReadRequestAsync(stream, connection.Label, connectionNumber).ConfigureAwait(false);
                 if (request is null) return;
+                if (request.IsControl && request.Problem is null)
+                {
+                    if (await AnswerControlAsync(request, stream, socket, connection.Label).ConfigureAwait(false)) return;
+                    continue;
+                }
+
                 if (request.Problem is not null)
                 {
                     log.RecordEvent(connection.Label, null, $"request {request.Number} is malformed: {request.Problem}; the kit ends the connection");
@@ -206,6 +225,22 @@ public sealed class FakeServer : IAsyncDisposable
         }
 
         request.HeaderContent = header.ToArray();
+        if (KitProfiles.Current == KitProfile.Fa4d209 && HeaderJson.TryRead(request.HeaderContent, out _) is { DataType: WireConstants.DataTypeControl } control)
+        {
+            // FARPC-1: a control request is its Header message alone.
+            lock (_gate)
+            {
+                _requests.Remove(request);
+                _requestCount--;
+                _controlRequests.Add(request);
+            }
+
+            request.IsControl = true;
+            request.ControlEndpoint = control.Endpoint;
+            request.ReceivedAt = Stopwatch.GetTimestamp();
+            return request;
+        }
+
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var chunk = new byte[1 << 20];
         while (true)
@@ -239,6 +274,89 @@ public sealed class FakeServer : IAsyncDisposable
 
         request.BodySha256 = Convert.ToHexStringLower(sha.GetHashAndReset());
         return request;
+    }
+
+    /// <summary>
+    /// Answers a control request: Close as the scenario scripted it (by default the canonical
+    /// answer and RST, FASRV-3), then watches what the client does; any other name is refused
+    /// (FASRV-2). True when the connection is over.
+    /// </summary>
+    private async Task<bool> AnswerControlAsync(ReceivedRequest request, Stream stream, Socket socket, string label)
+    {
+        var log = _context.Traffic;
+        if (request.ControlEndpoint != "Close")
+        {
+            log.RecordEvent(label, null, $"control request for \"{request.ControlEndpoint}\": the kit refuses it (FASRV-2)");
+            await stream.WriteAsync(FrameBytes.CanonicalMessage(WireConstants.Header,
+                ScriptedAnswer.ResponseHeader(WireConstants.StatusRequestError, WireConstants.DataTypeUnset, $"unregistered control endpoint {request.ControlEndpoint}")), _stop.Token).ConfigureAwait(false);
+            request.AnswerSentAt = Stopwatch.GetTimestamp();
+            return false;
+        }
+
+        var stall = false;
+        if (_answers.TryGetValue(CloseAnswerKey, out var scripted))
+        {
+            log.RecordEvent(label, null, "answering the Close request as scripted");
+            foreach (var action in scripted.Actions)
+            {
+                switch (action)
+                {
+                    case SendBytes bytes:
+                        await stream.WriteAsync(bytes.Bytes, _stop.Token).ConfigureAwait(false);
+                        break;
+                    case Stall:
+                        stall = true;
+                        log.RecordEvent(label, null, "the kit does not answer the Close request and waits for the client");
+                        break;
+                }
+            }
+        }
+        else
+        {
+            log.RecordEvent(label, null, "answering the Close request: the canonical answer, then RST (FASRV-3)");
+            await stream.WriteAsync((byte[])[.. FrameBytes.CanonicalMessage(WireConstants.Header, CloseAnswer), .. WireConstants.CanonicalRst], _stop.Token).ConfigureAwait(false);
+        }
+
+        request.AnswerSentAt = Stopwatch.GetTimestamp();
+        await WatchAfterCloseAsync(request, stream, stall ? AfterCloseWatch + TimeSpan.FromSeconds(2) : AfterCloseWatch).ConfigureAwait(false);
+        socket.Close();
+        return true;
+    }
+
+    /// <summary>The canonical OK answer to Close (FASRV-3).</summary>
+    public static readonly byte[] CloseAnswer = "{\"Endpoint\":\"\",\"DataType\":2,\"Accept\":0,\"Error\":1,\"ErrorMessage\":\"\"}\n"u8.ToArray();
+
+    private async Task WatchAfterCloseAsync(ReceivedRequest request, Stream stream, TimeSpan limit)
+    {
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        watch.CancelAfter(limit);
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                var n = await stream.ReadAsync(buffer, watch.Token).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    request.AfterAnswerEnd = "end of stream";
+                    break;
+                }
+
+                var room = 64 - (int)request.AfterAnswer.Length;
+                if (room > 0) request.AfterAnswer.Write(buffer, 0, Math.Min(room, n));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            request.AfterAnswerEnd = null;
+            return;
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            request.AfterAnswerEnd = "connection reset";
+        }
+
+        request.EndedAt = Stopwatch.GetTimestamp();
     }
 
     private ReceivedRequest NewRequest(string label, int connectionNumber)

@@ -30,6 +30,24 @@ public sealed class ReceivedRequest
     /// <summary>The requirement the problem breaks when the kit can tell (e.g. FRAME-1 for a big-endian length), or null.</summary>
     public string? ProblemRequirement { get; set; }
 
+    /// <summary>Profile fa4d209: a control request (DataType 2, FARPC-1), which has no Data message.</summary>
+    public bool IsControl { get; set; }
+
+    /// <summary>The endpoint of a control request.</summary>
+    public string ControlEndpoint { get; set; } = "";
+
+    /// <summary>After the kit's answer to a Close request: the first bytes the client sent (bounded), in order.</summary>
+    public MemoryStream AfterAnswer { get; } = new();
+
+    /// <summary>After the kit's answer to a Close request: how the client's side ended (null: the kit stopped watching first).</summary>
+    public string? AfterAnswerEnd { get; set; }
+
+    /// <summary>Stopwatch timestamp when the client's side ended after the Close request; 0 when it did not.</summary>
+    public long EndedAt { get; set; }
+
+    /// <summary>Stopwatch timestamp when the whole request had arrived.</summary>
+    public long ReceivedAt { get; set; }
+
     /// <summary>Stopwatch timestamp when the kit had sent its whole scripted answer; 0 before.</summary>
     public long AnswerSentAt { get; set; }
 }

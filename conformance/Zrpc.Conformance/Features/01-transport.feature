@@ -26,7 +26,7 @@ Feature: Transport
   @id:trans-stalled-body-does-not-block @TRANS-3 @must
   Scenario: A peer stalled in the middle of a body does not block another connection
     Given a connection "stalled" to the implementation
-    When the client sends a request header for "Sink" with DataType 3 and Accept 2
+    When the client sends a request header for "Sink" with DataType {Octets} and Accept {MarshaledJSON}
     And the client sends these frames:
       | type | end | payload    |
       | Data | 0   | fill:100   |

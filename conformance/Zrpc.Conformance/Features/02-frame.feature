@@ -11,7 +11,7 @@ Feature: Frame layer
   Scenario: A request in plain frames gets an answer
     When the client sends these frames:
       | type   | end | payload                                                                     |
-      | Header | 1   | text:{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\\n |
+      | Header | 1   | text:{"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"Error":0,"ErrorMessage":""}\\n |
       | Data   | 1   | text:{"a":1}\\n                                                              |
     Then the next response has status OK, as FRAME-1 requires
     And the response body is the JSON '{"a":1}', as FRAME-1 requires
@@ -20,7 +20,7 @@ Feature: Frame layer
   Scenario Outline: Any non-zero end flag ends a message
     When the client sends these frames:
       | type   | end        | payload                                                                     |
-      | Header | <flag>     | text:{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\\n |
+      | Header | <flag>     | text:{"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"Error":0,"ErrorMessage":""}\\n |
       | Data   | <flag>     | text:[7]\\n                                                                  |
     Then the next response has status OK, as FRAME-4 requires
     And the response body is the JSON '[7]', as FRAME-4 requires
@@ -52,7 +52,7 @@ Feature: Frame layer
 
   @id:frame-oversize-in-body @FRAME-6 @CONN-1 @SRV-10 @must
   Scenario: An oversize frame inside a request body ends the connection and gets no error response
-    When the client sends a request header for "Sink" with DataType 3 and Accept 2
+    When the client sends a request header for "Sink" with DataType {Octets} and Accept {MarshaledJSON}
     And the client sends a frame header of type Data, end flag 0 and length 4194305
     Then the implementation ends the connection without an error response, as FRAME-6 requires
     And the bystander connection still works
@@ -68,7 +68,7 @@ Feature: Frame layer
     When the client sends these frames:
       | type   | end | payload                                                                     |
       | Header | 0   | empty                                                                       |
-      | Header | 0   | text:{"Endpoint":"Echo","DataType":2,"Accept":2,                           |
+      | Header | 0   | text:{"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},                           |
       | Header | 0   | empty                                                                       |
       | Header | 1   | text:"Error":0,"ErrorMessage":""}\\n                                         |
       | Data   | 0   | empty                                                                       |
@@ -114,7 +114,7 @@ Feature: Frame layer
 
   @id:frame-trailer-in-body @FRAME-10 @MSG-3 @CONN-1 @must
   Scenario: A Trailer frame inside a request body ends the connection
-    When the client sends a request header for "Sink" with DataType 3 and Accept 2
+    When the client sends a request header for "Sink" with DataType {Octets} and Accept {MarshaledJSON}
     And the client sends these frames:
       | type    | end | payload   |
       | Data    | 0   | hex:01 02 |
@@ -142,7 +142,7 @@ Feature: Frame layer
 
   @id:frame-truncated-payload @FRAME-11 @CONN-4 @must
   Scenario: End of stream inside a frame payload is not acted on
-    When the client sends a request header for "Echo" with DataType 2 and Accept 2
+    When the client sends a request header for "Echo" with DataType {MarshaledJSON} and Accept {MarshaledJSON}
     And the client sends a frame header of type Data, end flag 1 and length 10
     And the client sends the text '{"a":'
     And the client closes its sending side

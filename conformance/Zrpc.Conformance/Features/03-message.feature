@@ -27,7 +27,7 @@ Feature: Message layer
 
   @id:msg-empty-last-frame @MSG-2 @SRV-8 @must
   Scenario: A JSON body whose last frame is empty is read to its end
-    When the client sends a request header for "Echo" with DataType 2 and Accept 2
+    When the client sends a request header for "Echo" with DataType {MarshaledJSON} and Accept {MarshaledJSON}
     And the client sends these frames:
       | type | end | payload        |
       | Data | 0   | text:{"a":2}\\n |
@@ -49,13 +49,13 @@ Feature: Message layer
     When the client sends these frames:
       | type   | end | payload                            |
       | Header | 0   | text:{"Endpoint":"Echo",           |
-      | Data   | 1   | text:"DataType":2,"Accept":2}\\n    |
+      | Data   | 1   | text:"DataType":{MarshaledJSON},"Accept":{MarshaledJSON}}\\n    |
     Then the implementation ends the connection, as MSG-3 requires
     And the bystander connection still works
 
   @id:msg-header-inside-body @MSG-3 @CONN-1 @must
   Scenario: A Header frame in the middle of a request body ends the connection
-    When the client sends a request header for "Sink" with DataType 3 and Accept 2
+    When the client sends a request header for "Sink" with DataType {Octets} and Accept {MarshaledJSON}
     And the client sends these frames:
       | type   | end | payload        |
       | Data   | 0   | hex:00 01 02   |
@@ -83,17 +83,17 @@ Feature: Message layer
   Scenario: A request header of exactly 4096 bytes is accepted
     # The padding is an unknown field: first a short one, so that a server refusing unknown
     # fields is told it breaks HDR-4, not the size limit.
-    When the client sends a request header for "Echo" with DataType 2 and Accept 2 padded to 200 bytes
+    When the client sends a request header for "Echo" with DataType {MarshaledJSON} and Accept {MarshaledJSON} padded to 200 bytes
     And the client sends a JSON body '{"small":"header"}'
     Then the next response has status OK, as HDR-4 requires
-    When the client sends a request header for "Echo" with DataType 2 and Accept 2 padded to 4096 bytes
+    When the client sends a request header for "Echo" with DataType {MarshaledJSON} and Accept {MarshaledJSON} padded to 4096 bytes
     And the client sends a JSON body '{"big":"header"}'
     Then the next response has status OK, as MSG-5 requires
     And the response body is the JSON '{"big":"header"}', as MSG-5 requires
 
   @id:msg-header-4097-rejected @MSG-5 @CONN-1 @SRV-10 @must
   Scenario: A request header of 4097 bytes ends the connection
-    When the client sends a request header for "Echo" with DataType 2 and Accept 2 padded to 4097 bytes
+    When the client sends a request header for "Echo" with DataType {MarshaledJSON} and Accept {MarshaledJSON} padded to 4097 bytes
     And the client sends a JSON body '{"big":"header"}'
     Then the implementation ends the connection
     And the bystander connection still works

@@ -34,27 +34,27 @@ Feature: RPC header
 
     Examples:
       | id    | header                                                                |
-      | lower | {"endpoint":"Echo","datatype":2,"accept":2,"error":0,"errormessage":""}\\n |
-      | upper | {"ENDPOINT":"Echo","DATATYPE":2,"ACCEPT":2,"ERROR":0,"ERRORMESSAGE":""}\\n |
-      | mixed | {"eNdPoInT":"Echo","DaTaTyPe":2,"aCcEpT":2}\\n                         |
+      | lower | {"endpoint":"Echo","datatype":{MarshaledJSON},"accept":{MarshaledJSON},"error":0,"errormessage":""}\\n |
+      | upper | {"ENDPOINT":"Echo","DATATYPE":{MarshaledJSON},"ACCEPT":{MarshaledJSON},"ERROR":0,"ERRORMESSAGE":""}\\n |
+      | mixed | {"eNdPoInT":"Echo","DaTaTyPe":{MarshaledJSON},"aCcEpT":{MarshaledJSON}}\\n                         |
 
   @id:hdr-unknown-fields-ignored @HDR-4 @must
   Scenario: Unknown fields are ignored
-    When the client sends the header text '{"Endpoint":"Echo","Version":7,"DataType":2,"Nested":{"a":[1,{"b":null}]},"Accept":2,"Error":0,"ErrorMessage":"","Zzz":"last"}\n'
+    When the client sends the header text '{"Endpoint":"Echo","Version":7,"DataType":{MarshaledJSON},"Nested":{"a":[1,{"b":null}]},"Accept":{MarshaledJSON},"Error":0,"ErrorMessage":"","Zzz":"last"}\n'
     And the client sends a JSON body '"unknown fields"'
     Then the next response has status OK, as HDR-4 requires
     And the response body is the JSON '"unknown fields"', as HDR-4 requires
 
   @id:hdr-absent-and-null-fields @HDR-4 @must
   Scenario: Absent fields and nulls count as zero or empty
-    When the client sends the header text '{"Endpoint":"Echo","DataType":2,"Accept":2,"ErrorMessage":null}'
+    When the client sends the header text '{"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"ErrorMessage":null}'
     And the client sends a JSON body '{"absent":true}'
     Then the next response has status OK, as HDR-4 requires
     And the response body is the JSON '{"absent":true}', as HDR-4 requires
 
   @id:hdr-whitespace-accepted @HDR-4 @must
   Scenario: Whitespace anywhere JSON allows it is accepted
-    When the client sends the header text '\r\n\t {\n  "Endpoint" : "Echo" ,\n  "DataType" : 2 ,\n  "Accept" : 2 ,\n  "Error" : 0 ,\n  "ErrorMessage" : ""\n}\n\n \t'
+    When the client sends the header text '\r\n\t {\n  "Endpoint" : "Echo" ,\n  "DataType" : {MarshaledJSON} ,\n  "Accept" : {MarshaledJSON} ,\n  "Error" : 0 ,\n  "ErrorMessage" : ""\n}\n\n \t'
     And the client sends a JSON body '{"pretty":1}'
     Then the next response has status OK, as HDR-4 requires
     And the response body is the JSON '{"pretty":1}', as HDR-4 requires
@@ -69,29 +69,29 @@ Feature: RPC header
     Examples:
       | id                 | header                                                                 |
       | not-json           | Endpoint=Echo\\n                                                        |
-      | truncated-json     | {"Endpoint":"Echo","DataType":2,                                       |
+      | truncated-json     | {"Endpoint":"Echo","DataType":{MarshaledJSON},                                       |
       | array              | ["Echo",2,2,0,""]\\n                                                    |
       | string             | "Echo"\\n                                                               |
       | number             | 2\\n                                                                    |
       | null               | null\\n                                                                 |
       | empty              |                                                                        |
-      | trailing-garbage   | {"Endpoint":"Echo","DataType":2,"Accept":2} x\\n                        |
-      | two-objects        | {"Endpoint":"Echo","DataType":2,"Accept":2}{}\\n                        |
-      | datatype-string    | {"Endpoint":"Echo","DataType":"2","Accept":2}\\n                        |
-      | datatype-fraction  | {"Endpoint":"Echo","DataType":2.5,"Accept":2}\\n                        |
-      | datatype-dot-zero  | {"Endpoint":"Echo","DataType":2.0,"Accept":2}\\n                        |
-      | datatype-exponent  | {"Endpoint":"Echo","DataType":2e0,"Accept":2}\\n                        |
-      | datatype-negative  | {"Endpoint":"Echo","DataType":-2,"Accept":2}\\n                         |
-      | datatype-256       | {"Endpoint":"Echo","DataType":258,"Accept":2}\\n                        |
-      | accept-bool        | {"Endpoint":"Echo","DataType":2,"Accept":true}\\n                       |
-      | error-2-pow-64     | {"Endpoint":"Echo","DataType":2,"Accept":2,"Error":18446744073709551616}\\n |
-      | endpoint-number    | {"Endpoint":7,"DataType":2,"Accept":2}\\n                               |
-      | endpoint-object    | {"Endpoint":{"name":"Echo"},"DataType":2,"Accept":2}\\n                 |
-      | message-array      | {"Endpoint":"Echo","DataType":2,"Accept":2,"ErrorMessage":[]}\\n        |
+      | trailing-garbage   | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON}} x\\n                        |
+      | two-objects        | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON}}{}\\n                        |
+      | datatype-string    | {"Endpoint":"Echo","DataType":"2","Accept":{MarshaledJSON}}\\n                        |
+      | datatype-fraction  | {"Endpoint":"Echo","DataType":2.5,"Accept":{MarshaledJSON}}\\n                        |
+      | datatype-dot-zero  | {"Endpoint":"Echo","DataType":2.0,"Accept":{MarshaledJSON}}\\n                        |
+      | datatype-exponent  | {"Endpoint":"Echo","DataType":2e0,"Accept":{MarshaledJSON}}\\n                        |
+      | datatype-negative  | {"Endpoint":"Echo","DataType":-2,"Accept":{MarshaledJSON}}\\n                         |
+      | datatype-256       | {"Endpoint":"Echo","DataType":258,"Accept":{MarshaledJSON}}\\n                        |
+      | accept-bool        | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":true}\\n                       |
+      | error-2-pow-64     | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"Error":18446744073709551616}\\n |
+      | endpoint-number    | {"Endpoint":7,"DataType":{MarshaledJSON},"Accept":{MarshaledJSON}}\\n                               |
+      | endpoint-object    | {"Endpoint":{"name":"Echo"},"DataType":{MarshaledJSON},"Accept":{MarshaledJSON}}\\n                 |
+      | message-array      | {"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"ErrorMessage":[]}\\n        |
 
   @id:hdr-invalid-utf8 @HDR-6 @must
   Scenario: Invalid UTF-8 in a header is either refused or replaced, never anything else
-    When the client sends the header text '{"Endpoint":"Ec\xffho","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
+    When the client sends the header text '{"Endpoint":"Ec\xffho","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"Error":0,"ErrorMessage":""}\n'
     And the client sends a JSON body '{}'
     Then the implementation either ends the connection or answers with status RequestError, as HDR-6 requires
     And if the connection is open it is still usable, as SRV-7 requires
@@ -99,10 +99,10 @@ Feature: RPC header
   @id:hdr-duplicate-field-last-wins @HDR-7 @should
   Scenario: When a field appears twice, the last one counts
     # First the lower-case name alone: a server that ignores it breaks HDR-4, not HDR-7.
-    When the client sends the header text '{"endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
+    When the client sends the header text '{"endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"Error":0,"ErrorMessage":""}\n'
     And the client sends a JSON body '{"lower":1}'
     Then the next response has status OK, as HDR-4 requires
-    When the client sends the header text '{"Endpoint":"Nope","endpoint":"Echo","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
+    When the client sends the header text '{"Endpoint":"Nope","endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"Error":0,"ErrorMessage":""}\n'
     And the client sends a JSON body '{"dup":1}'
     Then the next response has status OK, as HDR-7 requires
     And the response body is the JSON '{"dup":1}', as HDR-7 requires
@@ -148,7 +148,7 @@ Feature: RPC header
 
   @id:hdr-lone-surrogate @HDR-11 @must
   Scenario: An escaped lone surrogate in a header is either refused or replaced
-    When the client sends the header text '{"Endpoint":"Ec\ud800ho","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
+    When the client sends the header text '{"Endpoint":"Ec\ud800ho","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"Error":0,"ErrorMessage":""}\n'
     And the client sends a JSON body '{}'
     Then the implementation either ends the connection or answers with status RequestError, as HDR-11 requires
     And if the connection is open it is still usable, as SRV-7 requires

@@ -5,7 +5,7 @@ Feature: RPC exchange
   Background:
     Given a connection to the implementation
 
-  @id:rpc-body-follows-any-header @RPC-1 @RPC-11 @SRV-2 @SRV-7 @must
+  @id:rpc-body-follows-any-header @profile-6ab05ee @RPC-1 @RPC-11 @SRV-2 @SRV-7 @must
   Scenario Outline: A request always carries one body, whatever its header says
     When the client sends a request header for "Echo" with DataType <datatype> and Accept 2
     And the client sends an Octets body of 6000000 bytes
@@ -19,7 +19,7 @@ Feature: RPC exchange
       | octets   | 3        |
       | unknown  | 200      |
 
-  @id:rpc-ok-response-has-body @RPC-3 @RPC-4 @HDR-9 @must
+  @id:rpc-ok-response-has-body @profile-6ab05ee @RPC-3 @RPC-4 @HDR-9 @must
   Scenario Outline: An OK response carries a body of the type asked for
     When the client calls <endpoint> with JSON body '<body>'
     Then the response has status OK

@@ -7,7 +7,7 @@ Feature: Server behaviour
 
   @id:srv-unregistered-endpoint @SRV-1 @SRV-7 @SRV-9 @RPC-12 @must
   Scenario Outline: An unknown endpoint gets RequestError and the body is drained
-    When the client sends a request header for "<endpoint>" with DataType 3 and Accept 2
+    When the client sends a request header for "<endpoint>" with DataType {Octets} and Accept {MarshaledJSON}
     And the client sends an Octets body of <length> bytes
     Then the next response has status RequestError, as SRV-1 requires
     And the connection is still usable, as SRV-7 requires
@@ -21,7 +21,7 @@ Feature: Server behaviour
 
   @id:srv-wrong-datatype @SRV-2 @SRV-7 @must
   Scenario: A body of the wrong type gets RequestError and the body is drained
-    When the client sends a request header for "Source" with DataType 3 and Accept 3
+    When the client sends a request header for "Source" with DataType {Octets} and Accept {Octets}
     And the client sends an Octets body of 5000000 bytes
     Then the next response has status RequestError, as SRV-2 requires
     And the connection is still usable, as SRV-7 requires
@@ -35,10 +35,10 @@ Feature: Server behaviour
 
     Examples:
       | id          | endpoint | datatype | accept | body                               |
-      | echo-octets | Echo     | 2        | 3      | a JSON body '{"a":1}'              |
-      | source-json | Source   | 2        | 2      | a JSON body '{"Length":5}'         |
-      | sink-octets | Sink     | 3        | 3      | an Octets body of 4194305 bytes    |
-      | echo-unset  | Echo     | 2        | 0      | a JSON body '{"a":1}'              |
+      | echo-octets | Echo     | {MarshaledJSON} | {Octets} | a JSON body '{"a":1}'              |
+      | source-json | Source   | {MarshaledJSON} | {MarshaledJSON} | a JSON body '{"Length":5}'         |
+      | sink-octets | Sink     | {Octets} | {Octets} | an Octets body of 4194305 bytes    |
+      | echo-unset  | Echo     | {MarshaledJSON} | 0 | a JSON body '{"a":1}'              |
 
   @id:srv-undecodable-json @SRV-4 @SRV-7 @must
   Scenario Outline: A JSON body that cannot be decoded gets RequestError
@@ -62,7 +62,7 @@ Feature: Server behaviour
 
   @id:srv-undecodable-json-multiframe @SRV-4 @SRV-7 @must
   Scenario: An undecodable JSON body spread over many frames is drained before the next request
-    When the client sends a request header for "Echo" with DataType 2 and Accept 2
+    When the client sends a request header for "Echo" with DataType {MarshaledJSON} and Accept {MarshaledJSON}
     And the client sends these frames:
       | type | end | payload     |
       | Data | 0   | text:{{{{   |
@@ -97,21 +97,21 @@ Feature: Server behaviour
 
   @id:srv-early-error-body-in-flight @SRV-7 @must
   Scenario: The server drains a large body even when it answers before the body ends
-    When the client sends a request header for "Nope" with DataType 3 and Accept 2
+    When the client sends a request header for "Nope" with DataType {Octets} and Accept {MarshaledJSON}
     And the client sends an Octets body of 20971520 bytes in frames of 65536 bytes
     Then the next response has status RequestError, as SRV-1 requires
     And the connection is still usable, as SRV-7 requires
 
   @id:srv-request-error-fields-ignored @SRV-13 @must
   Scenario: Error and ErrorMessage in a request are ignored
-    When the client sends the header text '{"Endpoint":"Echo","DataType":2,"Accept":2,"Error":3,"ErrorMessage":"the client says hello"}\n'
+    When the client sends the header text '{"Endpoint":"Echo","DataType":{MarshaledJSON},"Accept":{MarshaledJSON},"Error":3,"ErrorMessage":"the client says hello"}\n'
     And the client sends a JSON body '{"ignored":"fields"}'
     Then the next response has status OK, as SRV-13 requires
     And the response body is the JSON '{"ignored":"fields"}', as SRV-13 requires
 
   @id:srv-none-body @RPC-11 @SRV-2 @must
   Scenario: A request with a None body is read through its end frame
-    When the client sends a request header for "Echo" with DataType 1 and Accept 2
+    When the client sends a request header for "Echo" with DataType 1 and Accept {MarshaledJSON}
     And the client sends these frames:
       | type | end | payload |
       | Data | 1   | empty   |

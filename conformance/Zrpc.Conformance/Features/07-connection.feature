@@ -21,7 +21,7 @@ Feature: Connection lifetime and errors
 
   @id:conn-rst-mid-body @CONN-2 @CONN-4 @must
   Scenario: An RST inside a request body ends the connection without a response
-    When the client sends a request header for "Sink" with DataType 3 and Accept 2
+    When the client sends a request header for "Sink" with DataType {Octets} and Accept {MarshaledJSON}
     And the client sends these frames:
       | type | end | payload        |
       | Data | 0   | fill:1000      |
@@ -38,14 +38,14 @@ Feature: Connection lifetime and errors
 
   @id:conn-eof-after-header @CONN-4 @must
   Scenario: End of stream between a request header and its body gets no OK response
-    When the client sends a request header for "Echo" with DataType 2 and Accept 2
+    When the client sends a request header for "Echo" with DataType {MarshaledJSON} and Accept {MarshaledJSON}
     And the client closes its sending side
     Then the implementation sends no response and closes the connection
     And the bystander connection still works
 
   @id:conn-eof-mid-body @CONN-4 @must
   Scenario: End of stream inside a request body gets no OK response
-    When the client sends a request header for "Sink" with DataType 3 and Accept 2
+    When the client sends a request header for "Sink" with DataType {Octets} and Accept {MarshaledJSON}
     And the client sends these frames:
       | type | end | payload    |
       | Data | 0   | fill:5000  |
@@ -56,7 +56,7 @@ Feature: Connection lifetime and errors
 
   @id:conn-eof-mid-octets-frame @CONN-4 @FRAME-11 @must
   Scenario: End of stream inside a frame of an Octets body gets no OK response
-    When the client sends a request header for "Sink" with DataType 3 and Accept 2
+    When the client sends a request header for "Sink" with DataType {Octets} and Accept {MarshaledJSON}
     And the client sends these frames:
       | type | end | payload    |
       | Data | 0   | fill:5000  |
@@ -80,7 +80,7 @@ Feature: Connection lifetime and errors
 
   @id:conn-read-timeout-before-body @CONN-5 @should @slow
   Scenario: A peer that sends a request header and no body is cut off after a read timeout
-    When the client sends a request header for "Echo" with DataType 2 and Accept 2
+    When the client sends a request header for "Echo" with DataType {MarshaledJSON} and Accept {MarshaledJSON}
     Then within 40 seconds the implementation ends the connection
 
   @id:conn-read-timeout @CONN-5 @should @slow

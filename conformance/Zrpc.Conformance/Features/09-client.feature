@@ -77,7 +77,7 @@ Feature: Client behaviour
       Given the kit answers request 1 with these frames:
         | type   | end | payload                                                       |
         | Header | 0   | empty                                                         |
-        | Header | 0   | text:{"Endpoint":"","DataType":2,                             |
+        | Header | 0   | text:{"Endpoint":"","DataType":{MarshaledJSON},                             |
         | Header | 0   | empty                                                         |
         | Header | 1   | text:"Accept":0,"Error":1,"ErrorMessage":""}\\n                |
         | Data   | 0   | empty                                                         |
@@ -93,7 +93,7 @@ Feature: Client behaviour
     Scenario Outline: Any non-zero end flag ends a message
       Given the kit answers request 1 with these frames:
         | type   | end    | payload                                                                      |
-        | Header | <flag> | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n   |
+        | Header | <flag> | text:{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}\\n   |
         | Data   | <flag> | text:{"flag":"<flag>"}\\n                                                     |
       And the kit answers request 2 with status OK and the JSON body '{"next":true}'
       When the client driver calls Echo with JSON '{"flag":"<flag>"}'
@@ -119,7 +119,7 @@ Feature: Client behaviour
 
     @id:client-header-any-case-and-order @HDR-4 @must
     Scenario: Header field names in another case and order, unknown fields and whitespace are accepted
-      Given the kit answers request 1 with the header ' \n\t{ "errormessage" : "", "Unknown": [1, {"x": null}], "dATAtYPE":2,\n "ERROR": 1, "accept":0, "endpoint":"", "Extra":"field" } \n'
+      Given the kit answers request 1 with the header ' \n\t{ "errormessage" : "", "Unknown": [1, {"x": null}], "dATAtYPE":{MarshaledJSON},\n "ERROR": 1, "accept":0, "endpoint":"", "Extra":"field" } \n'
       And the kit then sends these frames:
         | type | end | payload             |
         | Data | 1   | text:{"case":1}\\n   |
@@ -137,7 +137,7 @@ Feature: Client behaviour
 
     @id:client-header-duplicate-field @HDR-7 @should
     Scenario: When a header field appears twice, the last occurrence counts
-      Given the kit answers request 1 with the header '{"Endpoint":"","DataType":2,"Accept":0,"Error":4,"ErrorMessage":"first","error":1,"ERRORMESSAGE":""}\n'
+      Given the kit answers request 1 with the header '{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":4,"ErrorMessage":"first","error":1,"ERRORMESSAGE":""}\n'
       And the kit then sends these frames:
         | type | end | payload               |
         | Data | 1   | text:{"twice":true}   |
@@ -182,7 +182,7 @@ Feature: Client behaviour
 
     @id:client-status-zero @CLI-2 @must
     Scenario: Status 0 in a response is a protocol error
-      Given the kit answers request 1 with the header '{"Endpoint":"","DataType":2,"Accept":0,"Error":0,"ErrorMessage":""}\n'
+      Given the kit answers request 1 with the header '{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":0,"ErrorMessage":""}\n'
       And the kit then sends these frames:
         | type | end | payload            |
         | Data | 1   | text:{"zero":0}\\n  |
@@ -202,7 +202,7 @@ Feature: Client behaviour
 
       Examples:
         | id     | datatype |
-        | octets | 3        |
+        | octets | {Octets} |
         | none   | 1        |
         | unset  | 0        |
 
@@ -210,7 +210,7 @@ Feature: Client behaviour
     Scenario: A JSON body is read through its empty end frame before the next call
       Given the kit answers request 1 with these frames:
         | type   | end | payload                                                                    |
-        | Header | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Header | 1   | text:{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}\\n |
         | Data   | 0   | text:{"first":1}\\n                                                         |
         | Data   | 1   | empty                                                                      |
       And the kit answers request 2 with status OK and the JSON body '{"second":2}'
@@ -223,7 +223,7 @@ Feature: Client behaviour
     Scenario Outline: A JSON response body with anything but whitespace after the value fails the call
       Given the kit answers request 1 with these frames:
         | type   | end | payload                                                                    |
-        | Header | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Header | 1   | text:{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}\\n |
         | Data   | 1   | text:<body>                                                                |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"a":1}'
@@ -238,7 +238,7 @@ Feature: Client behaviour
     Scenario: A Data frame where the response header should start is a protocol error
       Given the kit answers request 1 with these frames:
         | type | end | payload                                                                    |
-        | Data | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Data | 1   | text:{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}\\n |
         | Data | 1   | text:{"a":1}\\n                                                             |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"a":1}'
@@ -248,7 +248,7 @@ Feature: Client behaviour
     Scenario: A Header frame inside the response body is a protocol error
       Given the kit answers request 1 with these frames:
         | type   | end | payload                                                                    |
-        | Header | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Header | 1   | text:{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}\\n |
         | Data   | 0   | text:{"a":                                                                 |
         | Header | 1   | text:1}\\n                                                                  |
       And the kit then stalls
@@ -259,7 +259,7 @@ Feature: Client behaviour
     Scenario Outline: A Trailer or unknown frame type in a response is a protocol error
       Given the kit answers request 1 with these frames:
         | type   | end | payload                                                                    |
-        | Header | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Header | 1   | text:{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}\\n |
         | <type> | 1   | text:{"a":1}\\n                                                             |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"a":1}'
@@ -274,7 +274,7 @@ Feature: Client behaviour
     Scenario: A frame header announcing more than 4 MiB fails the call without waiting for its payload
       Given the client driver's timeout is 10 seconds
       And the kit answers request 1 with status OK and the JSON body '{"a":1}'
-      And the kit answers request 2 with the header '{"Endpoint":"","DataType":3,"Accept":0,"Error":1,"ErrorMessage":""}\n'
+      And the kit answers request 2 with the header '{"Endpoint":"","DataType":{Octets},"Accept":0,"Error":1,"ErrorMessage":""}\n'
       And the kit then sends the bytes '02 01 01 00 40 00'
       And the kit then stalls
       When the client driver calls Echo with JSON '{"a":1}'
@@ -293,8 +293,8 @@ Feature: Client behaviour
         | id           | header                                                                   |
         | not-json     | {"Error":1,                                                              |
         | array        | [1,2]\\n                                                                  |
-        | error-string | {"Endpoint":"","DataType":2,"Accept":0,"Error":"1","ErrorMessage":""}\\n  |
-        | trailing     | {"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}x\\n   |
+        | error-string | {"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":"1","ErrorMessage":""}\\n  |
+        | trailing     | {"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}x\\n   |
 
     @id:client-null-header @CLI-8 @HDR-5 @must
     Scenario: A response header that is JSON null fails the call, and the client goes on to its next call
@@ -310,7 +310,7 @@ Feature: Client behaviour
       Given the kit answers request 1 with these frames:
         | type   | end | payload                                                                    |
         | RST    | 1   | empty                                                                      |
-        | Header | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Header | 1   | text:{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}\\n |
         | Data   | 1   | text:{"after":"rst"}\\n                                                    |
       And the kit then stalls
       When the client driver calls Echo with JSON '{"after":"rst"}'
@@ -322,7 +322,7 @@ Feature: Client behaviour
     Scenario Outline: A response body that ends early fails the call
       Given the kit answers request 1 with these frames:
         | type   | end | payload                                                                    |
-        | Header | 1   | text:{"Endpoint":"","DataType":3,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Header | 1   | text:{"Endpoint":"","DataType":{Octets},"Accept":0,"Error":1,"ErrorMessage":""}\\n |
         | Data   | 0   | fill:100000                                                                |
       And the kit then sends the bytes '<then>'
       And the kit then <end>
@@ -342,7 +342,7 @@ Feature: Client behaviour
     Scenario: A JSON body cut short is not reported, even when it is valid JSON so far
       Given the kit answers request 1 with these frames:
         | type   | end | payload                                                                    |
-        | Header | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Header | 1   | text:{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}\\n |
         | Data   | 0   | text:{"complete":"json"}\\n                                                 |
       And the kit then closes the connection
       When the client driver calls Echo with JSON '{"complete":"json"}'
@@ -383,8 +383,8 @@ Feature: Client behaviour
 
       Examples:
         | id     | datatype | payload      | endpoint | body           |
-        | json   | 2        | text:[1,     | Echo     | [1,2]          |
-        | octets | 3        | fill:1000    | Source   | {"Length":2000}|
+        | json   | {MarshaledJSON} | text:[1,     | Echo     | [1,2]          |
+        | octets | {Octets} | fill:1000    | Source   | {"Length":2000}|
 
   Rule: Bytes nobody asked for are not a response
 
@@ -393,7 +393,7 @@ Feature: Client behaviour
       Given the kit answers request 1 with status OK and the JSON body '{"n":1}'
       And the kit then sends these frames:
         | type   | end | payload                                                                    |
-        | Header | 1   | text:{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\\n |
+        | Header | 1   | text:{"Endpoint":"","DataType":{MarshaledJSON},"Accept":0,"Error":1,"ErrorMessage":""}\\n |
         | Data   | 1   | text:{"unsolicited":true}\\n                                                |
       And the kit answers request 2 with status OK and the JSON body '{"n":2}'
       When the client driver calls Echo with JSON '{"n":1}'

@@ -91,6 +91,11 @@ public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog)
             $"{report.Count(Verdict.Skip)} SKIP, {report.Count(Verdict.Known)} KNOWN" +
             (report.Count(Verdict.NotRun) > 0 ? $", {report.Count(Verdict.NotRun)} NOT RUN (target down)" : "") +
             (report.AllResults.Any(r => r.UnexpectedPass) ? $", {report.AllResults.Count(r => r.UnexpectedPass)} listed deviations passed" : ""));
+        foreach (var target in report.Targets.Where(t => t.ProfileHint is not null))
+        {
+            output.WriteLine($"profile mismatch? {target.Name}: {target.ProfileHint}");
+        }
+
         output.WriteLine(report.SummaryLine);
     }
 

@@ -69,13 +69,14 @@ public static class ConformanceCli
         var list = new Option<bool>("--list") { Description = "List the selected scenario ids with their tags, then exit." };
         var features = new Option<string>("--features") { HelpName = "DIR", Description = "Folder of .feature files (default: the scenarios built into the runner)." };
         var spec = new Option<string>("--spec") { HelpName = "DIR", Description = "Folder of the spec's *.md files (default: the copy built into the runner)." };
+        var (profile, detectProfile) = (ProfileOptions.CreateProfile(), ProfileOptions.CreateDetect());
 
         var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.\n" +
             "Verdicts: PASS, FAIL, WARN (failed SHOULD), SKIP, KNOWN (listed deviation), NOT RUN (the target went down earlier; cites no requirement). " +
             "A target that crashes or stops accepting connections fails the scenario in progress citing TRANS-2.\n" +
             "Exit codes: 0 no MUST failed; 1 a MUST failed; 2 usage error; 3 nothing selected; 4 a target could not be reached; " +
             "5 a target went down during the run and scenarios were NOT RUN.");
-        foreach (var option in new Option[] { target, launch, launchTimeout, role, clientTarget, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, fuzz, seed, fuzzReplay, deviations, matrix, requireCoverage, list, features, spec })
+        foreach (var option in new Option[] { target, launch, launchTimeout, role, clientTarget, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, fuzz, seed, fuzzReplay, deviations, matrix, requireCoverage, list, features, spec, profile, detectProfile })
         {
             root.Options.Add(option);
         }
@@ -125,6 +126,12 @@ public static class ConformanceCli
                 return await Fuzz.FuzzCommand.RunAsync(targetsGiven.FirstOrDefault(), pr.GetValue(fuzz), pr.GetValue(seed),
                     pr.GetValue(fuzzReplay), TimeSpan.FromSeconds(pr.GetValue(timeout)), output, ct).ConfigureAwait(false);
             }
+            if (pr.GetValue(detectProfile))
+            {
+                return await ProfileOptions.DetectAsync(pr.GetValue(target) ?? [], Steps.Wire.KitProfiles.Parse(pr.GetValue(profile)!), TimeSpan.FromSeconds(pr.GetValue(timeout)), output, error, ct).ConfigureAwait(false);
+            }
+
+            var runProfile = Steps.Wire.KitProfiles.Parse(pr.GetValue(profile)!);
             RequirementCatalog catalog;
             IReadOnlyList<ScenarioCase> scenarios;
             ScenarioSelection selection;
@@ -160,7 +167,7 @@ public static class ConformanceCli
             }
 
             var roleName = pr.GetValue(role) ?? ClientRole.Roles.Server;
-            var selected = ClientRole.Roles.ForRole(selection.Apply(scenarios), roleName);
+            var selected = ClientRole.Roles.ForRole(ProfileOptions.ForProfile(selection.Apply(scenarios), runProfile), roleName);
             if (pr.GetValue(list))
             {
                 foreach (var scenario in selected)
@@ -268,6 +275,7 @@ public static class ConformanceCli
                 LaunchTimeout = TimeSpan.FromSeconds(launchSeconds),
                 StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
                 Deviations = expected,
+                Profile = runProfile,
                 BindingAssembly = bindingAssembly ?? typeof(ConformanceCli).Assembly,
             };
             foreach (var unused in expected.Unused(scenarios))

@@ -3,6 +3,7 @@ using System.Reflection;
 using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.Driver;
+using Zrpc.Conformance.Steps.Wire;
 using Zrpc.Spec;
 
 namespace Zrpc.Conformance.Runner;
@@ -36,6 +37,9 @@ public sealed class RunSettings
 
     public ExpectedDeviations Deviations { get; init; } = ExpectedDeviations.None;
 
+    /// <summary>The protocol profile the targets speak (--profile); the reference targets are started in it.</summary>
+    public Steps.Wire.KitProfile Profile { get; init; }
+
     /// <summary>Assembly with the step bindings; Zrpc.Conformance itself unless a test supplies samples.</summary>
     public Assembly BindingAssembly { get; init; } = typeof(ConformanceRun).Assembly;
 
@@ -44,7 +48,11 @@ public sealed class RunSettings
 }
 
 /// <summary>The results of all selected scenarios against one target.</summary>
-public sealed record TargetRun(string Name, string? TargetArgument, IReadOnlyList<ScenarioResult> Results, string? UnreachableError);
+public sealed record TargetRun(string Name, string? TargetArgument, IReadOnlyList<ScenarioResult> Results, string? UnreachableError)
+{
+    /// <summary>After a failing run: the explicit profile probe found the target speaks the other profile (the hint), else null.</summary>
+    public string? ProfileHint { get; init; }
+}
 
 /// <summary>A whole run: every target, the scenarios, and the catalog used to cite requirements.</summary>
 public sealed record RunReport(IReadOnlyList<TargetRun> Targets, IReadOnlyList<ScenarioCase> Scenarios, RequirementCatalog Catalog)
@@ -91,9 +99,9 @@ public static class ConformanceRun
     {
         var executor = new ScenarioExecutor(settings.BindingAssembly);
         var runs = new List<TargetRun>();
-        var all = settings.Targets.Select(t => (Create: (Func<ITarget>)(() => Targets.Create(t)), Client: false))
+        var all = settings.Targets.Select(t => (Create: (Func<ITarget>)(() => Targets.Create(t, settings.Profile)), Client: false))
             .Concat(settings.Launch.Select(c => (Create: (Func<ITarget>)(() => new LaunchedServerTarget(c, settings.LaunchTimeout)), Client: false)))
-            .Concat(settings.ClientTargets.Select(t => (Create: (Func<ITarget>)(() => ClientDriverTarget.Create(t)), Client: true)));
+            .Concat(settings.ClientTargets.Select(t => (Create: (Func<ITarget>)(() => ClientDriverTarget.Create(t, settings.Profile)), Client: true)));
         foreach (var (create, isClient) in all)
         {
             // Server targets run the server-role scenarios, client drivers the @client ones.
@@ -116,7 +124,8 @@ public static class ConformanceRun
             var results = isClient
                 ? await RunClientScenariosAsync(applicable, target, settings, executor, observer, cancellationToken).ConfigureAwait(false)
                 : await RunServerScenariosAsync(applicable, target, settings, executor, observer, cancellationToken).ConfigureAwait(false);
-            runs.Add(new TargetRun(target.Name, target.TargetArgument, results, null));
+            var hint = isClient ? null : await ProfileMismatchHintAsync(results, target, settings, cancellationToken).ConfigureAwait(false);
+            runs.Add(new TargetRun(target.Name, target.TargetArgument, hint is null ? results : WithHint(results, hint), null) { ProfileHint = hint });
         }
 
         return new RunReport(runs, scenarios, catalog);
@@ -251,6 +260,33 @@ public static class ConformanceRun
         return results;
     }
 
+    /// <summary>
+    /// After a run with failures, asks the server which profile it speaks (the probe of
+    /// --detect-profile). When both probes say "the other one", the failures are most likely
+    /// that mismatch: the hint says so. The run's profile and verdicts never change.
+    /// </summary>
+    private static async Task<string?> ProfileMismatchHintAsync(IReadOnlyList<ScenarioResult> results, ITarget target, RunSettings settings, CancellationToken ct)
+    {
+        if (!results.Any(r => r.Verdict == Verdict.Fail) || results.Any(r => r.Verdict == Verdict.NotRun)) return null;
+        var detection = await ProfileProbe.DetectAsync(target, settings.StepTimeout, ct).ConfigureAwait(false);
+        if (detection is not { Profile: { } found, Certain: true } || found == settings.Profile) return null;
+        return $"this looks like a {found.Name()} server, and the run checked profile {settings.Profile.Name()}: try --profile {found.Name()} " +
+               $"(--detect-profile: {string.Join("; ", detection.Evidence)})";
+    }
+
+    /// <summary>The first failure carries the hint, so that reports read from the top show it where the trouble starts.</summary>
+    private static List<ScenarioResult> WithHint(IReadOnlyList<ScenarioResult> results, string hint)
+    {
+        var list = results.ToList();
+        var first = list.FindIndex(r => r.Verdict == Verdict.Fail);
+        if (first >= 0)
+        {
+            list[first] = list[first] with { Execution = list[first].Execution with { Message = list[first].Execution.Message + "\nprofile mismatch? " + hint } };
+        }
+
+        return list;
+    }
+
     /// <summary>Null while <paramref name="target"/> accepts connections; otherwise what shows it went down.</summary>
     public static async Task<string?> CheckDownAsync(ITarget target, CancellationToken cancellationToken)
     {
@@ -320,6 +356,7 @@ public static class ConformanceRun
     public static async Task<ScenarioResult> RunOneAsync(ScenarioCase scenario, ITarget target, RunSettings settings, ScenarioExecutor executor)
     {
         var replay = ReplayCommand(settings, target, scenario.Id);
+        Steps.Wire.KitProfiles.Current = settings.Profile;
         await using var context = new TargetContext(target, settings.StepTimeout, replay);
         var execution = await executor.RunAsync(scenario, context).ConfigureAwait(false);
         // Ends exec: processes still running, so that their exit status and last output are known.
@@ -425,6 +462,11 @@ public static class ConformanceRun
         if (launch is not null)
         {
             command += " --launch " + ShellQuote(launch);
+        }
+
+        if (settings.Profile != Steps.Wire.KitProfile.P6ab05ee)
+        {
+            command += " --profile " + Steps.Wire.KitProfiles.Name(settings.Profile);
         }
 
         command += " --only " + ShellQuote(scenarioId);

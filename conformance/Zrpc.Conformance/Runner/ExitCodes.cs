@@ -25,4 +25,10 @@ public static class ExitCodes
     /// the run ends with 1 (the TRANS-2 failure) unless a restart fails.
     /// </summary>
     public const int TargetDown = 5;
+
+    /// <summary>--detect-profile: one probe named a profile, the other told nothing (no contradiction).</summary>
+    public const int ProfileProbable = 6;
+
+    /// <summary>--detect-profile: the server's answers fit neither profile, or contradict each other.</summary>
+    public const int ProfileUnknown = 7;
 }

@@ -297,7 +297,8 @@ public sealed class ClientSteps(ClientScenario client)
         var (_, accept) = CallSteps.TypesOf(endpoint);
         if (header.Endpoint != endpoint || (int)header.DataType != dataType || (int)header.Accept != accept || header.Status != 0 || header.ErrorMessage != "")
             throw new RequirementViolation("RPC-2",
-                $"request {number}: expected Endpoint \"{endpoint}\", DataType {dataType}, Accept {accept}, Error 0 and an empty ErrorMessage; the header is {header.Text.TrimEnd()}");
+                $"request {number}: expected Endpoint \"{endpoint}\", DataType {dataType}, Accept {accept}, Error 0 and an empty ErrorMessage; the header is {header.Text.TrimEnd()}" +
+                KitProfiles.MismatchHint((ulong)dataType, header.DataType, "client"));
 
         // MSG-4: floor(n / 4 MiB) full frames with the end flag clear, then the remainder with it set.
         var n = request.BodyLength;

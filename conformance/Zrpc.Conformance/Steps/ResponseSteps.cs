@@ -100,8 +100,8 @@ public sealed class ResponseSteps(ScenarioState state)
         var id = NullIfEmpty(requirement);
         var current = CurrentFor(id ?? "CTS-4");
         var body = current.Body ?? throw new RequirementViolation(id ?? "RPC-3", "the OK response has no body");
-        RequirementViolation.Require(current.Header.DataType == WireConstants.DataTypeOctets, id ?? "RPC-4",
-            () => $"the response's DataType is {current.Header.DataType}, not Octets (3)");
+        RequirementViolation.Require(current.Header.DataType == (ulong)WireConstants.DataTypeOctets, id ?? "RPC-4",
+            () => $"the response's DataType is {current.Header.DataType}, not Octets ({WireConstants.DataTypeOctets})" + KitProfiles.MismatchHint((ulong)WireConstants.DataTypeOctets, current.Header.DataType));
         RequirementViolation.Require(body.FirstSourcePatternMismatch < 0, id ?? "CTS-4",
             () => $"byte {body.FirstSourcePatternMismatch} of the body is not {body.FirstSourcePatternMismatch % 251}");
         RequirementViolation.Require(body.Length == length, id ?? "CTS-4",
@@ -219,7 +219,19 @@ public sealed class ResponseSteps(ScenarioState state)
         var id = Current.Status == WireConstants.StatusOk ? "RPC-4" : "RPC-5";
         var h = Current.Header;
         RequirementViolation.Require(h.DataType == dataType && h.Accept == accept && h.Endpoint == "", id, () =>
-            $"the response header has DataType {h.DataType}, Accept {h.Accept}, Endpoint \"{h.Endpoint}\"; expected DataType {dataType}, Accept {accept}, Endpoint \"\"");
+            $"the response header has DataType {h.DataType}, Accept {h.Accept}, Endpoint \"{h.Endpoint}\"; expected DataType {dataType}, Accept {accept}, Endpoint \"\"" + KitProfiles.MismatchHint(dataType, h.DataType));
+    }
+
+    [Then(@"^the response header has DataType (MarshaledJSON|Octets), Accept 0 and an empty Endpoint and ErrorMessage" + As + "$")]
+    public void OkHeaderNamed(string name, string? requirement)
+    {
+        var id = NullIfEmpty(requirement) ?? "RPC-4";
+        var expected = (ulong)WireConstants.ParseDataType(name);
+        var h = CurrentFor(id).Header;
+        RequirementViolation.Require(h.DataType == expected, id, () =>
+            $"the response's DataType is {h.DataType} ({KitProfiles.Current.DataTypeName(h.DataType)} in profile {KitProfiles.Current.Name()}), expected {expected} ({name})" + KitProfiles.MismatchHint(expected, h.DataType));
+        RequirementViolation.Require(h.Accept == 0 && h.Endpoint == "" && h.ErrorMessage == "", "RPC-4", () =>
+            $"the OK response header has Accept {h.Accept}, Endpoint \"{h.Endpoint}\", ErrorMessage \"{h.ErrorMessage}\"; expected 0 and empty");
     }
 
     [Then(@"^the raw response header contains '([\s\S]*)'$")]

@@ -39,13 +39,14 @@ public sealed class SendSteps(ScenarioState state)
         return state.Connection.SendAsync(bytes);
     }
 
-    [StepDefinition(@"^the client sends a request header for ""([^""]*)"" with DataType (\d+) and Accept (\d+)$")]
-    public Task SendRequestHeader(string endpoint, int dataType, int accept) =>
-        CallSteps.SendRequestAsync(state, endpoint, dataType, accept, body: null);
+    [StepDefinition(@"^the client sends a request header for ""([^""]*)"" with DataType (\S+) and Accept (\S+)$")]
+    public Task SendRequestHeader(string endpoint, string dataType, string accept) =>
+        CallSteps.SendRequestAsync(state, endpoint, KitProfiles.DataTypeOf(dataType), KitProfiles.DataTypeOf(accept), body: null);
 
-    [StepDefinition(@"^the client sends a request header for ""([^""]*)"" with DataType (\d+) and Accept (\d+) padded to (\d+) bytes$")]
-    public Task SendPaddedHeader(string endpoint, int dataType, int accept, int size)
+    [StepDefinition(@"^the client sends a request header for ""([^""]*)"" with DataType (\S+) and Accept (\S+) padded to (\d+) bytes$")]
+    public Task SendPaddedHeader(string endpoint, string dataTypeText, string acceptText, int size)
     {
+        var (dataType, accept) = (KitProfiles.DataTypeOf(dataTypeText), KitProfiles.DataTypeOf(acceptText));
         // An unknown field carries the padding (HDR-4 says receivers ignore it); the final line feed counts.
         var prefix = $"{{\"Endpoint\":{HeaderJson.Quote(endpoint)},\"DataType\":{dataType},\"Accept\":{accept},\"Error\":0,\"ErrorMessage\":\"\",\"Padding\":\"";
         const string suffix = "\"}\n";

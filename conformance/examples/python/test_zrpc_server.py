@@ -430,5 +430,72 @@ class EncoderTests(unittest.TestCase):
             self.assertEqual(b"".join(f[6:] for f in frames), b"".join(chunks))
 
 
+# --- profile fa4d209 (spec/profile-fa4d209.md) -------------------------------------------
+
+CLOSE_REQUEST = b'{"Endpoint":"Close","DataType":2,"Accept":2,"Error":0,"ErrorMessage":""}\n'
+CLOSE_ANSWER = b'{"Endpoint":"","DataType":2,"Accept":0,"Error":1,"ErrorMessage":""}\n'
+
+
+class Fa4d209ServerTests(ServerTestCase):
+    def connect(self):
+        client, server = socket.socketpair()
+        connection = zs.Connection(zs.SocketTransport(server), profile="fa4d209")
+        thread = threading.Thread(target=connection.serve, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        self.sockets.append(client)
+        return Peer(client)
+
+    def test_json_and_octets_are_numbered_3_and_4(self):  # FAHDR-1, FACTS-1
+        self.peer.send(request("Echo", 3, 3, b'{"a":1}\n'))
+        raw, head, body, _ = self.peer.read_response()
+        self.assertEqual(raw, b'{"Endpoint":"","DataType":3,"Accept":0,"Error":1,"ErrorMessage":""}\n')
+        self.assertEqual(json.loads(body), {"a": 1})
+        self.peer.send(request("Source", 3, 4, b'{"Length":3}\n'))
+        _, head, body, _ = self.peer.read_response()
+        self.assertEqual((head["DataType"], body), (4, bytes([0, 1, 2])))
+
+    def test_close_is_answered_then_rst_then_close(self):  # FASRV-3, FACONN-1/2
+        self.peer.send(frame(1, 1, CLOSE_REQUEST) + request("Echo", 3, 3, b"{}\n"))
+        raw, _ = self.peer.read_message(1)
+        self.assertEqual(raw, CLOSE_ANSWER)
+        self.assertEqual(self.peer.read_to_end(), RST)  # the Echo behind Close is not served
+
+    def test_other_control_endpoints_are_refused_and_the_connection_goes_on(self):  # FASRV-2
+        self.peer.send(frame(1, 1, header("Nope", 2, 2)))
+        raw, head, body, _ = self.peer.read_response()
+        self.assertEqual((head["Error"], head["ErrorMessage"]), (zs.REQUEST_ERROR, "unregistered control endpoint Nope"))
+        self.peer.send(request("Echo", 3, 3, b"[1]\n"))
+        self.assertEqual(json.loads(self.peer.read_response()[2]), [1])
+
+    def test_a_body_after_a_control_request_is_a_protocol_error(self):  # FASRV-4
+        self.peer.send(frame(1, 1, header("Echo", 2, 2)) + frame(2, 1, b"{}\n"))
+        self.assertEqual(self.peer.read_response()[1]["Error"], zs.REQUEST_ERROR)
+        self.assertEqual(self.peer.read_to_end(), RST)
+
+    def test_end_of_stream_gets_rst_before_the_close(self):  # FACONN-1
+        self.peer.sock.shutdown(socket.SHUT_WR)
+        self.assertEqual(self.peer.read_to_end(), RST)
+
+
+class Fa4d209DriverTests(unittest.TestCase):
+    def test_the_driver_closes_with_the_handshake_and_reports_it(self):  # FACLI-1/3, CLIENT-DRIVER.md
+        import io
+        import zrpc_client
+        listener, address = zs.open_listener("tcp://127.0.0.1:0")
+        threading.Thread(target=zs.accept_loop, args=(listener,), kwargs={"profile": "fa4d209"}, daemon=True).start()
+        try:
+            out = io.StringIO()
+            zrpc_client.run_script({"timeout": 5, "profile": "fa4d209", "calls": [
+                {"endpoint": "Echo", "accept": "json", "json": {"a": 1}},
+                {"endpoint": "Sink", "accept": "json", "octets": {"hex": "0001"}}]}, address, out)
+            lines = [json.loads(line) for line in out.getvalue().splitlines()]
+            self.assertEqual(lines[0]["json"], {"a": 1})
+            self.assertEqual(lines[1]["json"]["Length"], 2)
+            self.assertEqual(lines[2], {"close": "ok"})
+        finally:
+            listener.close()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -10,6 +10,12 @@ parse_header / encode_header (HDR-4/5 decoding, HDR-2 encoding), the error class
 constants. The client logic (request framing, response checks, body handling, timeouts) is here.
 
     python3 zrpc_client.py --connect tcp://127.0.0.1:9000 < script.json
+    python3 zrpc_client.py --connect tcp://127.0.0.1:9000 --profile fa4d209 < script.json
+
+In profile fa4d209 (spec/profile-fa4d209.md) the numbers of MarshaledJSON and Octets are 3 and 4,
+and the driver ends its last healthy connection with the Close handshake (FACLI-1 to FACLI-4),
+reporting the outcome on a last line {"close": ...} (CLIENT-DRIVER.md). The script's "profile",
+when present, overrides --profile.
 """
 import argparse
 import hashlib
@@ -19,9 +25,11 @@ import socket
 import sys
 import time
 
-from zrpc_server import (DATA, HEADER, JSON_BODY, MAX_HEADER, MAX_PAYLOAD, NONE, OCTETS, OK,
-                         RST, RST_FRAME, FrameReader, ProtocolError, ReadTimeout,
-                         SocketTransport, encode_frame, encode_header, parse_header)
+from zrpc_server import (CLOSE_ENDPOINT, CONTROL, DATA, HEADER, JSON_BODY, MAX_HEADER, MAX_PAYLOAD,
+                         NONE, OCTETS, OK, PROFILES, RST, RST_FRAME, FrameReader, ProtocolError,
+                         ReadTimeout, SocketTransport, encode_frame, encode_header, parse_header)
+
+CLOSE_WAIT = 1.0   # FACLI-2: the longest wait for the Close answer
 
 ACCEPTS = {"json": JSON_BODY, "octets": OCTETS, "none": NONE}
 MAX_JSON_RESPONSE = 64 * 1024 * 1024
@@ -60,7 +68,7 @@ class DeadlineTransport(SocketTransport):
 class Client:
     """One connection, one call at a time. Any failure ends the connection."""
 
-    def __init__(self, address, timeout):
+    def __init__(self, address, timeout, profile="6ab05ee"):
         if not address.startswith("tcp://"):
             raise ValueError("only tcp://HOST:PORT addresses are supported")
         host, _, port = address[len("tcp://"):].rpartition(":")
@@ -71,6 +79,42 @@ class Client:
         self.frames = FrameReader(self.transport, timeout)
         self.timeout = timeout
         self.ended = False
+        self.wire = PROFILES[profile]  # body type -> the number on the wire
+
+    def close_handshake(self):
+        """fa4d209 (FACLI-1 to 4): Close request, its answer within 1 s, RST, close.
+        Returns None when the close completed, else why not; the connection is closed either way."""
+        self.transport.deadline = time.monotonic() + min(CLOSE_WAIT, self.timeout)
+        try:
+            self.transport.send(encode_frame(HEADER, True, encode_header(  # FARPC-2: no body
+                endpoint=CLOSE_ENDPOINT, data_type=CONTROL, accept=CONTROL)))
+            content = bytearray()
+            while True:
+                end, length = self._next_frame(HEADER, "where the Close answer was expected")
+                if len(content) + length > MAX_HEADER:
+                    raise ProtocolError("MSG-5", "Close answer over 4096 bytes")
+                content += self.frames.read_payload(length)
+                if end:
+                    break
+            header = parse_header(bytes(content))
+            if header["Error"] != OK:  # FACLI-4: a failed close, with its status and message
+                self.close()
+                return "the server refused Close: status %d: %s" % (header["Error"], header["ErrorMessage"])
+            if header["DataType"] != CONTROL:  # FACLI-4, CLI-3
+                raise ProtocolError("FACLI-4", "OK Close answer with DataType %d" % header["DataType"])
+        except ReadTimeout:
+            self.close()  # FACLI-2: stop waiting; RST is allowed
+            return "no answer to Close within %g s" % CLOSE_WAIT
+        except (ProtocolError, CallFailed) as error:
+            self.close()
+            return str(error)
+        except OSError as error:
+            self.close(rst=False)
+            return "transport error: %s" % error
+        finally:
+            self.transport.deadline = None
+        self.close()  # FACLI-3: RST, then close; the server's RST stays unread
+        return None
 
     def close(self, rst=True):
         if self.ended:
@@ -88,13 +132,14 @@ class Client:
             pass
 
     def call(self, endpoint, data_type, accept, body_chunks):
-        """Returns (datatype, length, sha256, content or None); raises StatusResponse or CallFailed."""
+        """Returns (datatype, length, sha256, content or None); raises StatusResponse or CallFailed.
+        data_type and accept are body types (JSON_BODY, OCTETS, NONE); the profile numbers them."""
         if self.ended:
             raise CallFailed("the connection has ended")
         self.transport.deadline = time.monotonic() + self.timeout
         try:
             self._check_unsolicited()
-            self._send_request(endpoint, data_type, accept, body_chunks)
+            self._send_request(endpoint, self.wire[data_type], self.wire[accept], body_chunks)
             return self._read_response(accept)
         except StatusResponse:
             raise
@@ -165,8 +210,8 @@ class Client:
             raise ProtocolError("CLI-2", "response status 0 (unset)")
         if status != OK:  # CLI-1, RPC-6: any DataType/Accept, no body
             raise StatusResponse(status, header["ErrorMessage"])
-        if header["DataType"] != accept:
-            raise ProtocolError("CLI-3", "OK response has DataType %d, Accept was %d" % (header["DataType"], accept))
+        if header["DataType"] != self.wire[accept]:
+            raise ProtocolError("CLI-3", "OK response has DataType %d, Accept was %d" % (header["DataType"], self.wire[accept]))
         digest, total, kept = hashlib.sha256(), 0, bytearray() if accept == JSON_BODY else None
         while True:  # CLI-4/CLI-7: read the Data message through its end-flagged frame
             end, length = self._next_frame(DATA, "inside the response body")
@@ -194,8 +239,9 @@ def octet_chunks(spec):
         offset += n
 
 
-def run_script(script, address, out):
+def run_script(script, address, out, profile="6ab05ee"):
     timeout = float(script.get("timeout", 10))
+    profile = script.get("profile") or profile
     client = None
     for number, call in enumerate(script["calls"], start=1):
         line = {"call": number}
@@ -208,7 +254,7 @@ def run_script(script, address, out):
                 data_type, chunks = OCTETS, octet_chunks(call["octets"])
             if client is None or client.ended:
                 try:
-                    client = Client(address, timeout)
+                    client = Client(address, timeout, profile)
                 except OSError as error:
                     raise CallFailed("cannot connect to %s: %s" % (address, error))
             length, sha, kept = client.call(call["endpoint"], data_type, accept, chunks)
@@ -234,6 +280,14 @@ def run_script(script, address, out):
             line.update(outcome="error", message="%s: %s" % (type(error).__name__, error))
         out.write(json.dumps(line) + "\n")
         out.flush()
+    if profile == "fa4d209":  # CLIENT-DRIVER.md: an explicit close, reported on the last line
+        if client is None or client.ended:
+            line = {"close": "none"}
+        else:
+            failure = client.close_handshake()
+            line = {"close": "ok"} if failure is None else {"close": "error", "message": failure}
+        out.write(json.dumps(line) + "\n")
+        out.flush()
     if client is not None:
         client.close()
 
@@ -241,11 +295,15 @@ def run_script(script, address, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="zrpc client driver (CLIENT-DRIVER.md): JSON script on stdin")
     parser.add_argument("--connect", required=True, help="tcp://HOST:PORT of the server")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="6ab05ee",
+                        help="protocol profile when the script names none (docs/profiles.md)")
     options = parser.parse_args(argv)
     try:
         script = json.load(sys.stdin)
         if not isinstance(script, dict) or not isinstance(script.get("calls"), list):
             raise ValueError("the script must be an object with a list 'calls'")
+        if script.get("profile") not in (None,) + tuple(PROFILES):
+            raise ValueError("unknown profile %r" % (script.get("profile"),))
         for call in script["calls"]:
             if not isinstance(call, dict) or "endpoint" not in call or call.get("accept") not in ACCEPTS \
                     or ("json" in call) == ("octets" in call):
@@ -253,7 +311,7 @@ def main(argv=None):
     except ValueError as error:
         print("zrpc_client: unusable script: %s" % error, file=sys.stderr)
         return 2
-    run_script(script, options.connect, sys.stdout)
+    run_script(script, options.connect, sys.stdout, options.profile)
     return 0
 
 

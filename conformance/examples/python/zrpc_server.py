@@ -7,6 +7,11 @@ where they decide a behaviour). Standard library only, Python 3.8+.
     python3 zrpc_server.py --listen tcp://127.0.0.1:9000
     python3 zrpc_server.py --listen unix:///tmp/zrpc.sock
     python3 zrpc_server.py --listen stdio
+    python3 zrpc_server.py --listen tcp://127.0.0.1:9000 --profile fa4d209
+
+Two protocol profiles: 6ab05ee (spec/protocol.md, the default) and fa4d209
+(spec/profile-fa4d209.md: MarshaledJSON 3, Octets 4, control requests with DataType 2, the
+Close handshake and an RST whenever the server stops serving a connection).
 """
 import argparse
 import hashlib
@@ -29,6 +34,12 @@ MAX_HEADER = 4096                      # MSG-5
 RST_FRAME = bytes([0xFF, 0x01, 0, 0, 0, 0])  # FRAME-9
 
 NONE, JSON_BODY, OCTETS = 1, 2, 3      # HDR-9 DataType
+# The numbers each profile sends for MarshaledJSON and Octets (HDR-9, FAHDR-1); JSON_BODY and
+# OCTETS above name the body types inside this program.
+PROFILES = {"6ab05ee": {NONE: NONE, JSON_BODY: 2, OCTETS: 3}, "fa4d209": {NONE: NONE, JSON_BODY: 3, OCTETS: 4}}
+CONTROL = 2                            # FAHDR-1: control requests and their OK answer (fa4d209)
+CLOSE_ENDPOINT = "Close"               # FARPC-4: the only control endpoint
+HANGUP_WAIT = 1.0                      # FACONN-2/3: after its RST the server waits at most 1 s
 OK, REQUEST_ERROR, SERVER_ERROR, ERROR = 1, 2, 3, 4   # HDR-9 status
 
 DEFAULT_READ_TIMEOUT = 30.0            # CONN-5
@@ -97,6 +108,16 @@ class SocketTransport:
             pass
         self.close()
 
+    def hangup(self, wait):
+        """RST, then the client's first byte or end of stream for at most `wait` s, then close (FACONN-1 to 3)."""
+        try:
+            self.send(RST_FRAME)
+            self.sock.settimeout(wait)
+            self.sock.recv(64)
+        except OSError:
+            pass
+        self.close()
+
     def close(self):
         try:
             self.sock.close()
@@ -123,6 +144,15 @@ class StdioTransport:
     def abort(self):
         try:
             self.send(RST_FRAME)
+        except OSError:
+            pass
+        self.close()
+
+    def hangup(self, wait):
+        try:
+            self.send(RST_FRAME)
+            if select.select([self.in_fd], [], [], wait)[0]:
+                os.read(self.in_fd, 64)
         except OSError:
             pass
         self.close()
@@ -492,8 +522,11 @@ CTS_ENDPOINTS = {
 
 class Connection:
     def __init__(self, transport, endpoints=None, read_timeout=DEFAULT_READ_TIMEOUT,
-                 log=lambda message: None):
+                 log=lambda message: None, profile="6ab05ee"):
         self.transport = transport
+        self.profile = profile
+        self.wire = PROFILES[profile]  # body type -> the number on the wire
+        self.closed = False
         self.endpoints = CTS_ENDPOINTS if endpoints is None else endpoints
         self.messages = MessageReader(FrameReader(transport, read_timeout))
         self.log = log
@@ -502,11 +535,14 @@ class Connection:
         try:
             while self._serve_one_request():
                 pass
+            if self.closed:
+                self.log("connection closed with the Close handshake")
+                return
             self.log("peer closed the connection")
-            self.transport.close()
+            self._end_quietly()
         except PeerReset:
             self.log("peer sent RST")
-            self.transport.close()
+            self._end_quietly()
         except ProtocolError as error:
             self.log("protocol error, sending RST: %s" % error)
             self.transport.abort()
@@ -514,11 +550,22 @@ class Connection:
             self.log("connection failed: %s" % error)
             self.transport.close()
 
+    def _end_quietly(self):
+        """CONN-3: not an error. fa4d209 still sends RST before closing (FACONN-1)."""
+        if self.profile == "fa4d209":
+            try:
+                self.transport.send(RST_FRAME)
+            except OSError:
+                pass
+        self.transport.close()
+
     def _serve_one_request(self):
         raw = self.messages.read_header_message()
         if raw is None:
             return False  # CONN-3
         header = parse_header(raw)  # SRV-10: malformed -> ProtocolError, no response
+        if self.profile == "fa4d209" and header["DataType"] == CONTROL:
+            return self._control(header)  # FASRV-1: by DataType alone, no body, Accept ignored
         body = self.messages.data_message()  # RPC-1: a body follows every request header
         try:
             self._call(header, body)
@@ -527,17 +574,27 @@ class Connection:
         body.drain()  # SRV-7, after early answers and handlers that stop reading early
         return True   # SRV-9
 
+    def _control(self, header):
+        name = header["Endpoint"]
+        if name != CLOSE_ENDPOINT:  # FASRV-2: refused, no body, the connection goes on
+            self._send(header_frame(status=REQUEST_ERROR, message="unregistered control endpoint %s" % name))
+            return True
+        self._send(header_frame(data_type=CONTROL, status=OK))  # FASRV-3, FARPC-3: no body
+        self.closed = True
+        self.transport.hangup(HANGUP_WAIT)  # FACONN-1 to 3; nothing after Close is read as a request
+        return False
+
     def _call(self, header, body):
         name = header["Endpoint"]
         endpoint = self.endpoints.get(name)
         if endpoint is None:
             raise CallError(REQUEST_ERROR, "unregistered endpoint %s" % quote(name))  # SRV-1
-        if header["DataType"] != endpoint.request_type:
+        if header["DataType"] != self.wire[endpoint.request_type]:
             raise CallError(REQUEST_ERROR, "wrong DataType %d, endpoint %s takes %d"
-                            % (header["DataType"], name, endpoint.request_type))  # SRV-2
-        if header["Accept"] != endpoint.response_type:
+                            % (header["DataType"], name, self.wire[endpoint.request_type]))  # SRV-2
+        if header["Accept"] != self.wire[endpoint.response_type]:
             raise CallError(REQUEST_ERROR, "wrong Accept %d, endpoint %s returns %d"
-                            % (header["Accept"], name, endpoint.response_type))  # SRV-3
+                            % (header["Accept"], name, self.wire[endpoint.response_type]))  # SRV-3
         if endpoint.request_type == JSON_BODY:
             argument = self._decode_json_body(body, endpoint.fields)
         else:
@@ -576,14 +633,14 @@ class Connection:
             payload = (encode_json(result) + "\n").encode("utf-8")
         except (TypeError, ValueError, RecursionError) as error:
             raise CallError(SERVER_ERROR, "cannot encode the response: %s" % error)  # SRV-6
-        parts = [header_frame(data_type=JSON_BODY, status=OK)]  # RPC-4
+        parts = [header_frame(data_type=self.wire[JSON_BODY], status=OK)]  # RPC-4
         writer = DataMessageWriter(parts.append)
         writer.write(payload)
         writer.close()
         self._send(b"".join(parts))
 
     def _send_octets_response(self, chunks):
-        self._send(header_frame(data_type=OCTETS, status=OK))
+        self._send(header_frame(data_type=self.wire[OCTETS], status=OK))
         writer = DataMessageWriter(self._send)
         try:
             for chunk in chunks:
@@ -598,7 +655,7 @@ class Connection:
 
 # --- listeners and command line ----------------------------------------------------------
 
-def accept_loop(listener, read_timeout=DEFAULT_READ_TIMEOUT, log=lambda message: None):
+def accept_loop(listener, read_timeout=DEFAULT_READ_TIMEOUT, log=lambda message: None, profile="6ab05ee"):
     """One thread per connection (TRANS-2, TRANS-3). Returns when the listener is closed."""
     while True:
         try:
@@ -614,7 +671,7 @@ def accept_loop(listener, read_timeout=DEFAULT_READ_TIMEOUT, log=lambda message:
 
         def connection_log(message, peer_name=peer_name):
             log("%s: %s" % (peer_name, message))
-        connection = Connection(SocketTransport(sock), read_timeout=read_timeout, log=connection_log)
+        connection = Connection(SocketTransport(sock), read_timeout=read_timeout, log=connection_log, profile=profile)
         threading.Thread(target=connection.serve, daemon=True).start()
 
 
@@ -643,6 +700,8 @@ def main(argv=None):
     parser.add_argument("--read-timeout", type=float, default=DEFAULT_READ_TIMEOUT,
                         help="seconds to wait inside an incomplete frame or message (CONN-5)")
     parser.add_argument("--quiet", action="store_true", help="log nothing but the listening line")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="6ab05ee",
+                        help="protocol profile (docs/profiles.md); default 6ab05ee")
     options = parser.parse_args(argv)
 
     def log(message):
@@ -658,11 +717,11 @@ def main(argv=None):
             os.dup2(devnull, 0)
             os.dup2(devnull, 1)
             print("listening on stdio", file=sys.stderr, flush=True)
-            Connection(transport, read_timeout=options.read_timeout, log=log).serve()
+            Connection(transport, read_timeout=options.read_timeout, log=log, profile=options.profile).serve()
             return 0
         listener, printable = open_listener(options.listen)
         print("listening on %s" % printable, file=sys.stderr, flush=True)
-        accept_loop(listener, options.read_timeout, log)
+        accept_loop(listener, options.read_timeout, log, options.profile)
     except KeyboardInterrupt:
         pass
     return 0

@@ -151,6 +151,12 @@ internal sealed class FrameRewritingStream(Stream inner, WireRules rules) : Dele
                     // The reference writer is correct: its lengths are little-endian.
                     _outFrame = new WireFrame(_outHeader[0], _outHeader[1], BinaryPrimitives.ReadUInt32LittleEndian(_outHeader.AsSpan(2)));
                     _outRemaining = _outFrame.Type == WireFrame.Rst ? 0 : _outFrame.Length;
+                    if (_outFrame.Type == WireFrame.Rst && rules.DropRst)
+                    {
+                        _outHeaderFill = 0;
+                        continue;
+                    }
+
                     await BeginOutboundFrameAsync(cancellationToken).ConfigureAwait(false);
                     if (_outRemaining == 0)
                     {
@@ -231,6 +237,10 @@ internal sealed class FrameRewritingStream(Stream inner, WireRules rules) : Dele
             {
                 NoteResponse(content);
                 content = rules.OutboundHeader?.Invoke(content) ?? content;
+                if (rules.DropHeader?.Invoke(content) == true)
+                {
+                    return;
+                }
             }
 
             await WriteFrameHeaderAsync(WireFrame.Header, _outFrame.Flag, (uint)content.Length, ct).ConfigureAwait(false);
@@ -238,6 +248,11 @@ internal sealed class FrameRewritingStream(Stream inner, WireRules rules) : Dele
             if (end && rules.ExtraHeaderFrameAtLimit && content.Length == Frames.FrameLimits.MaxHeaderMessage)
             {
                 await WriteFrameHeaderAsync(WireFrame.Header, 1, 0, ct).ConfigureAwait(false);
+            }
+
+            if (end && rules.AfterHeader?.Invoke(content) is { } after)
+            {
+                await Inner.WriteAsync(after, ct).ConfigureAwait(false);
             }
 
             return;

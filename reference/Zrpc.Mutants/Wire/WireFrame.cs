@@ -59,6 +59,15 @@ internal sealed class WireRules
     /// </summary>
     public bool EndOfStreamEndsDataFrame { get; init; }
 
+    /// <summary>Never writes an RST frame (profile fa4d209 requires one at teardown, FACONN-1 and FACLI-3).</summary>
+    public bool DropRst { get; init; }
+
+    /// <summary>Outgoing Header messages (sent as one frame) for which this is true are not written at all.</summary>
+    public Func<byte[], bool>? DropHeader { get; init; }
+
+    /// <summary>Bytes written right after an outgoing Header message with this content, or null for none.</summary>
+    public Func<byte[], byte[]?>? AfterHeader { get; init; }
+
     public bool ReframesData => DataFrameLimit is not null || SeparateEndFrame || DropLastOctetsByte;
 
     /// <summary>The frame header bytes for this rule set's byte order.</summary>

@@ -85,6 +85,7 @@ public static class FrameBytes
     /// <summary>Feature-file escapes, so that a scenario can show control bytes and invalid UTF-8.</summary>
     public static byte[] Unescape(string text)
     {
+        text = KitProfiles.Substitute(text);
         var output = new List<byte>(text.Length);
         for (var i = 0; i < text.Length; i++)
         {

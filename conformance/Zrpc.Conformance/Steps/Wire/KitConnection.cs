@@ -90,11 +90,11 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
     /// arrives (the connection ended, an RST, a timeout) fails that requirement. What is wrong with
     /// the bytes themselves (frame layer, header syntax) names the requirement those bytes break.
     /// </summary>
-    public async Task<Response> ReadResponseAsync(int keepBodyBytes, string context, string? requirement = null)
+    public async Task<Response> ReadResponseAsync(int keepBodyBytes, string context, string? requirement = null, bool headerOnly = false)
     {
         try
         {
-            return await ReadResponseCoreAsync(keepBodyBytes, context);
+            return await ReadResponseCoreAsync(keepBodyBytes, context, headerOnly);
         }
         catch (RequirementViolation e) when (e.RequirementIds.Count == 0 && requirement is not null)
         {
@@ -102,7 +102,7 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
         }
     }
 
-    async Task<Response> ReadResponseCoreAsync(int keepBodyBytes, string context)
+    async Task<Response> ReadResponseCoreAsync(int keepBodyBytes, string context, bool headerOnly)
     {
         var headerFrames = new List<FrameInfo>();
         var header = new MemoryStream();
@@ -123,7 +123,7 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
         var parsed = HeaderJson.TryRead(headerBytes, out var problem, out var broken)
             ?? throw new RequirementViolation(broken, $"{context}: {problem}; header bytes: {Hex(headerBytes)}");
 
-        if (parsed.Status != WireConstants.StatusOk)
+        if (parsed.Status != WireConstants.StatusOk || headerOnly)
             return new Response { HeaderBytes = headerBytes, HeaderFrames = headerFrames, Header = parsed };
 
         var body = new BodyCollector(keepBodyBytes);

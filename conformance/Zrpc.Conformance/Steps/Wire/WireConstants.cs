@@ -16,7 +16,16 @@ public static class WireConstants
     public const int MaxPayload = 4 * 1024 * 1024;
     public const int MaxHeaderMessage = 4096;
 
-    public const int DataTypeUnset = 0, DataTypeNone = 1, DataTypeJson = 2, DataTypeOctets = 3;
+    public const int DataTypeUnset = 0, DataTypeNone = 1;
+
+    /// <summary>The DataType of Control requests and of their OK answers (profile fa4d209, FAHDR-1).</summary>
+    public const int DataTypeControl = 2;
+
+    /// <summary>MarshaledJSON in the profile of the scenario in progress (HDR-9, FAHDR-1).</summary>
+    public static int DataTypeJson => KitProfiles.Current.Json();
+
+    /// <summary>Octets in the profile of the scenario in progress (HDR-9, FAHDR-1).</summary>
+    public static int DataTypeOctets => KitProfiles.Current.Octets();
     public const ulong StatusUnset = 0, StatusOk = 1, StatusRequestError = 2, StatusServerError = 3, StatusError = 4;
 
     public static readonly byte[] CanonicalRst = [0xFF, 0x01, 0x00, 0x00, 0x00, 0x00];
@@ -65,6 +74,7 @@ public static class WireConstants
         "None" => DataTypeNone,
         "JSON" or "MarshaledJSON" => DataTypeJson,
         "Octets" => DataTypeOctets,
+        "Control" => DataTypeControl,
         var other => int.Parse(other),
     };
 }
