@@ -78,7 +78,7 @@ public sealed partial class BrowserReportTests
 
         // The matrix: one row per scenario, a column per target; the broken target's FAIL cells.
         var cells = await page.EvaluateExpressionAsync<string[][]>(
-            "Array.from(document.querySelectorAll('table tr')).slice(1).map(r => Array.from(r.cells).map(c => c.innerText.trim()))");
+            "Array.from(document.querySelectorAll('#matrix tr')).slice(1).map(r => Array.from(r.cells).map(c => c.innerText.trim()))");
         Assert.That(cells, Has.Length.EqualTo((pass + warn + fail) / 2), "one row per scenario, each run against both targets");
         Assert.That(cells.Count(r => r[^2] == "FAIL"), Is.Zero, "the reference passes every MUST");
         Assert.That(cells.Count(r => r[^1] == "FAIL") + cells.Count(r => r[^2] == "FAIL"), Is.EqualTo(fail), "FAIL cells = console FAIL count");
