@@ -343,6 +343,15 @@ public static class ConformanceCli
             finally
             {
                 await ReqnrollSession.EndAllAsync().ConfigureAwait(false);
+                try
+                {
+                    if (pr.GetValue(ndjson) is { Length: > 0 } ndjsonFile) CucumberMessageRepair.RepairNdjson(ndjsonFile);
+                    if (pr.GetValue(cucumberHtml) is { Length: > 0 } cucumberFile) CucumberMessageRepair.RepairHtml(cucumberFile);
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException)
+                {
+                    error.WriteLine($"warning: Reqnroll's Cucumber output was left as written (its step arguments could not be read: {e.Message})");
+                }
             }
 
             if (pr.GetValue(strictDeviations))
