@@ -177,6 +177,16 @@ public sealed class CiContractTests
     }
 
     [Test]
+    public async Task A_baseline_file_that_does_not_exist_yet_is_noted_and_every_failure_counts()
+    {
+        var (code, output, _) = await Run([.. Selection, "--target", "reference+defect:rst-ignored", "--baseline", File("first-run/conformance.json")]);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.MustFailed), output);
+        Assert.That(output, Does.Contain($"note: no baseline at {File("first-run/conformance.json")} (a first run?)"));
+        Assert.That(output, Does.Not.Contain("compared with the baseline"));
+    }
+
+    [Test]
     public async Task An_unreadable_baseline_is_a_usage_error_naming_the_file()
     {
         await System.IO.File.WriteAllTextAsync(File("bad.json"), "{\"summary\": {}}");

@@ -68,7 +68,7 @@ public static class ConformanceCli
         var strictDeviations = new Option<bool>("--strict-deviations") { Description = "Fail the run (exit 7) when a scenario listed in --expect-deviations passes, so the list cannot rot." };
         var baseline = new Option<string>("--baseline")
         { HelpName = "FILE",
-            Description = "A --json result of an earlier run: the run then fails (exit 6) only on regressions, scenarios that passed in FILE and fail now (per target, by scenario id); fixed, still failing, not run, added and removed scenarios are listed.",
+            Description = "A --json result of an earlier run: the run then fails (exit 6) only on regressions, scenarios that passed in FILE and fail now (per target, by scenario id); fixed, still failing, not run, added and removed scenarios are listed. A FILE that does not exist yet is noted and the run is judged without it.",
         };
         var repeat = new Option<int>("--repeat") { HelpName = "N", Description = "Rerun each failing scenario N more times alone; one whose attempts disagree is FLAKY (exit 8), with every attempt's verdict." };
         var matrix = new Option<bool>("--matrix") { Description = "Print every requirement of the spec against the scenarios that cover it, then exit." };
@@ -180,7 +180,15 @@ public static class ConformanceCli
 
                 if (pr.GetValue(baseline) is { } baselinePath)
                 {
-                    baselineFile = ResultFile.Load(baselinePath);
+                    // A pipeline's first run has no earlier result: it is judged as without --baseline.
+                    if (File.Exists(baselinePath))
+                    {
+                        baselineFile = ResultFile.Load(baselinePath);
+                    }
+                    else
+                    {
+                        output.WriteLine($"note: no baseline at {baselinePath} (a first run?): every MUST failure fails the run");
+                    }
                 }
             }
             catch (Exception e) when (e is FormatException or FeatureLoadException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
