@@ -280,6 +280,9 @@ public sealed class CiContractTests
         Assert.That(deviations.Entries[1], Is.EqualTo(new Deviation("conn-rst-first", "our RST handling", 2, null, new DateOnly(2027, 3, 1))));
         Assert.That(deviations.Entries[2].Until, Is.Null);
 
+        var plain = ExpectedDeviations.Parse("CONN-5 broken until upstream fixes it\n").Entries.Single();
+        Assert.That((plain.Reason, plain.Until), Is.EqualTo(("broken until upstream fixes it", (DateOnly?)null)), "'until' before a word that is no date is part of the reason");
+
         var json = ExpectedDeviations.Parse("[{\"id\": \"CONN-5\", \"reason\": \"r\", \"link\": \"https://example.org/1\", \"until\": \"2027-03-01\"}]");
         Assert.That(json.Entries[0], Is.EqualTo(new Deviation("CONN-5", "r", 1, "https://example.org/1", new DateOnly(2027, 3, 1))));
     }

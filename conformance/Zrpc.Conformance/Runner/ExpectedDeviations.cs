@@ -56,7 +56,8 @@ public sealed partial class ExpectedDeviations
     [GeneratedRegex(@"^[A-Z]+-[0-9]+$")]
     private static partial Regex RequirementId();
 
-    [GeneratedRegex(@"(?:^|\s)until\s+(\S+)(?=\s|$)")]
+    // Only a word that starts like a date is an expiry: "broken until upstream fixes it" is a reason.
+    [GeneratedRegex(@"(?:^|\s)until\s+([0-9]{4}-\S*)(?=\s|$)")]
     private static partial Regex UntilClause();
 
     [GeneratedRegex(@"(?:^|\s)(https?://\S+)(?=\s|$)")]
