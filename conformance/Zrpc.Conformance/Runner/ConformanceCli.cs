@@ -78,7 +78,7 @@ public static class ConformanceCli
         var spec = new Option<string>("--spec") { HelpName = "DIR", Description = "Folder of the spec's *.md files (default: the copy built into the runner)." };
 
         var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.\n" +
-            "Verdicts: PASS, FAIL, WARN (failed SHOULD), SKIP, KNOWN (listed deviation), NOT RUN (the target went down earlier; cites no requirement). " +
+            "Verdicts: PASS, FAIL, WARN (failed SHOULD), SKIP, KNOWN (listed deviation), NOT RUN (the target went down earlier; cites no requirement), FLAKY (--repeat: the attempts disagree). " +
             "A target that crashes or stops accepting connections fails the scenario in progress citing TRANS-2.\n" +
             "Exit codes: 0 no MUST failed; 1 a MUST failed; 2 usage error; 3 nothing selected; 4 a target could not be reached; " +
             "5 a target went down during the run and scenarios were NOT RUN; 6 with --baseline, a scenario regressed; " +
