@@ -17,13 +17,20 @@ internal static class ToolVersion
     /// <summary>"NAME VERSION (PROFILES, commit C)", e.g. "zrpc 0.1.0 (protocol profile 6ab05ee, commit 1f0c...)".</summary>
     public static string Describe(string toolName, string profiles = DefaultProfiles, Assembly? assembly = null)
     {
+        var (version, commit) = Read(assembly);
+        return $"{toolName} {version} ({profiles}, commit {commit})";
+    }
+
+    /// <summary>The package version and the commit of <paramref name="assembly"/> (default: the entry assembly).</summary>
+    public static (string Version, string Commit) Read(Assembly? assembly = null)
+    {
         var informational = (assembly ?? Assembly.GetEntryAssembly() ?? typeof(ToolVersion).Assembly)
             .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         // MinVer and SourceLink write "VERSION+COMMIT"; a build outside git has no "+".
         var plus = informational.IndexOf('+', StringComparison.Ordinal);
         var version = plus < 0 ? informational : informational[..plus];
         var commit = plus < 0 ? "unknown" : informational[(plus + 1)..];
-        return $"{toolName} {version} ({profiles}, commit {commit})";
+        return (version, commit);
     }
 
     /// <summary>Makes the root command's --version print <see cref="Describe"/>.</summary>

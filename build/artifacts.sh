@@ -94,12 +94,19 @@ check "version: the installed tools name version, profile and commit" sh -c "
   '$tools/zrpc-conformance' --version | grep -q '^zrpc-conformance $version (protocol profile .*, commit .*)\$' &&
   '$tools/zrpc' --version | grep -q '^zrpc $version ' &&
   '$tools/frame-dump' --version | grep -q '^frame-dump $version '"
-check "installed zrpc-conformance: Python example over tcp://" \
-  "$tools/zrpc-conformance" --target "$address" --junit "$work/installed-tcp.xml" --json "$work/installed-tcp.json"
+# The run line of docs/ci.md's jobs, flag for flag, in a folder of its own: a first run, so the
+# baseline it names does not exist yet.
+ci=$work/ci; mkdir -p "$ci"
+check "installed zrpc-conformance: Python example over tcp:// (the CI jobs' run, no baseline yet)" sh -c "
+  cd '$ci' && '$tools/zrpc-conformance' --target '$address' --junit conformance.junit.xml --json conformance.json --baseline baseline/conformance.json"
+# As the jobs do after a passing run: this result is the next run's baseline.
+mkdir -p "$ci/baseline" && cp "$ci/conformance.json" "$ci/baseline/conformance.json" 2>/dev/null
 # exec: starts a process per connection; one section shows the installed adapter works (the
-# whole suite runs over exec: in the tests).
-check "installed zrpc-conformance: Python example over exec: (section rpc)" \
-  "$tools/zrpc-conformance" --target "exec:python3 $root/conformance/examples/python/zrpc_server.py --listen stdio --quiet" --section rpc
+# whole suite runs over exec: in the tests). Against the baseline: nothing regressed.
+check "installed zrpc-conformance: Python example over exec: (section rpc), against the baseline" sh -c "
+  cd '$ci' && '$tools/zrpc-conformance' --target 'exec:python3 $root/conformance/examples/python/zrpc_server.py --listen stdio --quiet' --section rpc --json exec.json --baseline baseline/conformance.json"
+check "installed zrpc-conformance diff: the baseline against the exec: run, nothing regressed" sh -c "
+  cd '$ci' && '$tools/zrpc-conformance' diff baseline/conformance.json exec.json"
 check "installed frame-dump: fixture capture matches its golden decoding" sh -c "
   '$tools/frame-dump' --color never '$root/fixtures/captures/conformance.pcap' > '$work/dump.txt' &&
   diff -u '$root/fixtures/captures/conformance.pcap.golden.txt' '$work/dump.txt'"

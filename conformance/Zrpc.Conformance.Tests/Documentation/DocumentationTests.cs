@@ -39,6 +39,7 @@ public sealed class DocumentationTests
     }
 
     [TestCase("docs/runner.md", "zrpc-conformance --help")]
+    [TestCase("docs/runner.md", "zrpc-conformance diff --help")]
     [TestCase("docs/zrpc-cli.md", "zrpc --help")]
     [TestCase("docs/zrpc-cli.md", "zrpc serve --help")]
     [TestCase("docs/zrpc-cli.md", "zrpc call --help")]

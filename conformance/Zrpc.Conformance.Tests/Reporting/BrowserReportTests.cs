@@ -78,7 +78,7 @@ public sealed partial class BrowserReportTests
 
         // The matrix: one row per scenario, a column per target; the broken target's FAIL cells.
         var cells = await page.EvaluateExpressionAsync<string[][]>(
-            "Array.from(document.querySelectorAll('table tr')).slice(1).map(r => Array.from(r.cells).map(c => c.innerText.trim()))");
+            "Array.from(document.querySelectorAll('#matrix tr')).slice(1).map(r => Array.from(r.cells).map(c => c.innerText.trim()))");
         Assert.That(cells, Has.Length.EqualTo((pass + warn + fail) / 2), "one row per scenario, each run against both targets");
         Assert.That(cells.Count(r => r[^2] == "FAIL"), Is.Zero, "the reference passes every MUST");
         Assert.That(cells.Count(r => r[^1] == "FAIL") + cells.Count(r => r[^2] == "FAIL"), Is.EqualTo(fail), "FAIL cells = console FAIL count");
@@ -114,6 +114,28 @@ public sealed partial class BrowserReportTests
         // Both targets' runs are listed as features of their own.
         Assert.That(text, Does.Contain("07-connection.feature"));
         Assert.That(text, Does.Contain("target 2: reference with defect rst-ignored (in-process)/07-connection.feature"));
+    }
+
+    [Test]
+    public async Task Reqnrolls_cucumber_report_draws_an_empty_quoted_argument_as_two_quotes()
+    {
+        // "the response ErrorMessage is ''": an argument that matched the empty string.
+        var (code, output, error) = await Infrastructure.RunnerProcess.RunAsync("--only", "cts-request-objects-lenient/fail-absent",
+            "--cucumber-html", Path.Combine(_directory, "empty-argument.html"));
+        Assert.That(code, Is.EqualTo(ExitCodes.Success), output + error);
+        await using var page = await OpenAsync("empty-argument.html");
+        await page.WaitForFunctionAsync("() => document.body.innerText.includes('Scenarios')", new WaitForFunctionOptions { Timeout = 30_000 });
+        // The outline's example row is folded: open it as a reader would.
+        await page.EvaluateExpressionAsync("document.querySelectorAll('[aria-expanded=\"false\"]').forEach(b => b.click())");
+        await page.WaitForFunctionAsync("() => document.body.innerText.includes('ErrorMessage is')", new WaitForFunctionOptions { Timeout = 10_000 });
+        var steps = (await page.EvaluateExpressionAsync<string[]>(
+            "Array.from(document.querySelectorAll('li[data-status] h3')).map(h => h.children[0].innerText + ' ' + Array.from(h.children).slice(1).map(c => c.innerText).join(''))"))
+            .Select(s => Regex.Replace(s, @"\s+", " ").Trim()).ToArray();
+
+        Assert.That(steps, Has.Member("And the response ErrorMessage is ''"), "the step exactly as written: " + string.Join(" | ", steps));
+        Assert.That(steps, Has.Member("When the client calls Fail with JSON body '{}'"), "the other arguments are still drawn");
+        var text = await page.EvaluateExpressionAsync<string>("document.body.innerText");
+        Assert.That(text, Does.Not.Contain("is 'the response"), "the step text drawn inside its own quotes");
     }
 
     [GeneratedRegex(@"verdicts: (\d+) PASS, (\d+) WARN, (\d+) FAIL")]

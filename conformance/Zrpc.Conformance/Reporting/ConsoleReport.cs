@@ -78,6 +78,14 @@ public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog)
         ScenarioFinished(result);
     }
 
+    /// <summary>A failing scenario rerun alone (--repeat): the verdict of every attempt.</summary>
+    public void ScenarioRepeated(ScenarioResult result)
+    {
+        output.WriteLine($"{result.Verdict.Label(),-5} {result.Id} after {result.Attempts.Count} attempts against {result.Target}: {Attempts(result)}");
+    }
+
+    internal static string Attempts(ScenarioResult result) => string.Join(", ", result.Attempts.Select(v => v.Label()));
+
     public void WriteSummary(RunReport report)
     {
         output.WriteLine();
@@ -86,10 +94,37 @@ public sealed class ConsoleReport(TextWriter output, RequirementCatalog catalog)
             WriteMatrix(report);
         }
 
+        var flaky = report.AllResults.Where(r => r.Verdict == Verdict.Flaky).ToList();
+        if (flaky.Count > 0)
+        {
+            output.WriteLine("flaky (failed, then got another verdict when rerun alone):");
+            foreach (var result in flaky)
+            {
+                output.WriteLine($"  FLAKY {result.Id} on {result.Target}: {Attempts(result)}");
+            }
+
+            output.WriteLine();
+        }
+
+        if (report.Baseline is { } baseline)
+        {
+            baseline.Write(output);
+            output.WriteLine(baseline.Regressions.Count == 0
+                ? "no regression against the baseline"
+                : $"regressions against the baseline: {string.Join(' ', baseline.Regressions.Select(c => c.Id).Distinct())}");
+            output.WriteLine();
+        }
+
+        foreach (var problem in report.DeviationProblems)
+        {
+            output.WriteLine($"error: {problem}");
+        }
+
         output.WriteLine(
             $"verdicts: {report.Count(Verdict.Pass)} PASS, {report.Count(Verdict.Warn)} WARN, {report.Count(Verdict.Fail)} FAIL, " +
             $"{report.Count(Verdict.Skip)} SKIP, {report.Count(Verdict.Known)} KNOWN" +
             (report.Count(Verdict.NotRun) > 0 ? $", {report.Count(Verdict.NotRun)} NOT RUN (target down)" : "") +
+            (flaky.Count > 0 ? $", {flaky.Count} FLAKY" : "") +
             (report.AllResults.Any(r => r.UnexpectedPass) ? $", {report.AllResults.Count(r => r.UnexpectedPass)} listed deviations passed" : ""));
         foreach (var target in report.Targets.Where(t => t.ProfileHint is not null))
         {

@@ -18,6 +18,13 @@ public static class JsonReport
     {
         var document = new
         {
+            kit = report.Identity is not { } identity ? null : new
+            {
+                version = identity.KitVersion,
+                commit = identity.KitCommit,
+                profile = identity.Profile,
+                catalogueHash = identity.CatalogueHash,
+            },
             summary = new
             {
                 passed = report.Count(Verdict.Pass) + report.Count(Verdict.Warn),
@@ -26,13 +33,27 @@ public static class JsonReport
                 warnings = report.Count(Verdict.Warn),
                 known = report.Count(Verdict.Known),
                 notRun = report.Count(Verdict.NotRun),
+                flaky = report.Count(Verdict.Flaky),
                 exitCode = report.ExitCode,
+            },
+            deviationProblems = report.DeviationProblems.Count == 0 ? null : report.DeviationProblems,
+            baseline = report.Baseline is not { } baseline ? null : new
+            {
+                file = baseline.Baseline.Source,
+                kitVersion = baseline.Baseline.KitVersion,
+                profile = baseline.Baseline.Profile,
+                catalogueHash = baseline.Baseline.CatalogueHash,
+                notes = baseline.Notes,
+                counts = Enum.GetValues<ChangeKind>().ToDictionary(ScenarioChange.Key, k => baseline.Of(k).Count),
+                changes = baseline.Changes.Select(c => new { change = ScenarioChange.Key(c.Kind), target = c.Target, id = c.Id, before = c.Before, after = c.After }),
             },
             targets = report.Targets.Select(t => new
             {
                 name = t.Name,
                 target = t.TargetArgument,
                 unreachable = t.UnreachableError,
+                profile = report.Identity?.Profile,
+                catalogueHash = RunIdentity.HashOf(t.Results.Select(r => r.Scenario)),
                 results = t.Results.Select(r => new
                 {
                     id = r.Id,
@@ -48,6 +69,7 @@ public static class JsonReport
                         text = report.Catalog.Find(id)?.Text,
                     }),
                     verdict = r.Verdict.Label(),
+                    attempts = r.Attempts.Count == 0 ? null : r.Attempts.Select(v => v.Label()),
                     targetDown = r.TargetDownEvidence,
                     message = r.Execution.Message,
                     failedStep = r.Execution.FailedStep,

@@ -9,7 +9,10 @@ namespace Zrpc.Conformance.Reporting;
 /// scenario named by its stable id. FAIL is a failure; SKIP and KNOWN are skipped (with the
 /// reason); WARN passes with the message in system-out. NOT RUN is skipped with the message
 /// "NOT RUN: target down (...)": CI tools list errors among the failures, and a scenario that never
-/// ran has not failed; the one scenario during which the target went down is the failure.
+/// ran has not failed; the one scenario during which the target went down is the failure. FLAKY
+/// passes with a <c>flakyFailure</c> per failed attempt (the Maven Surefire form CI tools read).
+/// With a baseline, each compared testcase carries a "baseline" property (regressed, fixed, ...)
+/// and a last testsuite "baseline" holds one testcase that fails naming every regression.
 /// </summary>
 public static class JunitReport
 {
@@ -20,6 +23,7 @@ public static class JunitReport
             new XAttribute("tests", report.AllResults.Count()),
             new XAttribute("failures", report.Count(Verdict.Fail)),
             new XAttribute("skipped", report.Count(Verdict.Skip) + report.Count(Verdict.Known) + report.Count(Verdict.NotRun)));
+        var changes = report.Baseline?.Changes.ToDictionary(c => (c.Target, c.Id)) ?? [];
         foreach (var target in report.Targets)
         {
             if (target.UnreachableError is not null)
@@ -41,14 +45,59 @@ public static class JunitReport
                     new XAttribute("time", Seconds(feature.Sum(r => r.Execution.Duration.TotalSeconds))));
                 foreach (var result in feature)
                 {
-                    suite.Add(TestCase(target, result));
+                    var testCase = TestCase(target, result);
+                    if (changes.TryGetValue((target.Name, result.Id), out var change))
+                    {
+                        testCase.AddFirst(new XElement("properties", new XElement("property",
+                            new XAttribute("name", "baseline"), new XAttribute("value", $"{ScenarioChange.Key(change.Kind)} ({change.Before ?? "-"} -> {change.After ?? "-"})"))));
+                    }
+
+                    suite.Add(testCase);
                 }
 
                 suites.Add(suite);
             }
         }
 
+        if (report.Baseline is { } baseline)
+        {
+            suites.Add(BaselineSuite(baseline));
+        }
+
+        if (report.DeviationProblems.Count > 0)
+        {
+            suites.Add(new XElement("testsuite",
+                new XAttribute("name", "expected deviations"), new XAttribute("tests", 1), new XAttribute("failures", 1),
+                new XElement("testcase", new XAttribute("name", "deviations list"), new XAttribute("classname", "expected deviations"),
+                    new XElement("failure", new XAttribute("message", report.DeviationProblems[0]), string.Join('\n', report.DeviationProblems)))));
+        }
+
         return new XDocument(new XDeclaration("1.0", "utf-8", null), suites);
+    }
+
+    private static XElement BaselineSuite(ResultComparison baseline)
+    {
+        var regressions = baseline.Regressions;
+        var text = new StringWriter();
+        baseline.Write(text);
+        var testCase = new XElement("testcase", new XAttribute("name", "no regression"), new XAttribute("classname", "baseline"));
+        if (regressions.Count > 0)
+        {
+            testCase.Add(new XElement("failure",
+                new XAttribute("message", $"{regressions.Count} regressed against the baseline: {string.Join(' ', regressions.Select(c => $"{c.Id} ({c.Target})"))}"),
+                text.ToString()));
+        }
+        else
+        {
+            testCase.Add(new XElement("system-out", text.ToString()));
+        }
+
+        return new XElement("testsuite",
+            new XAttribute("name", "baseline"), new XAttribute("tests", 1), new XAttribute("failures", regressions.Count > 0 ? 1 : 0),
+            new XElement("properties",
+                new XElement("property", new XAttribute("name", "baseline.file"), new XAttribute("value", baseline.Baseline.Source)),
+                Enum.GetValues<ChangeKind>().Select(k => new XElement("property", new XAttribute("name", "baseline." + ScenarioChange.Key(k)), new XAttribute("value", baseline.Of(k).Count)))),
+            testCase);
     }
 
     public static void Write(RunReport report, string path) => Build(report).Save(path);
@@ -78,6 +127,17 @@ public static class JunitReport
                 break;
             case Verdict.Warn:
                 testCase.Add(new XElement("system-out", "WARN (failed SHOULD): " + details));
+                break;
+            case Verdict.Flaky:
+                for (var i = 0; i < result.Attempts.Count; i++)
+                {
+                    if (result.Attempts[i] is Verdict.Fail or Verdict.Warn)
+                    {
+                        testCase.Add(new XElement("flakyFailure", new XAttribute("message", $"attempt {i + 1}: {result.Attempts[i].Label()}" + (i == 0 ? ": " + FirstLine(result.Execution.Message) : ""))));
+                    }
+                }
+
+                testCase.Add(new XElement("system-out", $"FLAKY: attempts {string.Join(", ", result.Attempts.Select(v => v.Label()))}\n" + details));
                 break;
             default:
                 if (result.UnexpectedPass)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Reporting;
+using Zrpc.Rpc;
 using Zrpc.Spec;
 
 namespace Zrpc.Conformance.Runner;
@@ -64,6 +65,12 @@ public static class ConformanceCli
         { HelpName = "FILE",
             Description = "FILE of known failures, one 'ID REASON' per line (scenario or requirement id): listed failures are KNOWN, a listed pass is flagged.",
         };
+        var strictDeviations = new Option<bool>("--strict-deviations") { Description = "Fail the run (exit 7) when a scenario listed in --expect-deviations passes, so the list cannot rot." };
+        var baseline = new Option<string>("--baseline")
+        { HelpName = "FILE",
+            Description = "A --json result of an earlier run: the run then fails (exit 6) only on regressions, scenarios that passed in FILE and fail now (per target, by scenario id); fixed, still failing, not run, added and removed scenarios are listed. A FILE that does not exist yet is noted and the run is judged without it.",
+        };
+        var repeat = new Option<int>("--repeat") { HelpName = "N", Description = "Rerun each failing scenario N more times alone; one whose attempts disagree is FLAKY (exit 8), with every attempt's verdict." };
         var matrix = new Option<bool>("--matrix") { Description = "Print every requirement of the spec against the scenarios that cover it, then exit." };
         var requireCoverage = new Option<bool>("--require-coverage") { Description = "With --matrix: exit 1 when a MUST requirement is covered by nothing." };
         var list = new Option<bool>("--list") { Description = "List the selected scenario ids with their tags, then exit." };
@@ -72,14 +79,39 @@ public static class ConformanceCli
         var (profile, detectProfile) = (ProfileOptions.CreateProfile(), ProfileOptions.CreateDetect());
 
         var root = new RootCommand("zrpc-conformance: tests an implementation of the zrpc frame RPC protocol against the spec, scenario by scenario.\n" +
-            "Verdicts: PASS, FAIL, WARN (failed SHOULD), SKIP, KNOWN (listed deviation), NOT RUN (the target went down earlier; cites no requirement). " +
+            "Verdicts: PASS, FAIL, WARN (failed SHOULD), SKIP, KNOWN (listed deviation), NOT RUN (the target went down earlier; cites no requirement), FLAKY (--repeat: the attempts disagree). " +
             "A target that crashes or stops accepting connections fails the scenario in progress citing TRANS-2.\n" +
             "Exit codes: 0 no MUST failed; 1 a MUST failed; 2 usage error; 3 nothing selected; 4 a target could not be reached; " +
-            "5 a target went down during the run and scenarios were NOT RUN.");
-        foreach (var option in new Option[] { target, launch, launchTimeout, role, clientTarget, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, fuzz, seed, fuzzReplay, deviations, matrix, requireCoverage, list, features, spec, profile, detectProfile })
+            "5 a target went down during the run and scenarios were NOT RUN; 6 with --baseline, a scenario regressed; " +
+            "7 an expected deviation expired (or, with --strict-deviations, passed); 8 with --repeat, a scenario is FLAKY; with --detect-profile: 0 certain, 9 probable, 10 no profile fits.");
+        foreach (var option in new Option[] { target, launch, launchTimeout, role, clientTarget, tags, section, only, timeout, junit, json, html, cucumberHtml, ndjson, fuzz, seed, fuzzReplay, deviations, strictDeviations, baseline, repeat, matrix, requireCoverage, list, features, spec, profile, detectProfile })
         {
             root.Options.Add(option);
         }
+
+        var diffExit = ExitCodes.Success;
+        var diffBefore = new Argument<string>("BASELINE") { Description = "The earlier --json result." };
+        var diffAfter = new Argument<string>("RESULT") { Description = "The later --json result." };
+        var diff = new Command("diff", "Print what changed between two --json results, per target and scenario id. Exit codes: 0 nothing regressed; 6 a scenario that passed in BASELINE fails in RESULT; 2 a file that cannot be read.");
+        diff.Arguments.Add(diffBefore);
+        diff.Arguments.Add(diffAfter);
+        diff.SetAction(pr =>
+        {
+            try
+            {
+                var comparison = ResultComparison.Compare(ResultFile.Load(pr.GetValue(diffBefore)!), ResultFile.Load(pr.GetValue(diffAfter)!));
+                comparison.Write(output, nameCurrent: true);
+                diffExit = comparison.Regressions.Count > 0 ? ExitCodes.Regressed : ExitCodes.Success;
+            }
+            catch (FormatException e)
+            {
+                error.WriteLine($"error: {e.Message}");
+                diffExit = ExitCodes.UsageError;
+            }
+
+            return diffExit;
+        });
+        root.Subcommands.Add(diff);
 
         Zrpc.Build.ToolVersion.Install(root, "zrpc-conformance");
 
@@ -104,6 +136,7 @@ public static class ConformanceCli
         }
 
         var invoked = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
+        if (parsed.CommandResult.Command == diff) return diffExit;
         return invoked == 0 ? exitCode : invoked;
 
         async Task<int> ExecuteAsync(ParseResult pr, CancellationToken ct)
@@ -136,6 +169,7 @@ public static class ConformanceCli
             IReadOnlyList<ScenarioCase> scenarios;
             ScenarioSelection selection;
             ExpectedDeviations expected = ExpectedDeviations.None;
+            ResultFile? baselineFile = null;
             try
             {
                 catalog = pr.GetValue(spec) is { } specDir ? RequirementCatalog.LoadDirectory(specDir) : RequirementCatalog.LoadEmbedded();
@@ -149,6 +183,19 @@ public static class ConformanceCli
                 if (pr.GetValue(deviations) is { } deviationsFile)
                 {
                     expected = ExpectedDeviations.Load(deviationsFile);
+                }
+
+                if (pr.GetValue(baseline) is { } baselinePath)
+                {
+                    // A pipeline's first run has no earlier result: it is judged as without --baseline.
+                    if (File.Exists(baselinePath))
+                    {
+                        baselineFile = ResultFile.Load(baselinePath);
+                    }
+                    else
+                    {
+                        output.WriteLine($"note: no baseline at {baselinePath} (a first run?): every MUST failure fails the run");
+                    }
                 }
             }
             catch (Exception e) when (e is FormatException or FeatureLoadException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
@@ -184,6 +231,19 @@ public static class ConformanceCli
                 error.WriteLine($"error: the selection matched no scenario ({scenarios.Count} loaded)");
                 output.WriteLine("0 passed, 0 failed, 0 skipped");
                 return ExitCodes.NothingSelected;
+            }
+
+            var repeatCount = pr.GetValue(repeat);
+            if (repeatCount < 0)
+            {
+                error.WriteLine("error: --repeat must be 0 or more");
+                return ExitCodes.UsageError;
+            }
+
+            if (pr.GetValue(strictDeviations) && pr.GetValue(deviations) is null)
+            {
+                error.WriteLine("error: --strict-deviations needs --expect-deviations FILE");
+                return ExitCodes.UsageError;
             }
 
             var timeoutSeconds = pr.GetValue(timeout);
@@ -276,11 +336,18 @@ public static class ConformanceCli
                 StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
                 Deviations = expected,
                 Profile = runProfile,
+                Repeat = repeatCount,
                 BindingAssembly = bindingAssembly ?? typeof(ConformanceCli).Assembly,
             };
             foreach (var unused in expected.Unused(scenarios))
             {
                 output.WriteLine($"note: expected deviation '{unused.Id}' (line {unused.Line}) matches no scenario");
+            }
+
+            var deviationProblems = expected.Expired.Select(ExpiredMessage).ToList();
+            foreach (var problem in deviationProblems)
+            {
+                output.WriteLine($"error: {problem}");
             }
 
             var console = new ConsoleReport(output, catalog);
@@ -292,6 +359,31 @@ public static class ConformanceCli
             finally
             {
                 await ReqnrollSession.EndAllAsync().ConfigureAwait(false);
+                try
+                {
+                    if (pr.GetValue(ndjson) is { Length: > 0 } ndjsonFile) CucumberMessageRepair.RepairNdjson(ndjsonFile);
+                    if (pr.GetValue(cucumberHtml) is { Length: > 0 } cucumberFile) CucumberMessageRepair.RepairHtml(cucumberFile);
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException)
+                {
+                    error.WriteLine($"warning: Reqnroll's Cucumber output was left as written (its step arguments could not be read: {e.Message})");
+                }
+            }
+
+            if (pr.GetValue(strictDeviations))
+            {
+                deviationProblems.AddRange(report.AllResults.Where(r => r.UnexpectedPass)
+                    .Select(r => $"expected deviation {expected.Find(r.Scenario)?.Describe() ?? $"'{r.Id}'"} is listed, but {r.Id} passes against {r.Target} (--strict-deviations): remove the entry"));
+            }
+
+            report = report with
+            {
+                Identity = RunIdentity.Of(scenarios, Steps.Wire.KitProfiles.Name(settings.Profile)),
+                DeviationProblems = deviationProblems,
+            };
+            if (baselineFile is not null)
+            {
+                report = report with { Baseline = ResultComparison.Compare(baselineFile, ResultFile.From(report)) };
             }
 
             if (pr.GetValue(junit) is { } junitFile) JunitReport.Write(report, junitFile);
@@ -301,6 +393,11 @@ public static class ConformanceCli
             return report.ExitCode;
         }
     }
+
+    /// <summary>The message that fails a run whose deviations list holds an entry past its "until" date.</summary>
+    internal static string ExpiredMessage(Deviation entry)
+        => $"expected deviation {entry.Describe()} expired on {entry.Until:yyyy-MM-dd}" + (entry.Link is null ? "" : $" ({entry.Link})") +
+           ": it no longer excuses a failure; fix the implementation or renew the date";
 
     internal static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 

@@ -37,11 +37,14 @@ public sealed class RunSettings
 
     public ExpectedDeviations Deviations { get; init; } = ExpectedDeviations.None;
 
-    /// <summary>The protocol profile the targets speak (--profile); the reference targets are started in it.</summary>
+    /// <summary>The protocol profile the targets speak (--profile; recorded in the JSON result); the reference targets are started in it.</summary>
     public Steps.Wire.KitProfile Profile { get; init; }
 
     /// <summary>Assembly with the step bindings; Zrpc.Conformance itself unless a test supplies samples.</summary>
     public Assembly BindingAssembly { get; init; } = typeof(ConformanceRun).Assembly;
+
+    /// <summary>--repeat: how many times each failing scenario is rerun alone (0: not rerun).</summary>
+    public int Repeat { get; init; }
 
     /// <summary>How the replay command starts the runner.</summary>
     public string ReplayPrefix { get; init; } = "dotnet run --project conformance/Zrpc.Conformance --";
@@ -61,10 +64,28 @@ public sealed record RunReport(IReadOnlyList<TargetRun> Targets, IReadOnlyList<S
 
     public int Count(Verdict verdict) => AllResults.Count(r => r.Verdict == verdict);
 
+    /// <summary>Kit version, profile and catalogue hash, as the JSON result records them.</summary>
+    public RunIdentity? Identity { get; init; }
+
+    /// <summary>With --baseline: what changed since the baseline; the exit code then counts regressions, not failures.</summary>
+    public ResultComparison? Baseline { get; init; }
+
+    /// <summary>
+    /// Why the expected-deviations list fails the run: expired entries, and with
+    /// --strict-deviations listed scenarios that passed. Each names the entry.
+    /// </summary>
+    public IReadOnlyList<string> DeviationProblems { get; init; } = [];
+
+    /// <summary>The FLAKY results that count for the exit code: all of them, or with a baseline those that passed in it.</summary>
+    public IReadOnlyList<ScenarioResult> CountedFlaky
+        => AllResults.Where(r => r.Verdict == Verdict.Flaky
+                                 && (Baseline is null || Baseline.Of(ChangeKind.Flaky).Any(c => c.Id == r.Id && c.Target == r.Target))).ToList();
+
     /// <summary>
     /// Exit code per the contract: 4 when a target was unreachable, 5 when a target went down
-    /// and scenarios were not run, 1 when a MUST scenario failed, 3 when nothing was selected,
-    /// otherwise 0.
+    /// and scenarios were not run, 1 when a MUST scenario failed (6 instead, with a baseline,
+    /// when one regressed), 7 when the deviations list is out of date, 8 for FLAKY, 3 when
+    /// nothing was selected, otherwise 0.
     /// </summary>
     public int ExitCode
     {
@@ -72,7 +93,10 @@ public sealed record RunReport(IReadOnlyList<TargetRun> Targets, IReadOnlyList<S
         {
             if (Targets.Any(t => t.UnreachableError is not null)) return ExitCodes.TargetUnreachable;
             if (AllResults.Any(r => r.Verdict == Verdict.NotRun)) return ExitCodes.TargetDown;
-            if (AllResults.Any(r => r.IsMustFailure)) return ExitCodes.MustFailed;
+            if (Baseline is null && AllResults.Any(r => r.IsMustFailure)) return ExitCodes.MustFailed;
+            if (Baseline is not null && Baseline.Regressions.Count > 0) return ExitCodes.Regressed;
+            if (DeviationProblems.Count > 0) return ExitCodes.DeviationsOutOfDate;
+            if (CountedFlaky.Count > 0) return ExitCodes.Flaky;
             if (Scenarios.Count == 0) return ExitCodes.NothingSelected;
             return ExitCodes.Success;
         }
@@ -84,7 +108,8 @@ public sealed record RunReport(IReadOnlyList<TargetRun> Targets, IReadOnlyList<S
     /// </summary>
     public string SummaryLine
         => $"{Count(Verdict.Pass) + Count(Verdict.Warn)} passed, {Count(Verdict.Fail)} failed, {Count(Verdict.Skip)} skipped" +
-           (Count(Verdict.NotRun) > 0 ? $", {Count(Verdict.NotRun)} not run (target down)" : "");
+           (Count(Verdict.NotRun) > 0 ? $", {Count(Verdict.NotRun)} not run (target down)" : "") +
+           (Count(Verdict.Flaky) > 0 ? $", {Count(Verdict.Flaky)} flaky" : "");
 }
 
 /// <summary>Runs scenarios against targets and classifies the outcomes.</summary>
@@ -124,11 +149,57 @@ public static class ConformanceRun
             var results = isClient
                 ? await RunClientScenariosAsync(applicable, target, settings, executor, observer, cancellationToken).ConfigureAwait(false)
                 : await RunServerScenariosAsync(applicable, target, settings, executor, observer, cancellationToken).ConfigureAwait(false);
+            if (settings.Repeat > 0)
+            {
+                results = await RepeatFailuresAsync(results, target, runs.Count + 1, settings, executor, observer, cancellationToken).ConfigureAwait(false);
+            }
+
             var hint = isClient ? null : await ProfileMismatchHintAsync(results, target, settings, cancellationToken).ConfigureAwait(false);
             runs.Add(new TargetRun(target.Name, target.TargetArgument, hint is null ? results : WithHint(results, hint), null) { ProfileHint = hint });
         }
 
         return new RunReport(runs, scenarios, catalog);
+    }
+
+    /// <summary>
+    /// --repeat N: reruns each FAIL and WARN alone N times (after the target's run, so no other
+    /// scenario runs in between) and records every attempt's verdict; a scenario whose attempts
+    /// disagree becomes FLAKY. A scenario during which the target went down is not rerun, nor is
+    /// anything once the target is down.
+    /// </summary>
+    public static async Task<List<ScenarioResult>> RepeatFailuresAsync(
+        List<ScenarioResult> results, ITarget target, int targetNumber, RunSettings settings, ScenarioExecutor executor, IRunObserver? observer, CancellationToken cancellationToken)
+    {
+        if (results.Any(r => r.Verdict == Verdict.NotRun)) return results;
+        var repeated = new List<ScenarioResult>(results.Count);
+        foreach (var result in results)
+        {
+            if (result.Verdict is not (Verdict.Fail or Verdict.Warn) || result.TargetDownEvidence is not null)
+            {
+                repeated.Add(result);
+                continue;
+            }
+
+            var attempts = new List<Verdict> { result.Verdict };
+            for (var attempt = 1; attempt <= settings.Repeat; attempt++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // A copy of the feature of its own, so that Cucumber messages keep every attempt apart.
+                var copy = FeatureLoader.ForRun([result.Scenario], $"target {targetNumber} rerun {attempt}: {target.Name}")[0];
+                var again = await RunOneAsync(copy, target, settings, executor).ConfigureAwait(false);
+                attempts.Add(again.Verdict);
+            }
+
+            var revised = result with
+            {
+                Attempts = attempts,
+                Verdict = attempts.Distinct().Count() > 1 ? Verdict.Flaky : result.Verdict,
+            };
+            repeated.Add(revised);
+            observer?.ScenarioRepeated(revised);
+        }
+
+        return repeated;
     }
 
     private static async Task<List<ScenarioResult>> RunClientScenariosAsync(
@@ -497,4 +568,9 @@ public interface IRunObserver
     /// next scenario could not connect, so the crash is put on the scenario that ran before.
     /// </summary>
     void ScenarioRevised(ScenarioResult result) => ScenarioFinished(result);
+
+    /// <summary>A failing scenario was rerun (--repeat): <see cref="ScenarioResult.Attempts"/> has every verdict.</summary>
+    void ScenarioRepeated(ScenarioResult result)
+    {
+    }
 }

@@ -26,9 +26,28 @@ public static class ExitCodes
     /// </summary>
     public const int TargetDown = 5;
 
+    /// <summary>
+    /// With --baseline: a scenario that passed in the baseline (PASS or WARN) fails now, for the
+    /// same target. Replaces <see cref="MustFailed"/>: with a baseline, failures that were already
+    /// there do not fail the run.
+    /// </summary>
+    public const int Regressed = 6;
+
+    /// <summary>
+    /// The expected-deviations list needs attention: an entry's "until" date has passed, or (with
+    /// --strict-deviations) a listed scenario passes.
+    /// </summary>
+    public const int DeviationsOutOfDate = 7;
+
+    /// <summary>
+    /// With --repeat: a failing scenario got different verdicts when rerun alone (FLAKY). With
+    /// --baseline only a scenario that passed in the baseline counts.
+    /// </summary>
+    public const int Flaky = 8;
+
     /// <summary>--detect-profile: one probe named a profile, the other told nothing (no contradiction).</summary>
-    public const int ProfileProbable = 6;
+    public const int ProfileProbable = 9;
 
     /// <summary>--detect-profile: the server's answers fit neither profile, or contradict each other.</summary>
-    public const int ProfileUnknown = 7;
+    public const int ProfileUnknown = 10;
 }

@@ -4,29 +4,92 @@ using Zrpc.Conformance.Driver;
 
 namespace Zrpc.Conformance.Runner;
 
-/// <summary>One entry of an expected-deviations file.</summary>
-public sealed record Deviation(string Id, string Reason, int Line);
+/// <summary>
+/// One entry of an expected-deviations file. <paramref name="Link"/> points at where the deviation
+/// is tracked; after <paramref name="Until"/> the entry has expired: it excuses nothing and fails
+/// the run.
+/// </summary>
+public sealed record Deviation(string Id, string Reason, int Line, string? Link = null, DateOnly? Until = null)
+{
+    /// <summary>True once <paramref name="today"/> is after the entry's "until" date.</summary>
+    public bool IsExpired(DateOnly today) => Until is { } until && today > until;
+
+    /// <summary>"'ID' (line N)", how messages name the entry.</summary>
+    public string Describe() => $"'{Id}' (line {Line})";
+}
 
 /// <summary>
 /// The failures a project already knows about, so it can adopt the kit before it conforms.
 /// Text format, one entry per line: <c>ID REASON</c>, where ID is a scenario id (an outline's
 /// scenario id covers all its rows; <c>id/row</c> one row) or a requirement id such as
 /// <c>FRAME-6</c> (covers every scenario tagged with it); REASON is required free text.
-/// Blank lines and lines starting with '#' are ignored. A JSON file
-/// (<c>[{"id": "...", "reason": "..."}]</c>) is accepted too.
+/// Blank lines and lines starting with '#' are ignored. Within REASON, <c>until YYYY-MM-DD</c>
+/// sets an expiry date and an <c>http(s)://</c> address the link. A JSON file
+/// (<c>[{"id": "...", "reason": "...", "link": "...", "until": "YYYY-MM-DD"}]</c>) is accepted too.
 /// </summary>
 public sealed partial class ExpectedDeviations
 {
     private readonly List<Deviation> _entries;
 
-    private ExpectedDeviations(List<Deviation> entries) => _entries = entries;
+    private readonly List<Deviation> _active;
+
+    private ExpectedDeviations(List<Deviation> entries, DateOnly? today = null)
+    {
+        _entries = entries;
+        Today = today ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        _active = entries.Where(e => !e.IsExpired(Today)).ToList();
+    }
 
     public static ExpectedDeviations None { get; } = new([]);
 
     public IReadOnlyList<Deviation> Entries => _entries;
 
+    /// <summary>The date expiry is judged against (UTC today unless a test sets it).</summary>
+    public DateOnly Today { get; }
+
+    /// <summary>Entries whose "until" date has passed: they excuse nothing and fail the run.</summary>
+    public IReadOnlyList<Deviation> Expired => _entries.Where(e => e.IsExpired(Today)).ToList();
+
+    /// <summary>The same entries, judged against <paramref name="today"/>.</summary>
+    public ExpectedDeviations AsOf(DateOnly today) => new(_entries, today);
+
     [GeneratedRegex(@"^[A-Z]+-[0-9]+$")]
     private static partial Regex RequirementId();
+
+    // Only a word that starts like a date is an expiry: "broken until upstream fixes it" is a reason.
+    [GeneratedRegex(@"(?:^|\s)until\s+([0-9]{4}-\S*)(?=\s|$)")]
+    private static partial Regex UntilClause();
+
+    [GeneratedRegex(@"(?:^|\s)(https?://\S+)(?=\s|$)")]
+    private static partial Regex LinkClause();
+
+    /// <summary>The date of an "until" clause; throws <see cref="FormatException"/> naming the entry for anything but YYYY-MM-DD.</summary>
+    private static DateOnly ParseUntil(string text, string where)
+        => DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date)
+            ? date
+            : throw new FormatException($"{where}: 'until {text}' is not a date; write 'until YYYY-MM-DD'");
+
+    /// <summary>Splits REASON of a text entry into the reason, its link and its expiry date.</summary>
+    private static (string Reason, string? Link, DateOnly? Until) SplitReason(string text, string where)
+    {
+        DateOnly? until = null;
+        var untilMatch = UntilClause().Match(text);
+        if (untilMatch.Success)
+        {
+            until = ParseUntil(untilMatch.Groups[1].Value, where);
+            text = text.Remove(untilMatch.Index, untilMatch.Length);
+        }
+
+        string? link = null;
+        var linkMatch = LinkClause().Match(text);
+        if (linkMatch.Success)
+        {
+            link = linkMatch.Groups[1].Value;
+            text = text.Remove(linkMatch.Index, linkMatch.Length);
+        }
+
+        return (Regex.Replace(text, @"\s+", " ").Trim(), link, until);
+    }
 
     public static ExpectedDeviations Load(string path) => Parse(File.ReadAllText(path), path);
 
@@ -56,7 +119,14 @@ public sealed partial class ExpectedDeviations
                 throw new FormatException($"{sourceName}:{lineNumber}: '{line}' has no reason; write 'ID REASON'");
             }
 
-            entries.Add(new Deviation(line[..split], line[split..].Trim(), lineNumber));
+            var where = $"{sourceName}:{lineNumber}";
+            var (reason, link, until) = SplitReason(line[split..].Trim(), where);
+            if (reason.Length == 0)
+            {
+                throw new FormatException($"{where}: '{line}' has no reason besides its link and date; write 'ID REASON'");
+            }
+
+            entries.Add(new Deviation(line[..split], reason, lineNumber, link, until));
         }
 
         return new ExpectedDeviations(entries);
@@ -79,7 +149,11 @@ public sealed partial class ExpectedDeviations
                 throw new FormatException($"{sourceName}: entry {i + 1} needs a non-empty \"id\" and \"reason\"");
             }
 
-            entries.Add(new Deviation(id.Trim(), reason.Trim(), i + 1));
+            var link = items[i].TryGetProperty("link", out var linkValue) ? linkValue.GetString() : null;
+            DateOnly? until = items[i].TryGetProperty("until", out var untilValue) && untilValue.GetString() is { } untilText
+                ? ParseUntil(untilText, $"{sourceName}: entry {i + 1}")
+                : null;
+            entries.Add(new Deviation(id.Trim(), reason.Trim(), i + 1, string.IsNullOrWhiteSpace(link) ? null : link.Trim(), until));
         }
 
         return new ExpectedDeviations(entries);
@@ -87,9 +161,9 @@ public sealed partial class ExpectedDeviations
 
     /// <summary>The entry that covers <paramref name="scenario"/>, most specific first (row, scenario, requirement).</summary>
     public Deviation? Find(ScenarioCase scenario)
-        => _entries.FirstOrDefault(e => e.Id == scenario.Id)
-           ?? _entries.FirstOrDefault(e => e.Id == scenario.ScenarioId)
-           ?? _entries.FirstOrDefault(e => RequirementId().IsMatch(e.Id) && scenario.RequirementIds.Contains(e.Id));
+        => _active.FirstOrDefault(e => e.Id == scenario.Id)
+           ?? _active.FirstOrDefault(e => e.Id == scenario.ScenarioId)
+           ?? _active.FirstOrDefault(e => RequirementId().IsMatch(e.Id) && scenario.RequirementIds.Contains(e.Id));
 
     /// <summary>
     /// The entry that excuses the target going down during <paramref name="scenario"/>: one naming
@@ -97,9 +171,9 @@ public sealed partial class ExpectedDeviations
     /// requirement ids do not, since the failure is not theirs.
     /// </summary>
     public Deviation? FindTargetDown(ScenarioCase scenario, string crashRequirement)
-        => _entries.FirstOrDefault(e => e.Id == scenario.Id)
-           ?? _entries.FirstOrDefault(e => e.Id == scenario.ScenarioId)
-           ?? _entries.FirstOrDefault(e => e.Id == crashRequirement);
+        => _active.FirstOrDefault(e => e.Id == scenario.Id)
+           ?? _active.FirstOrDefault(e => e.Id == scenario.ScenarioId)
+           ?? _active.FirstOrDefault(e => e.Id == crashRequirement);
 
     /// <summary>Applies @should and the deviation list to a raw execution.</summary>
     public (Verdict Verdict, string? Reason, bool UnexpectedPass) Classify(ScenarioCase scenario, ScenarioExecution execution)

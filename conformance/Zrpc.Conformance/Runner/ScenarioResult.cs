@@ -54,6 +54,12 @@ public sealed record ScenarioResult
     /// <summary>How many connections the scenario opened to the target.</summary>
     public int ConnectionsOpened { get; init; }
 
+    /// <summary>
+    /// With --repeat, for a scenario that failed: the verdict of each attempt, the first run
+    /// first; empty when it was not rerun.
+    /// </summary>
+    public IReadOnlyList<Verdict> Attempts { get; init; } = [];
+
     /// <summary>A MUST scenario failed and nothing excuses it: this makes the exit code 1.</summary>
     public bool IsMustFailure => Verdict == Verdict.Fail;
 }

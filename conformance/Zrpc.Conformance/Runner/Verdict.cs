@@ -20,15 +20,24 @@ public enum Verdict
     /// be run. Cites no requirement and is never a failure of a MUST.
     /// </summary>
     NotRun,
+    /// <summary>
+    /// A scenario that failed and, rerun alone with --repeat, got a different verdict in at least
+    /// one attempt: counted on its own, neither passed nor failed.
+    /// </summary>
+    Flaky,
 }
 
 /// <summary>How verdicts are written in reports.</summary>
 public static class VerdictText
 {
-    /// <summary>PASS, FAIL, WARN, SKIP, KNOWN, NOT RUN.</summary>
+    /// <summary>PASS, FAIL, WARN, SKIP, KNOWN, NOT RUN, FLAKY.</summary>
     public static string Label(this Verdict verdict)
         => verdict == Verdict.NotRun ? "NOT RUN" : verdict.ToString().ToUpperInvariant();
 
     /// <summary>The label without spaces, for CSS classes and identifiers.</summary>
     public static string Token(this Verdict verdict) => verdict.Label().Replace(" ", "", StringComparison.Ordinal);
+
+    /// <summary>The verdict a report wrote as <paramref name="label"/>; null for a label this kit does not know.</summary>
+    public static Verdict? Parse(string? label)
+        => Enum.GetValues<Verdict>().Cast<Verdict?>().FirstOrDefault(v => string.Equals(v!.Value.Label(), label, StringComparison.OrdinalIgnoreCase));
 }
