@@ -50,8 +50,12 @@ check() { # NAME COMMAND...: runs COMMAND, records its outcome with the tail of 
 rm -rf "$packages" "$tools" "$single"
 pack() {
   # One build of the solution (nothing to do after test.sh's), then every packable project of it.
-  dotnet build Conformance.sln -c Release -nologo -clp:NoSummary -v:q &&
-    dotnet pack Conformance.sln -c Release --no-build -nologo -o "$packages"
+  # ZRPC_ARTIFACTS_BUILT=1 (test.sh, which has just built it and runs tests beside this script):
+  # nothing is rebuilt under the running tests.
+  if [ "${ZRPC_ARTIFACTS_BUILT:-0}" != 1 ]; then
+    dotnet build Conformance.sln -c Release -nologo -clp:NoSummary -v:q || return 1
+  fi
+  dotnet pack Conformance.sln -c Release --no-build -nologo -o "$packages"
 }
 check "pack: packages of the tools and libraries" pack
 version=$(ls "$packages" 2>/dev/null | sed -n 's/^zrpc-conformance\.\(.*\)\.nupkg$/\1/p' | head -n 1)

@@ -45,6 +45,9 @@ public sealed record BenchOptions
 
     public string Service { get; init; } = "null";
 
+    /// <summary>startup: where the single-file executables are (default artifacts/single/linux-x64).</summary>
+    public string? SingleFileDirectory { get; init; }
+
     /// <summary>Size of the synthesized capture frame-dump and tshark read (item 5).</summary>
     public long CaptureBytes { get; init; } = GiB;
 
@@ -65,6 +68,7 @@ public sealed record BenchOptions
                                library in two processes and in one, and any --peer-server/--peer-call
           startup              wall time of zrpc call Echo, zrpc --version and frame-dump --version
                                end to end, per build present (framework-dependent, single file)
+          --single DIR         startup: the single-file executables (default artifacts/single/linux-x64)
           --bytes N[K|M|G]     bytes per bulk transfer (default 1G; --quick 256M; the published tables: 4G)
           --runs N             repetitions, medians are reported (default 3)
           --quick              smaller sizes and shorter call runs
@@ -138,6 +142,7 @@ public sealed record BenchOptions
                 case "--listen": o = o with { Listen = Value() }; break;
                 case "--service": o = o with { Service = Value() is "null" or "conformance" ? args[i] : throw new ArgumentException($"--service: null or conformance, not '{args[i]}'") }; break;
                 case "--quiet": break;
+                case "--single": o = o with { SingleFileDirectory = Value() }; break;
                 case "-h" or "--help": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"unknown option '{args[i]}'\n{Usage}");
             }

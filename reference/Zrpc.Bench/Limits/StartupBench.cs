@@ -16,7 +16,7 @@ public sealed class StartupBench(BenchOptions options, TextWriter log, string re
     {
         string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         string Bin(string project, string name) => Path.Combine(repositoryRoot, project, "bin", configuration, "net10.0", name);
-        string single = Path.Combine(repositoryRoot, "artifacts", "single", "linux-x64");
+        string single = options.SingleFileDirectory ?? Path.Combine(repositoryRoot, "artifacts", "single", "linux-x64");
 
         var builds = new List<(string Build, string Zrpc, string FrameDump)>
         {
