@@ -3,6 +3,7 @@ using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
+using Zrpc.Conformance.Steps.Wire;
 
 namespace Zrpc.Conformance.NUnit;
 
@@ -27,9 +28,15 @@ public abstract class ServerConformanceTests
     /// <summary>An expected-deviations file (docs/runner.md), or null for none.</summary>
     protected virtual string? ExpectedDeviationsFile => null;
 
+    /// <summary>
+    /// The protocol profile your server speaks: "6ab05ee" (spec/protocol.md, the default) or
+    /// "fa4d209" (spec/profile-fa4d209.md). Scenarios of the other profile are ignored.
+    /// </summary>
+    protected virtual string Profile => "6ab05ee";
+
     [OneTimeSetUp]
     public Task StartConformanceTarget()
-        => _run.StartAsync(new StreamFactoryTarget(TargetName, ConnectAsync), StepTimeout, ExpectedDeviationsFile, GetType());
+        => _run.StartAsync(new StreamFactoryTarget(TargetName, ConnectAsync), StepTimeout, ExpectedDeviationsFile, GetType(), KitProfiles.Parse(Profile));
 
     [OneTimeTearDown]
     public Task StopConformanceTarget() => _run.StopAsync();
@@ -87,7 +94,8 @@ public sealed class ConformanceTargetRun(string role)
 
     /// <param name="target">Disposed by <see cref="StopAsync"/>.</param>
     /// <param name="fixture">The test class, named in each scenario's replay command.</param>
-    public async Task StartAsync(ITarget target, TimeSpan stepTimeout, string? deviationsFile, Type fixture)
+    /// <param name="profile">The profile the target speaks; the client role tests 6ab05ee only (the in-process client contract has no Close yet).</param>
+    public async Task StartAsync(ITarget target, TimeSpan stepTimeout, string? deviationsFile, Type fixture, KitProfile profile = KitProfile.P6ab05ee)
     {
         _target = target;
         _fixture = fixture.FullName ?? fixture.Name;
@@ -95,6 +103,7 @@ public sealed class ConformanceTargetRun(string role)
         {
             Targets = [],
             StepTimeout = stepTimeout,
+            Profile = profile,
             Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
         };
         _executor = new ScenarioExecutor(_settings.BindingAssembly);
@@ -113,6 +122,11 @@ public sealed class ConformanceTargetRun(string role)
         if (_target is null || _executor is null) throw new InvalidOperationException("the fixture's target was not started");
         if (_unusable is not null) Assert.Fail(_unusable);
         if (!_scenarios.TryGetValue(id, out var scenario)) throw new ArgumentException($"no {role}-role scenario has the id '{id}'", nameof(id));
+        if (!KitProfiles.Applies(scenario.Tags, _settings.Profile))
+        {
+            Assert.Ignore($"a scenario of another protocol profile; this fixture tests {_settings.Profile.Name()}");
+        }
+
         ScenarioResult result;
         if (_down is not null)
         {
