@@ -23,7 +23,7 @@ public sealed class NativeCopy
     /// <summary>Builds zcopy into <paramref name="outputDirectory"/> unless a build newer than the source is there.</summary>
     public static async Task<NativeCopy> BuildAsync(string repositoryRoot, string outputDirectory, CancellationToken ct)
     {
-        string source = Path.Combine(repositoryRoot, "reference", "Zrpc.Bench", "Native", "zcopy.c");
+        string source = Path.Combine(repositoryRoot, "perf", "Zrpc.Bench", "Native", "zcopy.c");
         string binary = Path.Combine(outputDirectory, "zcopy");
         if (File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= File.GetLastWriteTimeUtc(source))
         {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using NUnit.Framework;
 using Zrpc.Bench;
 
-namespace Zrpc.Tests.Bench;
+namespace Zrpc.Bench.Tests;
 
 /// <summary>
 /// The limit and startup commands as a harness: a tiny run has every row, each row's ratio is its

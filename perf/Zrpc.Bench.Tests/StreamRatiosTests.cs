@@ -1,7 +1,7 @@
 using NUnit.Framework;
 using Zrpc.Bench;
 
-namespace Zrpc.Tests.Bench;
+namespace Zrpc.Bench.Tests;
 
 [TestFixture]
 public class StreamRatiosTests

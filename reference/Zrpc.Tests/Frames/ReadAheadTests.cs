@@ -3,7 +3,7 @@ using Zrpc.Frames;
 using Zrpc.Messages;
 using Zrpc.Tests.Frames;
 
-namespace Zrpc.Tests.Bench;
+namespace Zrpc.Tests.Frames;
 
 /// <summary>
 /// The read-ahead buffer the RPC client and server use must

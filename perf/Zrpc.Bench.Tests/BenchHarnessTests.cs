@@ -2,7 +2,7 @@ using System.Text.Json;
 using NUnit.Framework;
 using Zrpc.Bench;
 
-namespace Zrpc.Tests.Bench;
+namespace Zrpc.Bench.Tests;
 
 /// <summary>
 /// The benchmark harness itself: that a tiny run through one transport produces a
