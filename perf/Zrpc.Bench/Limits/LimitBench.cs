@@ -25,6 +25,9 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
 
     private sealed record Row(string Name, string Kind, string Service, string Direction, Func<long, CancellationToken, Task<double>> Run, bool InThisProcess)
     {
+        /// <summary>Each run starts a client process, whose start-up is measured and taken off.</summary>
+        public bool ClientProcess { get; init; }
+
         public double StartupSeconds { get; set; } = double.NaN;
     }
 
@@ -73,24 +76,35 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
         var zrpcServer = await ServerAsync(transport, [.. zrpc, "serve"], ct);
         foreach (var endpoint in new[] { "Source", "Sink" })
         {
-            var row = new Row("zrpc call + zrpc serve", "2 processes", "conformance", endpoint, (b, c) => ZrpcCallAsync(zrpc, zrpcServer, endpoint, b, c), false);
-            rows.Add(row);
+            rows.Add(new Row("zrpc call + zrpc serve", "2 processes", "conformance", endpoint, (b, c) => ZrpcCallAsync(zrpc, zrpcServer, endpoint, b, c), false) { ClientProcess = true });
         }
 
+        var peerServers = new Dictionary<string, TransportAddress>();
         foreach (var (name, command) in options.PeerServers)
         {
             var peer = await ServerAsync(transport, PeerCommand(command), ct, placeholders: true);
+            peerServers[name] = peer;
             foreach (var endpoint in new[] { "Source", "Sink" })
             {
                 rows.Add(new Row($"library client + {name} server", "2 processes", "conformance", endpoint, (b, c) => LibraryCallAsync(peer, endpoint, b, c), true));
             }
         }
 
-        foreach (var (name, command) in options.PeerCalls)
+        foreach (var (name, command, endpoints) in options.PeerCalls)
         {
-            foreach (var endpoint in new[] { "Source", "Sink" })
+            foreach (var endpoint in endpoints)
             {
-                rows.Add(new Row($"{name} client + zrpc serve", "2 processes", "conformance", endpoint, (b, c) => PeerCallAsync(command, zrpcServer, endpoint, b, c), false));
+                rows.Add(new Row($"{name} client + zrpc serve", "2 processes", "conformance", endpoint, (b, c) => PeerCallAsync(command, zrpcServer, endpoint, b, c), false) { ClientProcess = true });
+            }
+        }
+
+        // Another implementation on both ends, as its users run it (a client and a server given under one name).
+        foreach (var (name, command, endpoints) in options.PeerCalls)
+        {
+            if (!peerServers.TryGetValue(name, out var peer)) continue;
+            foreach (var endpoint in endpoints)
+            {
+                rows.Add(new Row($"{name} client + {name} server", "2 processes", "conformance", endpoint, (b, c) => PeerCallAsync(command, peer, endpoint, b, c), false) { ClientProcess = true });
             }
         }
 
@@ -113,7 +127,7 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
         foreach (var r in rows.Where(r => !r.InThisProcess)) await r.Run(small, ct);
         log.WriteLine($"warm   {transport,-5} {rounds} rounds in this process, {(quiet ? "until the JIT was quiet" : "and the JIT was still compiling")}; every other row once");
 
-        foreach (var r in rows.Where(r => r.Name.StartsWith("zrpc call", StringComparison.Ordinal) || r.Name.EndsWith(" client + zrpc serve", StringComparison.Ordinal)))
+        foreach (var r in rows.Where(r => r.ClientProcess))
         {
             // A client process's own start, connection and empty call, measured alone and taken off each of its runs.
             var starts = new List<double>();
