@@ -89,6 +89,24 @@ public class LimitBenchTests
                     $"{row.GetProperty("name")} {row.GetProperty("direction")}");
             }
 
+            // Every protocol row of a call is also given against zrpc call + zrpc serve of the same call, run by run.
+            double[] Runs(JsonElement row) => row.GetProperty("runsGiBps").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            foreach (var row in rows)
+            {
+                string name = row.GetProperty("name").GetString()!, direction = row.GetProperty("direction").GetString()!;
+                var ratio = row.GetProperty("ratioToZrpc");
+                if (direction == "-" || name == "zrpc call + zrpc serve")
+                {
+                    Assert.That(ratio.GetString(), Is.EqualTo("NaN"), $"{name} {direction}");
+                    continue;
+                }
+
+                var zrpcRuns = Runs(rows.Single(r => r.GetProperty("name").GetString() == "zrpc call + zrpc serve" && r.GetProperty("direction").GetString() == direction));
+                var own = Runs(row);
+                double[] each = [own[0] / zrpcRuns[0], own[1] / zrpcRuns[1]];
+                Assert.That(ratio.GetDouble(), Is.EqualTo(each.Average()).Within(1e-9), $"{name} {direction}: the median of two runs");
+            }
+
             // A client process's start-up is measured and taken off its runs; the library's own client needs none.
             foreach (var row in rows)
             {
