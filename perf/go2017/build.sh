@@ -33,4 +33,4 @@ cd "$gopath/src/zrpcbench"
 export GOPATH="$gopath" GO111MODULE=off GOFLAGS=
 go build -o "$out/server" ./server
 go build -o "$out/client" ./client
-echo "built $out/server and $out/client (zrepl rpc at 6ab05ee)"
+echo "built $out/server and $out/client (zrepl rpc at 6ab05ee, $(go version))"

@@ -184,7 +184,7 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
                 RatioLow = low,
                 RatioHigh = high,
                 RatioToDotnetRaw = k == dotnetRaw ? double.NaN : Stats.Median(runs[k].Zip(runs[dotnetRaw], (a, b) => a / b)),
-                RatioToZrpc = ZrpcRow(row.Direction) is int z and >= 0 && z != k ? Stats.Median(runs[k].Zip(runs[z], (a, b) => a / b)) : double.NaN,
+                RatioToZrpc = row.Service == "conformance" && ZrpcRow(row.Direction) is int z and >= 0 && z != k ? Stats.Median(runs[k].Zip(runs[z], (a, b) => a / b)) : double.NaN,
                 StartupSecondsSubtracted = row.StartupSeconds,
             };
             report.Limits.Add(result);

@@ -132,7 +132,17 @@ func (p *pattern) WriteTo(w io.Writer) (int64, error) {
 	return total, nil
 }
 
-func serve(conn io.ReadWriteCloser, verbose bool) {
+// serve returns false when the rpc package panicked on this connection. zrepl ran the package in
+// one process per connection (over ssh), where a panic ended that connection alone; recovering
+// here keeps that isolation when many connections share this process.
+func serve(conn io.ReadWriteCloser, verbose bool) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Printf("connection closed after a panic in the rpc package: %v", p)
+			conn.Close()
+			ok = false
+		}
+	}()
 	s := rpc.NewServer(conn)
 	if err := register(s); err != nil {
 		log.Fatal(err)
@@ -142,6 +152,7 @@ func serve(conn io.ReadWriteCloser, verbose bool) {
 	if verbose && err != nil && err != rpc.RST {
 		log.Printf("connection ended: %v", err)
 	}
+	return true
 }
 
 func main() {
@@ -153,7 +164,9 @@ func main() {
 		os.Exit(2)
 	}
 	if *listen == "stdio" {
-		serve(transport.Stdio{}, *verbose)
+		if !serve(transport.Stdio{}, *verbose) {
+			os.Exit(1)
+		}
 		return
 	}
 	l, err := transport.Listen(*listen)
