@@ -37,8 +37,11 @@ public sealed record BenchOptions
     /// <summary>Other implementations' servers for the limit table: a name and a command with {address}, {port} or {path}.</summary>
     public IReadOnlyList<(string Name, string Command)> PeerServers { get; init; } = [];
 
-    /// <summary>Other implementations' clients: a name and a command with {address}, {endpoint}, {length} and {file}.</summary>
-    public IReadOnlyList<(string Name, string Command)> PeerCalls { get; init; } = [];
+    /// <summary>
+    /// Other implementations' clients: a name, a command with {address}, {endpoint}, {length} and {file},
+    /// and the calls it makes (Source, Sink; from NAME:Source=COMMAND, both when not named).
+    /// </summary>
+    public IReadOnlyList<(string Name, string Command, string[] Endpoints)> PeerCalls { get; init; } = [];
 
     /// <summary>peer-serve: the address to serve and the service (null or conformance).</summary>
     public string Listen { get; init; } = "stdio";
@@ -86,9 +89,12 @@ public sealed record BenchOptions
           --peer-server NAME=COMMAND   limit: another implementation's server serving the Conformance
                                Test Service at {address} (tcp://..., unix://..., or stdio for pipes);
                                {port} and {path} also work. Repeatable.
-          --peer-call NAME=COMMAND     limit, startup: another implementation's client making one call:
-                               {address} of zrpc serve, {endpoint} Source or Sink, {length} (Source's
-                               length), {file} (a file of {length} bytes to send to Sink). Repeatable.
+          --peer-call NAME[:CALLS]=COMMAND   limit, startup: another implementation's client making one
+                               call: {address} of zrpc serve, {endpoint} Source or Sink, {length}
+                               (Source's length), {file} (a file of {length} bytes to send to Sink).
+                               CALLS: Source, Sink or Source,Sink (the default). With a --peer-server
+                               of the same NAME, also rows of that client against that server.
+                               Repeatable.
           micro [BenchmarkDotNet args]   e.g. micro --filter '*'
         """;
 
@@ -138,7 +144,7 @@ public sealed record BenchOptions
                 case "--no-dump": o = o with { WithDump = false }; break;
                 case "--no-suite": o = o with { WithSuite = false }; break;
                 case "--peer-server": o = o with { PeerServers = [.. o.PeerServers, NamedCommand(args[i], Value())] }; break;
-                case "--peer-call": o = o with { PeerCalls = [.. o.PeerCalls, NamedCommand(args[i], Value())] }; break;
+                case "--peer-call": o = o with { PeerCalls = [.. o.PeerCalls, PeerCall(args[i], Value())] }; break;
                 case "--listen": o = o with { Listen = Value() }; break;
                 case "--service": o = o with { Service = Value() is "null" or "conformance" ? args[i] : throw new ArgumentException($"--service: null or conformance, not '{args[i]}'") }; break;
                 case "--quiet": break;
@@ -170,6 +176,21 @@ public sealed record BenchOptions
         int eq = value.IndexOf('=');
         if (eq <= 0 || eq == value.Length - 1) throw new ArgumentException($"{option} wants NAME=COMMAND, not '{value}'");
         return (value[..eq], value[(eq + 1)..]);
+    }
+
+    /// <summary>NAME[:Source|Sink|Source,Sink]=COMMAND: a client that cannot make one of the calls (the 2017 client cannot send Sink's Octets body) says so.</summary>
+    private static (string Name, string Command, string[] Endpoints) PeerCall(string option, string value)
+    {
+        var (name, command) = NamedCommand(option, value);
+        int colon = name.IndexOf(':');
+        if (colon < 0) return (name, command, ["Source", "Sink"]);
+        string[] endpoints = name[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries);
+        if (colon == 0 || endpoints.Any(e => e is not ("Source" or "Sink")) || endpoints.Distinct().Count() != endpoints.Length)
+        {
+            throw new ArgumentException($"{option} wants NAME[:CALLS]=COMMAND with CALLS Source, Sink or Source,Sink, not '{name}'");
+        }
+
+        return (name[..colon], command, endpoints);
     }
 
     public static long ParseSize(string text)

@@ -74,6 +74,9 @@ public sealed record LimitResult(
     /// <summary>Median over repetitions of this row against the .NET raw copy of the same repetition.</summary>
     public double RatioToDotnetRaw { get; init; } = double.NaN;
 
+    /// <summary>Median over repetitions of this row against <c>zrpc call + zrpc serve</c> of the same call and repetition (NaN for other calls, other services and that row itself).</summary>
+    public double RatioToZrpc { get; init; } = double.NaN;
+
     /// <summary>Median over consecutive native copies of their relative change (native row only).</summary>
     public double RunToRunSpread { get; init; } = double.NaN;
 

@@ -20,11 +20,17 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
     /// <summary>Transfer size of the warm-up round: enough for the tiered JIT to reach the per-frame code.</summary>
     private const long WarmUpBytes = 64L << 20;
 
+    /// <summary>The user's path, which the other protocol rows of a call are also given as a ratio to.</summary>
+    private const string ZrpcRowName = "zrpc call + zrpc serve";
+
     private readonly List<Process> _servers = [];
     private readonly List<string> _files = [];
 
     private sealed record Row(string Name, string Kind, string Service, string Direction, Func<long, CancellationToken, Task<double>> Run, bool InThisProcess)
     {
+        /// <summary>Each run starts a client process, whose start-up is measured and taken off.</summary>
+        public bool ClientProcess { get; init; }
+
         public double StartupSeconds { get; set; } = double.NaN;
     }
 
@@ -73,24 +79,35 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
         var zrpcServer = await ServerAsync(transport, [.. zrpc, "serve"], ct);
         foreach (var endpoint in new[] { "Source", "Sink" })
         {
-            var row = new Row("zrpc call + zrpc serve", "2 processes", "conformance", endpoint, (b, c) => ZrpcCallAsync(zrpc, zrpcServer, endpoint, b, c), false);
-            rows.Add(row);
+            rows.Add(new Row(ZrpcRowName, "2 processes", "conformance", endpoint, (b, c) => ZrpcCallAsync(zrpc, zrpcServer, endpoint, b, c), false) { ClientProcess = true });
         }
 
+        var peerServers = new Dictionary<string, TransportAddress>();
         foreach (var (name, command) in options.PeerServers)
         {
             var peer = await ServerAsync(transport, PeerCommand(command), ct, placeholders: true);
+            peerServers[name] = peer;
             foreach (var endpoint in new[] { "Source", "Sink" })
             {
                 rows.Add(new Row($"library client + {name} server", "2 processes", "conformance", endpoint, (b, c) => LibraryCallAsync(peer, endpoint, b, c), true));
             }
         }
 
-        foreach (var (name, command) in options.PeerCalls)
+        foreach (var (name, command, endpoints) in options.PeerCalls)
         {
-            foreach (var endpoint in new[] { "Source", "Sink" })
+            foreach (var endpoint in endpoints)
             {
-                rows.Add(new Row($"{name} client + zrpc serve", "2 processes", "conformance", endpoint, (b, c) => PeerCallAsync(command, zrpcServer, endpoint, b, c), false));
+                rows.Add(new Row($"{name} client + zrpc serve", "2 processes", "conformance", endpoint, (b, c) => PeerCallAsync(command, zrpcServer, endpoint, b, c), false) { ClientProcess = true });
+            }
+        }
+
+        // Another implementation on both ends, as its users run it (a client and a server given under one name).
+        foreach (var (name, command, endpoints) in options.PeerCalls)
+        {
+            if (!peerServers.TryGetValue(name, out var peer)) continue;
+            foreach (var endpoint in endpoints)
+            {
+                rows.Add(new Row($"{name} client + {name} server", "2 processes", "conformance", endpoint, (b, c) => PeerCallAsync(command, peer, endpoint, b, c), false) { ClientProcess = true });
             }
         }
 
@@ -113,7 +130,7 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
         foreach (var r in rows.Where(r => !r.InThisProcess)) await r.Run(small, ct);
         log.WriteLine($"warm   {transport,-5} {rounds} rounds in this process, {(quiet ? "until the JIT was quiet" : "and the JIT was still compiling")}; every other row once");
 
-        foreach (var r in rows.Where(r => r.Name.StartsWith("zrpc call", StringComparison.Ordinal) || r.Name.EndsWith(" client + zrpc serve", StringComparison.Ordinal)))
+        foreach (var r in rows.Where(r => r.ClientProcess))
         {
             // A client process's own start, connection and empty call, measured alone and taken off each of its runs.
             var starts = new List<double>();
@@ -131,7 +148,17 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
             foreach (int k in i % 2 == 0 ? order : order.Reverse())
             {
                 double seconds = await rows[k].Run(options.Bytes, ct);
-                if (!double.IsNaN(rows[k].StartupSeconds)) seconds -= rows[k].StartupSeconds;
+                if (!double.IsNaN(rows[k].StartupSeconds))
+                {
+                    if (rows[k].StartupSeconds > seconds / 2)
+                    {
+                        // What is left after the subtraction is then mostly the start-up's own variation.
+                        log.WriteLine($"note   {transport,-5} {rows[k].Name} {rows[k].Direction}: start-up {rows[k].StartupSeconds * 1000:0} ms is more than half of this run's {seconds * 1000:0} ms; its figure is not meaningful, give a larger --bytes");
+                    }
+
+                    seconds -= rows[k].StartupSeconds;
+                }
+
                 runs[k].Add(options.Bytes / (double)BenchOptions.GiB / seconds);
             }
         }
@@ -145,6 +172,7 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
         log.WriteLine($"native {transport,-5} {nativeRow.GiBps,7:0.00} GiB/s  run-to-run spread {nativeRow.RunToRunSpread,4:P0}  runs [{Join(nativeRuns)}]");
 
         int dotnetRaw = rows.FindIndex(r => r.Name == ".NET raw copy");
+        int ZrpcRow(string direction) => rows.FindIndex(r => r.Name == ZrpcRowName && r.Direction == direction);
         for (int k = 0; k < rows.Count; k++)
         {
             double[] ratios = StreamRatios.Bracketed(runs[k], nativeRuns);
@@ -156,6 +184,7 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
                 RatioLow = low,
                 RatioHigh = high,
                 RatioToDotnetRaw = k == dotnetRaw ? double.NaN : Stats.Median(runs[k].Zip(runs[dotnetRaw], (a, b) => a / b)),
+                RatioToZrpc = row.Service == "conformance" && ZrpcRow(row.Direction) is int z and >= 0 && z != k ? Stats.Median(runs[k].Zip(runs[z], (a, b) => a / b)) : double.NaN,
                 StartupSecondsSubtracted = row.StartupSeconds,
             };
             report.Limits.Add(result);

@@ -48,7 +48,7 @@ public sealed class StartupBench(BenchOptions options, TextWriter log, string re
                 commands.Add((b.Build, "frame-dump --version", b.FrameDump, ["--version"]));
             }
 
-            foreach (var (name, command) in options.PeerCalls)
+            foreach (var (name, command, _) in options.PeerCalls)
             {
                 var words = TransportAddress.SplitCommandLine(command).Select(w => w
                     .Replace("{address}", address, StringComparison.Ordinal)
