@@ -134,7 +134,7 @@ public sealed class FrameStreamDecoder : IStreamConsumer
         else
         {
             // The capture stopped, or frame-dump stopped tracking the connection, not the peer: not a protocol violation.
-            sink.Notice((reason == StreamEndReason.Evicted ? "connection evicted inside a frame: " : "capture ends inside a frame: ") + message, offset, time);
+            sink.Notice((reason == StreamEndReason.Evicted ? "connection evicted inside a frame: " : "capture ends inside a frame: ") + detail, offset, time);
         }
     }
 
