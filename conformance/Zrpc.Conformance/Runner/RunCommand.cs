@@ -51,6 +51,7 @@ public sealed class RunCommand(RunRequest request, TextWriter output, TextWriter
     ExpectedDeviations _expected = ExpectedDeviations.None;
     ResultFile? _baseline;
     Steps.Wire.KitProfile _profile;
+    ConsoleReport? _console;
 
     /// <summary>The catalogue the run cites requirements from (after <see cref="Load"/>).</summary>
     public RequirementCatalog Catalog => _catalog;
@@ -309,8 +310,6 @@ public sealed class RunCommand(RunRequest request, TextWriter output, TextWriter
 
         return report;
     }
-
-    ConsoleReport? _console;
 
     /// <summary>
     /// Reqnroll's own formatters read their configuration when its test run starts; the
