@@ -134,7 +134,7 @@ public class LimitBenchTests
         Assert.That(framework, Is.EqualTo(new[] { "zrpc call Echo", "zrpc --version", "frame-dump --version" }));
         Assert.That(report.Startup[0].Command, Is.EqualTo("/bin/true"));
         Assert.That(report.Startup.Select(s => s.RunsMilliseconds.Length), Has.All.EqualTo(2));
-        Assert.That(report.Startup, Has.All.Matches<StartupResult>(s => s.MinMilliseconds > 0 && s.MinMilliseconds <= s.MedianMilliseconds && s.MedianMilliseconds <= s.MaxMilliseconds));
+        Assert.That(report.Startup, Has.All.Matches<StartupResult>(s => s is { } r && r.MinMilliseconds > 0 && r.MinMilliseconds <= r.MedianMilliseconds && r.MedianMilliseconds <= r.MaxMilliseconds));
         Assert.That(ReportWriter.ToTable(report), Does.Contain("| framework-dependent | zrpc call Echo |"));
     }
 }

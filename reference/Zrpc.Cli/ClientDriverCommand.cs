@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using System.CommandLine;
 using System.Net.Sockets;
 using System.Security.Cryptography;

@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using System.Text;
 using Zrpc.Frames;
 using Zrpc.Messages;

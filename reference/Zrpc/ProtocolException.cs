@@ -11,7 +11,11 @@ public class ProtocolException : Exception
         : base($"{detail} ({requirement})", inner)
     {
         Requirement = requirement;
+        Detail = detail;
     }
+
+    /// <summary>What was wrong, without the id (for a tool that writes the id itself).</summary>
+    public string Detail { get; }
 
     /// <summary>The violated requirement, e.g. FRAME-6.</summary>
     public RequirementId Requirement { get; }
@@ -24,13 +28,13 @@ public class ProtocolException : Exception
 public sealed class ConnectionResetException : ProtocolException
 {
     public ConnectionResetException()
-        : base(Zrpc.RequirementId.Conn2, "the peer reset the connection (RST frame received)")
+        : base(Spec.RequirementId.Conn2, "the peer reset the connection (RST frame received)")
     {
     }
 
     /// <param name="detail">Where the reset came; the id is appended.</param>
     public ConnectionResetException(string detail)
-        : base(Zrpc.RequirementId.Conn2, detail)
+        : base(Spec.RequirementId.Conn2, detail)
     {
     }
 }

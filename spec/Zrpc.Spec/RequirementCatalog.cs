@@ -44,6 +44,22 @@ public sealed partial class RequirementCatalog
 
     public bool Contains(string id) => _byId.ContainsKey(id);
 
+    /// <summary>
+    /// <paramref name="value"/> as an id this catalogue defines: the one check that a cited
+    /// requirement exists. <see cref="FormatException"/> for text not shaped like an id,
+    /// <see cref="UnknownRequirementException"/> for an id the spec does not have.
+    /// </summary>
+    public RequirementId Id(string value)
+    {
+        var id = RequirementId.Parse(value);
+        return _byId.ContainsKey(id.Value) ? id : throw new UnknownRequirementException(id);
+    }
+
+    private static readonly Lazy<RequirementCatalog> EmbeddedCatalog = new(LoadEmbedded);
+
+    /// <summary>The spec built into this assembly, read once (<see cref="LoadEmbedded"/>).</summary>
+    public static RequirementCatalog Embedded => EmbeddedCatalog.Value;
+
     /// <summary>Parses one markdown text. <paramref name="sourceName"/> only labels the results.</summary>
     public static RequirementCatalog Parse(string markdown, string sourceName = "spec")
         => new(ParseRequirements(markdown, sourceName).ToList());

@@ -115,7 +115,7 @@ public sealed class DriverTests
         var scenario = SampleRun.Find("sample-fail");
 
         Assert.That(scenario.Tags, Is.SupersetOf(new[] { "@sample", "@FRAME-6", "@must" }));
-        Assert.That(scenario.RequirementIds, Is.EqualTo(new[] { "FRAME-6" }));
+        Assert.That(scenario.RequirementIds.Select(id => id.Value), Is.EqualTo(new[] { "FRAME-6" }));
         Assert.That(scenario.Section, Is.EqualTo("sample"));
     }
 

@@ -47,7 +47,7 @@ public sealed class ProfileTests
         {
             foreach (var scenario in All.Value)
             {
-                if (scenario.RequirementIds.Any(id => id.StartsWith("FA", StringComparison.Ordinal)))
+                if (scenario.RequirementIds.Any(id => id.Value.StartsWith("FA", StringComparison.Ordinal)))
                     Assert.That(scenario.HasTag("@profile-fa4d209"), $"{scenario.Id} cites an FA id");
             }
         });

@@ -44,7 +44,7 @@ public sealed class TargetCrashTests
         var failures = results.Where(r => r.Verdict == Verdict.Fail).ToList();
         Assert.That(failures.Select(r => r.Id), Is.EqualTo(new[] { CrashingScenario }), "one FAIL, no false ones");
         var failure = failures[0];
-        Assert.That(failure.RequirementIds[0], Is.EqualTo("TRANS-2"));
+        Assert.That(failure.RequirementIds[0].Value, Is.EqualTo("TRANS-2"));
         Assert.That(failure.RequirementIds, Is.SupersetOf(failure.Scenario.RequirementIds));
         Assert.That(failure.Execution.Message!.Split('\n')[0], Does.StartWith("[TRANS-2] the target went down during this scenario")
             .And.Contain("stopped accepting connections").And.Contain("refused"));
@@ -70,7 +70,7 @@ public sealed class TargetCrashTests
         var crashed = report.AllResults.Single(r => r.Id == CrashingScenario);
 
         Assert.That(crashed.Verdict, Is.EqualTo(expected));
-        Assert.That(crashed.RequirementIds[0], Is.EqualTo("TRANS-2"));
+        Assert.That(crashed.RequirementIds[0].Value, Is.EqualTo("TRANS-2"));
         Assert.That(report.ExitCode, Is.EqualTo(ExitCodes.TargetDown), "scenarios were not run, whatever excuses the crash");
     }
 
@@ -155,7 +155,7 @@ public sealed class TargetCrashTests
         var result = await RunExecAsync($"exec:dotnet {Cli} serve --listen stdio --defect crash-on-null-header", CrashingScenario);
 
         Assert.That(result.Verdict, Is.EqualTo(Verdict.Fail));
-        Assert.That(result.RequirementIds[0], Is.EqualTo("TRANS-2"));
+        Assert.That(result.RequirementIds[0].Value, Is.EqualTo("TRANS-2"));
         Assert.That(result.Execution.Message!.Split('\n')[0], Does.StartWith("[TRANS-2] the target crashed during this scenario")
             .And.Contain("SIGABRT").And.Contain(".NET unhandled exception"));
         Assert.That(result.Execution.Message, Does.Contain("the scenario's own steps passed"),
@@ -175,7 +175,7 @@ public sealed class TargetCrashTests
         if (crash)
         {
             Assert.That(result.Verdict, Is.EqualTo(Verdict.Fail));
-            Assert.That(result.RequirementIds[0], Is.EqualTo("TRANS-2"));
+            Assert.That(result.RequirementIds[0].Value, Is.EqualTo("TRANS-2"));
             Assert.That(result.Execution.Message!.Split('\n')[0], Does.StartWith("[TRANS-2] the target crashed").And.Contain("exit status"));
             Assert.That(result.Execution.Message, Does.Contain("its standard error ends with:"));
         }
@@ -183,7 +183,7 @@ public sealed class TargetCrashTests
         {
             // A non-zero status alone is how a stdio server may end a connection; a crash text with status 0 was survived.
             Assert.That(result.Verdict, Is.EqualTo(Verdict.Pass), result.Execution.Message);
-            Assert.That(result.RequirementIds, Does.Not.Contain("TRANS-2"));
+            Assert.That(result.RequirementIds.Select(id => id.Value), Does.Not.Contain("TRANS-2"));
         }
     }
 
@@ -221,7 +221,7 @@ public sealed class TargetCrashTests
             new ScenarioExecutor(settings.BindingAssembly), observer, CancellationToken.None);
 
         Assert.That(results.Select(r => r.Verdict), Is.EqualTo(new[] { Verdict.Fail, Verdict.NotRun, Verdict.NotRun }));
-        Assert.That(results[0].RequirementIds[0], Is.EqualTo("TRANS-2"));
+        Assert.That(results[0].RequirementIds[0].Value, Is.EqualTo("TRANS-2"));
         Assert.That(results[0].Execution.Message, Does.Contain("found when the next scenario, trans-no-greeting, could not connect")
             .And.Contain("the scenario's own steps passed"));
         Assert.That(observer.Revised.Select(r => r.Id), Is.EqualTo(new[] { scenarios[0].Id }));

@@ -25,7 +25,7 @@ internal static class ClientMutantRuns
     public static IReadOnlyList<ScenarioCase> TaggedWith(IEnumerable<string> requirementIds, KitProfile profile = KitProfile.P6ab05ee)
     {
         var wanted = requirementIds.ToHashSet(StringComparer.Ordinal);
-        return QuickOf(profile).Where(s => s.RequirementIds.Any(wanted.Contains)).ToList();
+        return QuickOf(profile).Where(s => s.RequirementIds.Any(id => wanted.Contains(id.Value))).ToList();
     }
 
     /// <summary>The runner's target text: <c>reference-client</c> or <c>reference-client+defect:NAME</c>.</summary>

@@ -94,8 +94,8 @@ public sealed class ClientMutantsAreCaughtTests
         Assert.That(results.Select(r => r.Verdict), Is.EqualTo(new[] { Verdict.Fail, Verdict.Pass }),
             () => string.Join("\n\n", results.Select(ConformanceVerdicts.Describe)));
         var crashed = results[0];
-        Assert.That(crashed.RequirementIds[0], Is.EqualTo("CLI-8"));
-        Assert.That(crashed.RequirementIds, Does.Contain("HDR-5"));
+        Assert.That(crashed.RequirementIds[0].Value, Is.EqualTo("CLI-8"));
+        Assert.That(crashed.RequirementIds.Select(id => id.Value), Does.Contain("HDR-5"));
         var message = crashed.Execution.Message!;
         Assert.That(message.Split('\n')[0], Does.StartWith($"[CLI-8] {ClientScenario.ClientCrashText}: it crashed (exit status 134 (128 + 6: SIGABRT)"));
         Assert.That(message, Does.Contain("Unhandled exception").And.Contain("the response header was null"));
@@ -131,7 +131,7 @@ public sealed class ClientMutantsAreCaughtTests
         }
 
         TestContext.Out.WriteLine($"{name} caught by {catcher!.Id} [{string.Join(" ", catcher.Scenario.RequirementIds)}] after {results.Count} scenario(s), {clock.Elapsed.TotalSeconds:0.0} s: {catcher.Execution.Message}");
-        Assert.That(catcher.Scenario.RequirementIds.Intersect(expected), Is.Not.Empty);
+        Assert.That(catcher.Scenario.RequirementIds.Select(id => id.Value).Intersect(expected), Is.Not.Empty);
     }
 
     /// <summary>Control: the same driver without a defect passes every selection the mutants are judged by.</summary>

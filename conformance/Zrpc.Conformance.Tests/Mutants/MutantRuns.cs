@@ -25,7 +25,7 @@ internal static class MutantRuns
     public static IReadOnlyList<ScenarioCase> TaggedWith(IEnumerable<string> requirementIds, KitProfile profile = KitProfile.P6ab05ee)
     {
         var wanted = requirementIds.ToHashSet(StringComparer.Ordinal);
-        return QuickOf(profile).Where(s => s.RequirementIds.Any(wanted.Contains)).ToList();
+        return QuickOf(profile).Where(s => s.RequirementIds.Any(id => wanted.Contains(id.Value))).ToList();
     }
 
     /// <summary>

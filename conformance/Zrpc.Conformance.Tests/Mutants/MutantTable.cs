@@ -103,7 +103,7 @@ public sealed class MutantTable
             else
             {
                 // A catcher that cites an expected requirement is the one that counts; the others are collateral.
-                var citing = catchers.Where(r => r.RequirementIds.Intersect(row.Expected).Any()).Select(r => $"`{r.Id}`").ToList();
+                var citing = catchers.Where(r => r.RequirementIds.Select(id => id.Value).Intersect(row.Expected).Any()).Select(r => $"`{r.Id}`").ToList();
                 var others = catchers.Count - citing.Count;
                 if (citing.Count == 0)
                 {

@@ -49,7 +49,7 @@ public sealed class MutantsAreCaughtTests
         }
 
         TestContext.Out.WriteLine($"{name} caught by {catcher!.Id} [{string.Join(" ", catcher.RequirementIds)}]: {catcher.Execution.Message}");
-        Assert.That(catcher.RequirementIds.Intersect(expected), Is.Not.Empty);
+        Assert.That(catcher.RequirementIds.Select(id => id.Value).Intersect(expected), Is.Not.Empty);
     }
 
     /// <summary>

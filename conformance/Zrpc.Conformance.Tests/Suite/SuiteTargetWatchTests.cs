@@ -38,7 +38,7 @@ public sealed class SuiteTargetWatchTests
 
         Assert.That(results.Where(r => r.Verdict == Verdict.Fail).Select(r => r.Id), Is.EqualTo(new[] { CrashingScenario }));
         var failure = results[crashing];
-        Assert.That(failure.RequirementIds[0], Is.EqualTo("TRANS-2"));
+        Assert.That(failure.RequirementIds[0].Value, Is.EqualTo("TRANS-2"));
         Assert.That(failure.Execution.Message!.Split('\n')[0], Does.StartWith("[TRANS-2] the target went down during this scenario"));
         Assert.That(results.Take(crashing).Select(r => r.Verdict), Is.All.EqualTo(Verdict.Pass));
         Assert.That(results.Skip(crashing + 1).Select(r => r.Verdict), Is.All.EqualTo(Verdict.NotRun));

@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -74,15 +75,18 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
     private static partial Regex RequirementTag();
 
     /// <summary>The scenario's first requirement tag: what a client's misbehaviour in it violates.</summary>
-    public string? Requirement => scenario.ScenarioInfo.CombinedTags.FirstOrDefault(t => RequirementTag().IsMatch(t));
+    public RequirementId Requirement => scenario.ScenarioInfo.CombinedTags.FirstOrDefault(t => RequirementTag().IsMatch(t)) is { } tag
+        ? RequirementId.Of(tag)
+        : throw new HarnessFailure($"the client scenario '{scenario.ScenarioInfo.Title}' has no requirement tag to cite");
 
-    public RequirementViolation Violation(string message, string? requirement = null) => new(requirement ?? Requirement, message);
+    public RequirementViolation Violation(string detail, string? requirement = null)
+        => new(requirement is null ? Requirement : RequirementId.Of(requirement), detail);
 
     /// <summary>
     /// The requirement a client that crashes breaks (CLI-8, the client's counterpart of TRANS-2):
     /// whatever the scenario was about, its calls were left without outcomes.
     /// </summary>
-    public const string ClientCrashRequirement = "CLI-8";
+    public static readonly RequirementId ClientCrashRequirement = RequirementId.Of("CLI-8");
 
     /// <summary>How the failure of a scenario during which the client driver crashed begins, after its id.</summary>
     public const string ClientCrashText = "the client driver crashed during this scenario";
@@ -128,7 +132,7 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
         context.Note($"driver ran {run.Duration.TotalSeconds:0.00} s, exit code {(run.Killed ? "none (killed)" : run.ExitCode?.ToString() ?? "?")}, {_server.ConnectionCount} connection(s), {_server.Requests.Count} request(s)");
 
         if (run.StartError is not null)
-            throw new RequirementViolation(null, $"the client driver could not be started: {run.StartError}");
+            throw new HarnessFailure($"the client driver could not be started: {run.StartError}");
         if (run.Killed)
             throw new RequirementViolation("CLI-6",
                 $"the client driver was still running {hardLimit.TotalSeconds:0.#} s after it started (calls × timeout {Timeout.TotalSeconds:0.#} s + {KillMargin.TotalSeconds:0} s): the client hung instead of failing the call; the kit killed it. Lines so far: {Lines(run)}");
@@ -149,7 +153,7 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
         var basic = unsupported.FirstOrDefault(o => CallAt(o.Call) is var call && call["endpoint"]?.GetValue<string>() == "Echo"
                                                     && call["accept"]?.GetValue<string>() == "json" && call.ContainsKey("json"));
         if (basic is not null)
-            throw new RequirementViolation(null,
+            throw new HarnessFailure(
                 $"the client driver broke its contract: call {basic.Call} is a JSON call to Echo accepting JSON, which every client makes, and the driver answered unsupported: {basic}");
         var reasons = string.Join("; ", unsupported.Select(o => $"call {o.Call} {CallAt(o.Call).ToJsonString()}: {o.Line["message"]?.ToString() ?? "no reason given"}"));
         throw new Driver.ScenarioSkippedException($"unsupported by the client: {reasons}");
@@ -177,7 +181,7 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
             try { close = lines.Count == 0 ? null : JsonNode.Parse(lines[^1].Text) as JsonObject; }
             catch (JsonException) { }
             if (close?["close"] is not JsonValue kind || kind.GetValueKind() != JsonValueKind.String || kind.GetValue<string>() is not ("ok" or "error" or "none"))
-                throw new RequirementViolation(null,
+                throw new HarnessFailure(
                     $"the client driver broke its contract: in profile fa4d209 its last line reports the close of the client ({{\"close\":\"ok\"}}, {{\"close\":\"error\",...}} or {{\"close\":\"none\"}}; CLIENT-DRIVER.md section 3). Lines: {Lines(run)}");
             CloseLine = close;
             lines.RemoveAt(lines.Count - 1);
@@ -192,7 +196,7 @@ public sealed partial class ClientScenario(TargetContext context, ScenarioContex
             if (parsed is null || parsed["call"] is not JsonValue call || call.GetValueKind() != JsonValueKind.Number || call.GetValue<double>() != number
                 || parsed["outcome"] is not JsonValue outcome || outcome.GetValueKind() != JsonValueKind.String
                 || outcome.GetValue<string>() is not ("ok" or "status" or "error" or "unsupported") || number > _calls.Count)
-                throw new RequirementViolation(null,
+                throw new HarnessFailure(
                     $"the client driver broke its contract: line {number} '{line.Text}' is not a result of call {number} (a JSON object with \"call\":{number} and outcome ok, status, error or unsupported; CLIENT-DRIVER.md section 3)");
             outcomes.Add(new CallOutcome(number, parsed["outcome"]!.GetValue<string>(), parsed, line.Timestamp));
         }

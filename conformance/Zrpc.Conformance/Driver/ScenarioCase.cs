@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using System.Text.RegularExpressions;
 using Io.Cucumber.Messages.Types;
 
@@ -63,12 +64,15 @@ public sealed partial class ScenarioCase
     [GeneratedRegex(@"^@?([A-Z]+-[0-9]+)$")]
     private static partial Regex RequirementTag();
 
-    /// <summary>Requirement ids from tags such as <c>@RPC-7</c>, in tag order.</summary>
-    public IReadOnlyList<string> RequirementIds => Tags
+    /// <summary>
+    /// Requirement ids from tags such as <c>@RPC-7</c>, in tag order. Tags are checked for their
+    /// shape only: a --features folder may be written against another copy of the spec (--spec).
+    /// </summary>
+    public IReadOnlyList<RequirementId> RequirementIds => Tags
         .Select(t => RequirementTag().Match(t))
         .Where(m => m.Success)
-        .Select(m => m.Groups[1].Value)
-        .Distinct(StringComparer.Ordinal)
+        .Select(m => RequirementId.Parse(m.Groups[1].Value))
+        .Distinct()
         .ToList();
 
     /// <summary>A failure of a scenario tagged @should is a warning, not a failure (WARN).</summary>

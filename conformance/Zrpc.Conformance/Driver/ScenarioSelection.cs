@@ -34,5 +34,5 @@ public sealed class ScenarioSelection
         => string.Equals(scenario.Section, section, StringComparison.OrdinalIgnoreCase)
            || string.Equals(Path.GetFileNameWithoutExtension(scenario.Feature.RelativePath), section, StringComparison.OrdinalIgnoreCase)
            || string.Equals(scenario.Feature.Title, section, StringComparison.OrdinalIgnoreCase)
-           || scenario.RequirementIds.Any(id => id.StartsWith(section + "-", StringComparison.OrdinalIgnoreCase));
+           || scenario.RequirementIds.Any(id => id.Value.StartsWith(section + "-", StringComparison.OrdinalIgnoreCase));
 }

@@ -26,7 +26,7 @@ public sealed class FuzzRunner(ITarget target, TimeSpan timeout)
             await ProbeAsync(context, ct);
             return null;
         }
-        catch (RequirementViolation e)
+        catch (ScenarioFailure e)
         {
             return new FuzzFailure(e.Message, context.Traffic.FormatAnnotatedHex());
         }

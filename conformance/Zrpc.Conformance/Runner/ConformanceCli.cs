@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Reflection;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Reporting;
-using Zrpc.Rpc;
 using Zrpc.Spec;
 
 namespace Zrpc.Conformance.Runner;
@@ -118,7 +117,38 @@ public static class ConformanceCli
         var exitCode = ExitCodes.Success;
         root.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
-            exitCode = await ExecuteAsync(pr, ct).ConfigureAwait(false);
+            var request = new RunRequest
+            {
+                Targets = pr.GetValue(target) ?? [],
+                Launch = pr.GetValue(launch) ?? [],
+                LaunchTimeoutSeconds = pr.GetValue(launchTimeout),
+                Role = pr.GetValue(role) ?? ClientRole.Roles.Server,
+                ClientTargets = pr.GetValue(clientTarget) ?? [],
+                Tags = pr.GetValue(tags),
+                Sections = pr.GetValue(section) ?? [],
+                Only = pr.GetValue(only) ?? [],
+                TimeoutSeconds = pr.GetValue(timeout),
+                Junit = pr.GetValue(junit),
+                Json = pr.GetValue(json),
+                Html = pr.GetValue(html),
+                CucumberHtml = pr.GetValue(cucumberHtml),
+                Ndjson = pr.GetValue(ndjson),
+                Fuzz = pr.GetValue(fuzz),
+                Seed = pr.GetValue(seed),
+                FuzzReplay = pr.GetValue(fuzzReplay),
+                Deviations = pr.GetValue(deviations),
+                StrictDeviations = pr.GetValue(strictDeviations),
+                Baseline = pr.GetValue(baseline),
+                Repeat = pr.GetValue(repeat),
+                Matrix = pr.GetValue(matrix),
+                RequireCoverage = pr.GetValue(requireCoverage),
+                List = pr.GetValue(list),
+                Features = pr.GetValue(features),
+                Spec = pr.GetValue(spec),
+                Profile = pr.GetValue(profile)!,
+                DetectProfile = pr.GetValue(detectProfile),
+            };
+            exitCode = await new RunCommand(request, output, error, bindingAssembly ?? typeof(ConformanceCli).Assembly).ExecuteAsync(ct).ConfigureAwait(false);
             return exitCode;
         });
 
@@ -138,260 +168,6 @@ public static class ConformanceCli
         var invoked = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
         if (parsed.CommandResult.Command == diff) return diffExit;
         return invoked == 0 ? exitCode : invoked;
-
-        async Task<int> ExecuteAsync(ParseResult pr, CancellationToken ct)
-        {
-            ConfigureReqnrollFormatters(pr.GetValue(cucumberHtml), pr.GetValue(ndjson));
-            if (pr.GetValue(fuzz) > 0 || pr.GetValue(fuzzReplay) is not null)
-            {
-                var targetsGiven = pr.GetValue(target) ?? [];
-                if ((pr.GetValue(launch) ?? []).Length > 0)
-                {
-                    error.WriteLine("error: --fuzz tests a running server given with --target; --launch is for the scenarios");
-                    return ExitCodes.UsageError;
-                }
-
-                if (targetsGiven.Length > 1)
-                {
-                    error.WriteLine("error: --fuzz takes one --target");
-                    return ExitCodes.UsageError;
-                }
-                return await Fuzz.FuzzCommand.RunAsync(targetsGiven.FirstOrDefault(), pr.GetValue(fuzz), pr.GetValue(seed),
-                    pr.GetValue(fuzzReplay), TimeSpan.FromSeconds(pr.GetValue(timeout)), output, ct).ConfigureAwait(false);
-            }
-            if (pr.GetValue(detectProfile))
-            {
-                return await ProfileOptions.DetectAsync(pr.GetValue(target) ?? [], Steps.Wire.KitProfiles.Parse(pr.GetValue(profile)!), TimeSpan.FromSeconds(pr.GetValue(timeout)), output, error, ct).ConfigureAwait(false);
-            }
-
-            var runProfile = Steps.Wire.KitProfiles.Parse(pr.GetValue(profile)!);
-            RequirementCatalog catalog;
-            IReadOnlyList<ScenarioCase> scenarios;
-            ScenarioSelection selection;
-            ExpectedDeviations expected = ExpectedDeviations.None;
-            ResultFile? baselineFile = null;
-            try
-            {
-                catalog = pr.GetValue(spec) is { } specDir ? RequirementCatalog.LoadDirectory(specDir) : RequirementCatalog.LoadEmbedded();
-                scenarios = pr.GetValue(features) is { } featuresDir ? FeatureLoader.LoadDirectory(featuresDir) : FeatureLoader.LoadEmbedded();
-                selection = new ScenarioSelection
-                {
-                    Tags = pr.GetValue(tags) is { Length: > 0 } expression ? TagExpression.Parse(expression) : null,
-                    Sections = pr.GetValue(section) ?? [],
-                    Only = pr.GetValue(only) ?? [],
-                };
-                if (pr.GetValue(deviations) is { } deviationsFile)
-                {
-                    expected = ExpectedDeviations.Load(deviationsFile);
-                }
-
-                if (pr.GetValue(baseline) is { } baselinePath)
-                {
-                    // A pipeline's first run has no earlier result: it is judged as without --baseline.
-                    if (File.Exists(baselinePath))
-                    {
-                        baselineFile = ResultFile.Load(baselinePath);
-                    }
-                    else
-                    {
-                        output.WriteLine($"note: no baseline at {baselinePath} (a first run?): every MUST failure fails the run");
-                    }
-                }
-            }
-            catch (Exception e) when (e is FormatException or FeatureLoadException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
-            {
-                error.WriteLine($"error: {e.Message}");
-                return ExitCodes.UsageError;
-            }
-
-            if (pr.GetValue(matrix))
-            {
-                var root = RepositoryCoverageSources.FindRepositoryRoot(Environment.CurrentDirectory)
-                    ?? RepositoryCoverageSources.FindRepositoryRoot(AppContext.BaseDirectory);
-                var coverage = new CoverageMatrix(catalog, [new ScenarioCoverageSource(scenarios), .. RepositoryCoverageSources.From(root)]);
-                coverage.Write(output);
-                return pr.GetValue(requireCoverage) && coverage.UncoveredMusts.Count > 0 ? ExitCodes.MustFailed : ExitCodes.Success;
-            }
-
-            var roleName = pr.GetValue(role) ?? ClientRole.Roles.Server;
-            var selected = ClientRole.Roles.ForRole(ProfileOptions.ForProfile(selection.Apply(scenarios), runProfile), roleName);
-            if (pr.GetValue(list))
-            {
-                foreach (var scenario in selected)
-                {
-                    output.WriteLine($"{scenario.Id}\t{scenario.Section}\t{string.Join(' ', scenario.Tags.Where(t => !t.StartsWith(FeatureLoader.IdTagPrefix, StringComparison.Ordinal)))}\t{scenario.Title}");
-                }
-
-                output.WriteLine($"{selected.Count} scenarios");
-                return selected.Count == 0 ? ExitCodes.NothingSelected : ExitCodes.Success;
-            }
-
-            if (selected.Count == 0)
-            {
-                error.WriteLine($"error: the selection matched no scenario ({scenarios.Count} loaded)");
-                output.WriteLine("0 passed, 0 failed, 0 skipped");
-                return ExitCodes.NothingSelected;
-            }
-
-            var repeatCount = pr.GetValue(repeat);
-            if (repeatCount < 0)
-            {
-                error.WriteLine("error: --repeat must be 0 or more");
-                return ExitCodes.UsageError;
-            }
-
-            if (pr.GetValue(strictDeviations) && pr.GetValue(deviations) is null)
-            {
-                error.WriteLine("error: --strict-deviations needs --expect-deviations FILE");
-                return ExitCodes.UsageError;
-            }
-
-            var timeoutSeconds = pr.GetValue(timeout);
-            if (timeoutSeconds <= 0 || double.IsNaN(timeoutSeconds))
-            {
-                error.WriteLine("error: --timeout must be a positive number of seconds");
-                return ExitCodes.UsageError;
-            }
-
-            var launches = (pr.GetValue(launch) ?? []).ToList();
-            var targets = pr.GetValue(target) is { Length: > 0 } given ? given.Select(t => (string?)t).ToList()
-                : launches.Count > 0 ? [] : [null];
-            var launchSeconds = pr.GetValue(launchTimeout);
-            if (launchSeconds <= 0 || double.IsNaN(launchSeconds))
-            {
-                error.WriteLine("error: --launch-timeout must be a positive number of seconds");
-                return ExitCodes.UsageError;
-            }
-
-            if (launches.Count > 0 && roleName == ClientRole.Roles.Client)
-            {
-                error.WriteLine("error: --launch starts a server; it needs --role server or --role both");
-                return ExitCodes.UsageError;
-            }
-
-            foreach (var text in launches)
-            {
-                try
-                {
-                    _ = new Adapters.LaunchedServerTarget(text, TimeSpan.FromSeconds(launchSeconds));
-                }
-                catch (FormatException e)
-                {
-                    error.WriteLine($"error: {e.Message}");
-                    return ExitCodes.UsageError;
-                }
-            }
-
-            var clientTargets = (pr.GetValue(clientTarget) ?? []).ToList();
-            if (roleName == ClientRole.Roles.Client)
-            {
-                // In the client role --target names client drivers.
-                clientTargets = [.. targets.Where(t => t is not null).Select(t => t!), .. clientTargets];
-                targets = [];
-            }
-            else if (roleName == ClientRole.Roles.Server && clientTargets.Count > 0)
-            {
-                error.WriteLine("error: --client-target needs --role both or --role client");
-                return ExitCodes.UsageError;
-            }
-
-            if (roleName != ClientRole.Roles.Server && clientTargets.Count == 0)
-            {
-                error.WriteLine($"error: --role {roleName} needs a client driver: {(roleName == ClientRole.Roles.Client ? "--target" : "--client-target")} 'exec:COMMAND ARGS' with {{address}} in it (see conformance/CLIENT-DRIVER.md)");
-                return ExitCodes.UsageError;
-            }
-
-            foreach (var text in clientTargets)
-            {
-                try
-                {
-                    ClientRole.ClientDriverTarget.Create(text);
-                }
-                catch (FormatException e)
-                {
-                    error.WriteLine($"error: {e.Message}");
-                    return ExitCodes.UsageError;
-                }
-            }
-
-            foreach (var text in targets.Where(t => t is not null))
-            {
-                try
-                {
-                    Adapters.Targets.Create(text).DisposeAsync().AsTask().Wait(ct);
-                }
-                catch (FormatException e)
-                {
-                    error.WriteLine($"error: {e.Message}");
-                    return ExitCodes.UsageError;
-                }
-            }
-
-            var settings = new RunSettings
-            {
-                Targets = targets,
-                ClientTargets = clientTargets,
-                Launch = launches,
-                LaunchTimeout = TimeSpan.FromSeconds(launchSeconds),
-                StepTimeout = TimeSpan.FromSeconds(timeoutSeconds),
-                Deviations = expected,
-                Profile = runProfile,
-                Repeat = repeatCount,
-                BindingAssembly = bindingAssembly ?? typeof(ConformanceCli).Assembly,
-            };
-            foreach (var unused in expected.Unused(scenarios))
-            {
-                output.WriteLine($"note: expected deviation '{unused.Id}' (line {unused.Line}) matches no scenario");
-            }
-
-            var deviationProblems = expected.Expired.Select(ExpiredMessage).ToList();
-            foreach (var problem in deviationProblems)
-            {
-                output.WriteLine($"error: {problem}");
-            }
-
-            var console = new ConsoleReport(output, catalog);
-            RunReport report;
-            try
-            {
-                report = await ConformanceRun.RunAsync(selected, settings, catalog, console, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                await ReqnrollSession.EndAllAsync().ConfigureAwait(false);
-                try
-                {
-                    if (pr.GetValue(ndjson) is { Length: > 0 } ndjsonFile) CucumberMessageRepair.RepairNdjson(ndjsonFile);
-                    if (pr.GetValue(cucumberHtml) is { Length: > 0 } cucumberFile) CucumberMessageRepair.RepairHtml(cucumberFile);
-                }
-                catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException)
-                {
-                    error.WriteLine($"warning: Reqnroll's Cucumber output was left as written (its step arguments could not be read: {e.Message})");
-                }
-            }
-
-            if (pr.GetValue(strictDeviations))
-            {
-                deviationProblems.AddRange(report.AllResults.Where(r => r.UnexpectedPass)
-                    .Select(r => $"expected deviation {expected.Find(r.Scenario)?.Describe() ?? $"'{r.Id}'"} is listed, but {r.Id} passes against {r.Target} (--strict-deviations): remove the entry"));
-            }
-
-            report = report with
-            {
-                Identity = RunIdentity.Of(scenarios, Steps.Wire.KitProfiles.Name(settings.Profile)),
-                DeviationProblems = deviationProblems,
-            };
-            if (baselineFile is not null)
-            {
-                report = report with { Baseline = ResultComparison.Compare(baselineFile, ResultFile.From(report)) };
-            }
-
-            if (pr.GetValue(junit) is { } junitFile) JunitReport.Write(report, junitFile);
-            if (pr.GetValue(json) is { } jsonFile) JsonReport.Write(report, jsonFile);
-            if (pr.GetValue(html) is { } htmlFile) HtmlReport.Write(report, htmlFile);
-            console.WriteSummary(report);
-            return report.ExitCode;
-        }
     }
 
     /// <summary>The message that fails a run whose deviations list holds an entry past its "until" date.</summary>
@@ -400,22 +176,4 @@ public static class ConformanceCli
            ": it no longer excuses a failure; fix the implementation or renew the date";
 
     internal static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// Reqnroll's own formatters read their configuration when its test run starts; the
-    /// environment variable is how a runner without reqnroll.json switches them on.
-    /// </summary>
-    private static void ConfigureReqnrollFormatters(string? htmlFile, string? ndjsonFile)
-    {
-        var formatters = new System.Text.Json.Nodes.JsonObject();
-        foreach (var (name, file) in new[] { ("html", htmlFile), ("message", ndjsonFile) })
-        {
-            if (string.IsNullOrEmpty(file)) continue;
-            var full = Path.GetFullPath(file);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            formatters[name] = new System.Text.Json.Nodes.JsonObject { ["outputFilePath"] = full };
-        }
-        if (formatters.Count > 0)
-            Environment.SetEnvironmentVariable("REQNROLL_FORMATTERS", new System.Text.Json.Nodes.JsonObject { ["formatters"] = formatters }.ToJsonString());
-    }
 }

@@ -395,7 +395,7 @@ public static class ConformanceRun
             _ => $"failed: {execution.Message}",
         };
         var when = happened.EndsWith(" of", StringComparison.Ordinal) ? $"{happened} this scenario" : $"{happened} during this scenario";
-        var message = $"[{CrashRequirement}] the target {when}: {evidence}" +
+        var message = Steps.RequirementViolation.Format(CrashRequirement, $"the target {when}: {evidence}") +
                       (aftermath is null ? "" : $"\n{aftermath}") +
                       $"\nthe scenario's own steps {own}";
         var deviation = settings.Deviations.FindTargetDown(result.Scenario, CrashRequirement);
@@ -411,7 +411,7 @@ public static class ConformanceRun
     }
 
     /// <summary>The requirement a crash or a server that goes down breaks: one connection took the others down.</summary>
-    public const string CrashRequirement = "TRANS-2";
+    public static readonly RequirementId CrashRequirement = RequirementId.Of("TRANS-2");
 
     /// <summary>The verdict of a scenario the kit could not run because the target was down.</summary>
     public static ScenarioResult NotRun(ScenarioCase scenario, ITarget target, RunSettings settings, string why) => new()
@@ -462,7 +462,7 @@ public static class ConformanceRun
                           && (e.Text.StartsWith("end of stream", StringComparison.Ordinal) || e.Text.StartsWith("read failed", StringComparison.Ordinal)))),
         };
         if (execution.Status == ExecutionStatus.Failed && target is ClientDriverTarget
-            && (execution.Message ?? "").StartsWith($"[{ClientScenario.ClientCrashRequirement}] ", StringComparison.Ordinal))
+            && Steps.RequirementViolation.Cites(execution.Message, ClientScenario.ClientCrashRequirement))
         {
             // Like a server's crash (TRANS-2): the crash requirement first, then the scenario's own.
             return result with { RequirementIds = [ClientScenario.ClientCrashRequirement, .. scenario.RequirementIds.Where(id => id != ClientScenario.ClientCrashRequirement)] };

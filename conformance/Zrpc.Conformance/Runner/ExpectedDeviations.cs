@@ -163,17 +163,17 @@ public sealed partial class ExpectedDeviations
     public Deviation? Find(ScenarioCase scenario)
         => _active.FirstOrDefault(e => e.Id == scenario.Id)
            ?? _active.FirstOrDefault(e => e.Id == scenario.ScenarioId)
-           ?? _active.FirstOrDefault(e => RequirementId().IsMatch(e.Id) && scenario.RequirementIds.Contains(e.Id));
+           ?? _active.FirstOrDefault(e => RequirementId().IsMatch(e.Id) && scenario.RequirementIds.Any(r => r.Value == e.Id));
 
     /// <summary>
     /// The entry that excuses the target going down during <paramref name="scenario"/>: one naming
     /// the scenario (or its row) or <paramref name="crashRequirement"/>; the scenario's other
     /// requirement ids do not, since the failure is not theirs.
     /// </summary>
-    public Deviation? FindTargetDown(ScenarioCase scenario, string crashRequirement)
+    public Deviation? FindTargetDown(ScenarioCase scenario, Zrpc.Spec.RequirementId crashRequirement)
         => _active.FirstOrDefault(e => e.Id == scenario.Id)
            ?? _active.FirstOrDefault(e => e.Id == scenario.ScenarioId)
-           ?? _active.FirstOrDefault(e => e.Id == crashRequirement);
+           ?? _active.FirstOrDefault(e => e.Id == crashRequirement.Value);
 
     /// <summary>Applies @should and the deviation list to a raw execution.</summary>
     public (Verdict Verdict, string? Reason, bool UnexpectedPass) Classify(ScenarioCase scenario, ScenarioExecution execution)
@@ -193,6 +193,6 @@ public sealed partial class ExpectedDeviations
     public IReadOnlyList<Deviation> Unused(IEnumerable<ScenarioCase> scenarios)
     {
         var list = scenarios.ToList();
-        return _entries.Where(e => !list.Any(s => s.Id == e.Id || s.ScenarioId == e.Id || s.RequirementIds.Contains(e.Id))).ToList();
+        return _entries.Where(e => !list.Any(s => s.Id == e.Id || s.ScenarioId == e.Id || s.RequirementIds.Any(r => r.Value == e.Id))).ToList();
     }
 }

@@ -1,4 +1,5 @@
 using Zrpc.Conformance.Driver;
+using Zrpc.Spec;
 
 namespace Zrpc.Conformance.Runner;
 
@@ -30,13 +31,13 @@ public sealed record ScenarioResult
 
     public string Id => Scenario.Id;
 
-    private readonly IReadOnlyList<string>? _requirementIds;
+    private readonly IReadOnlyList<RequirementId>? _requirementIds;
 
     /// <summary>
     /// The requirements this result cites: the scenario's own, with TRANS-2 first when the target
     /// crashed or went down during the scenario; none for NOT RUN.
     /// </summary>
-    public IReadOnlyList<string> RequirementIds
+    public IReadOnlyList<RequirementId> RequirementIds
     {
         get => _requirementIds ?? (Verdict == Verdict.NotRun ? [] : Scenario.RequirementIds);
         init => _requirementIds = value;

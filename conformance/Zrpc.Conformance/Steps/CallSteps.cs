@@ -49,7 +49,7 @@ public sealed class CallSteps(ScenarioState state)
         {
             throw rejudged;
         }
-        catch (RequirementViolation e) when (e.RequirementIds.Count == 0)
+        catch (UnattributedFailure e)
         {
             // No response at all: an implementation that reads frame lengths big-endian never
             // answers a correct request, whatever the scenario is about (FRAME-1).
@@ -69,9 +69,9 @@ public sealed class CallSteps(ScenarioState state)
         {
             state.LastResponse = await state.Connection.ReadResponseAsync(KeepBodyBytes, "response to the next request");
         }
-        catch (RequirementViolation e) when (e.RequirementIds.Count == 0)
+        catch (UnattributedFailure e)
         {
-            throw await ConnectionSteps.ByteOrderProblem(state, e.Message) ?? new RequirementViolation(requirement ?? "RPC-3", e.Message);
+            throw await ConnectionSteps.ByteOrderProblem(state, e.Message) ?? new RequirementViolation(requirement ?? "RPC-3", e.Detail);
         }
         finally
         {
@@ -139,7 +139,7 @@ public sealed class CallSteps(ScenarioState state)
         // header are the shortening gone wrong (HDR-8), not a general header fault.
         return CallAsync("Fail", FrameBytes.CanonicalMessage(WireConstants.Data, Encoding.UTF8.GetBytes(json + "\n")),
             $"Fail with a {ResponseSteps.Characters(message)}-character message",
-            e => e.RequirementIds is ["HDR-1"] or ["MSG-5"] ? new RequirementViolation("HDR-8", e.Message[(e.Message.IndexOf("] ", StringComparison.Ordinal) + 2)..]) : null);
+            e => e.Requirement.Value is "HDR-1" or "MSG-5" ? new RequirementViolation("HDR-8", e.Detail) : null);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using Reqnroll;
 using Zrpc.Conformance.Steps.Wire;
 
@@ -31,18 +32,17 @@ public sealed class ConnectionSteps(ScenarioState state)
         {
             await Probe(state, 1, "TRANS-2");
         }
-        catch (RequirementViolation e)
+        catch (ScenarioFailure e)
         {
             // Harm means this connection failed where a connection of its own works: when a fresh
             // connection fails the same way, the fault is not the error next door.
             var fresh = await FreshConnectionProblem(state);
             if (fresh is not null) throw fresh;
-            throw new RequirementViolation("TRANS-2", $"a connection that was open alongside was harmed by the error on connection {current}, while a fresh connection works: {StripId(e.Message)}");
+            throw new RequirementViolation("TRANS-2", $"a connection that was open alongside was harmed by the error on connection {current}, while a fresh connection works: {e.Detail}");
         }
         state.Use(current);
     }
 
-    static string StripId(string message) => message.StartsWith('[') && message.IndexOf("] ", StringComparison.Ordinal) is > 0 and var end ? message[(end + 2)..] : message;
 
     /// <summary>
     /// Why an Echo call on a connection of its own fails, or null when it works. An implementation
@@ -58,12 +58,12 @@ public sealed class ConnectionSteps(ScenarioState state)
             await Probe(state, 1, "RPC-3");
             return null;
         }
-        catch (RequirementViolation e)
+        catch (ScenarioFailure e)
         {
             if (await AnswersBigEndian(state))
-                return new RequirementViolation("FRAME-1", $"every connection fails, a fresh one too ({StripId(e.Message)}); the implementation answers a request whose frame lengths are written big-endian: frame lengths are little-endian");
-            return new RequirementViolation(e.RequirementIds.FirstOrDefault() ?? "RPC-3",
-                $"a fresh connection fails the same way, so this is not harm done by the error on another connection: {StripId(e.Message)}");
+                return new RequirementViolation("FRAME-1", $"every connection fails, a fresh one too ({e.Detail}); the implementation answers a request whose frame lengths are written big-endian: frame lengths are little-endian");
+            return new RequirementViolation((e as RequirementViolation)?.Requirement ?? RequirementId.Of("RPC-3"),
+                $"a fresh connection fails the same way, so this is not harm done by the error on another connection: {e.Detail}");
         }
         finally
         {
@@ -115,7 +115,7 @@ public sealed class ConnectionSteps(ScenarioState state)
             return first is { Length: WireConstants.FrameHeaderSize } && first[0] == WireConstants.Header
                 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(first.AsSpan(2)) is > 0 and <= WireConstants.MaxHeaderMessage;
         }
-        catch (Exception e) when (e is RequirementViolation or IOException or InvalidOperationException)
+        catch (Exception e) when (e is ScenarioFailure or IOException or InvalidOperationException)
         {
             return false;
         }
@@ -175,7 +175,7 @@ public sealed class ConnectionSteps(ScenarioState state)
             {
                 response = await connection.ReadResponseAsync(1 << 20, $"probe call {i + 1} (an Echo call to check that the connection is still in sync)");
             }
-            catch (RequirementViolation e) when (e.RequirementIds.Count == 0)
+            catch (UnattributedFailure e)
             {
                 throw await ByteOrderProblem(state, e.Message) ?? new RequirementViolation(id, $"the connection is no longer usable: {e.Message}");
             }

@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using System.Diagnostics;
 using System.Text;
 using Reqnroll;
@@ -37,9 +38,9 @@ public sealed class ProfileSteps(ScenarioState state)
         {
             return state.LastResponse = await state.Connection.ReadResponseAsync(1 << 16, what, requirement, headerOnly: true);
         }
-        catch (RequirementViolation e) when (e.RequirementIds.Count == 0)
+        catch (UnattributedFailure e)
         {
-            throw new RequirementViolation(requirement, e.Message);
+            throw e.Of(RequirementId.Of(requirement));
         }
     }
 

@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using System.Text;
 using System.Text.Json;
 using Reqnroll;
@@ -23,11 +24,10 @@ public sealed class ResponseSteps(ScenarioState state)
     {
         if (state.LastResponse is { } response) return response;
         if (state.ReadFailure is { } failure)
-            throw new RequirementViolation(failure.RequirementIds.Count > 0 ? failure.RequirementIds[0] : requirement ?? "RPC-3", failure.RequirementIds.Count > 0 ? StripId(failure.Message) : failure.Message);
+            throw new RequirementViolation(failure is RequirementViolation violation ? violation.Requirement : RequirementId.Of(requirement ?? "RPC-3"), failure.Detail);
         throw new InvalidOperationException("no response has been read yet in this scenario (use a 'calls' step or 'the next response has status ...')");
     }
 
-    static string StripId(string message) => message.StartsWith('[') && message.IndexOf("] ", StringComparison.Ordinal) is > 0 and var end ? message[(end + 2)..] : message;
 
     /// <summary>The requirement a status check names when the scenario does not say: what each status means.</summary>
     static string DefaultStatusRequirement(ulong status) => status switch

@@ -16,7 +16,7 @@ public sealed class ScenarioState(TargetContext target)
     /// Why the last call got no response (the connection ended, an RST, a timeout): judged by the
     /// next check of the response, which names the requirement it checks.
     /// </summary>
-    public RequirementViolation? ReadFailure { get; set; }
+    public ScenarioFailure? ReadFailure { get; set; }
     public string? LastJsonSent { get; set; }
     public string? LastFailMessageSent { get; set; }
     public (long Length, string Sha256)? LastOctetsSent { get; set; }

@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Zrpc.Frames;

@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using NUnit.Framework;
 using Zrpc.Frames;
 

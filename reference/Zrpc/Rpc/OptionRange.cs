@@ -25,6 +25,10 @@ internal static class OptionRange
     public static int AtLeastOne(int value, string option) =>
         value >= 1 ? value : throw new ArgumentOutOfRangeException(option, value, $"{option} must be at least 1");
 
+    /// <summary>A value the enum names (a cast integer may name none).</summary>
+    public static T Defined<T>(T value, string option) where T : struct, Enum =>
+        Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(option, value, $"{option} must be one of {string.Join(", ", Enum.GetNames<T>())}");
+
     /// <summary>A rate: zero (off) or more, finite.</summary>
     public static double Rate(double value, string option) =>
         value >= 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(option, value, $"{option} must be 0 (off) or a finite number of bytes per second");

@@ -36,7 +36,7 @@ public sealed class RpcClientOptions
     public Profile Profile
     {
         get;
-        set => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Profile), value, $"{nameof(Profile)} must be one of {string.Join(", ", Enum.GetNames<Profile>())}");
+        set => field = OptionRange.Defined(value, nameof(Profile));
     } = Profile.P6ab05ee;
 
     /// <summary>Profile fa4d209: longest wait for the answer to the Close request (FACLI-2); default 1 s, as zrepl 0.0.3.</summary>

@@ -127,7 +127,7 @@ public sealed class RpcServerOptions
     public Profile Profile
     {
         get;
-        set => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Profile), value, $"{nameof(Profile)} must be one of {string.Join(", ", Enum.GetNames<Profile>())}");
+        set => field = OptionRange.Defined(value, nameof(Profile));
     } = Profile.P6ab05ee;
 
     /// <summary>

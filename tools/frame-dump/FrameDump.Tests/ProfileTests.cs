@@ -202,7 +202,7 @@ public class ProfileTests
             ("fa4d209", "option", false), ("fa4d209", "option", true),
         }));
         Assert.That(profiles[1].Evidence, Does.StartWith("but the content points at 6ab05ee: MarshaledJSON body with DataType 2"));
-        Assert.That(result.Of<ViolationRecord>().Select(v => v.RequirementId), Does.Contain("FARPC-2"),
+        Assert.That(result.Of<ViolationRecord>().Select(v => v.Requirement.Value), Does.Contain("FARPC-2"),
             "read as fa4d209, the Echo request is a control request sent with a body");
     }
 
@@ -217,7 +217,7 @@ public class ProfileTests
 
         var result = Decode(c, Profile.Fa4d209);
 
-        Assert.That(result.Of<ViolationRecord>().Select(v => v.RequirementId), Is.EqualTo(new[] { "FARPC-2", "FASRV-3", "CLI-5" }));
+        Assert.That(result.Of<ViolationRecord>().Select(v => v.Requirement.Value), Is.EqualTo(new[] { "FARPC-2", "FASRV-3", "CLI-5" }));
     }
 
     [Test]
@@ -229,7 +229,7 @@ public class ProfileTests
 
         var result = Decode(c, Profile.Fa4d209);
 
-        Assert.That(result.Of<ViolationRecord>().Select(v => v.RequirementId), Is.EqualTo(new[] { "FARPC-3" }));
+        Assert.That(result.Of<ViolationRecord>().Select(v => v.Requirement.Value), Is.EqualTo(new[] { "FARPC-3" }));
     }
 
     [Test]

@@ -14,7 +14,7 @@ public class ViolationTests
         return Harness.Decode(new DumpOptions { RawFile = path, RawSide = side });
     }
 
-    private static List<string> Ids(Harness.Collector result) => result.Of<ViolationRecord>().Select(v => v.RequirementId).ToList();
+    private static List<string> Ids(Harness.Collector result) => result.Of<ViolationRecord>().Select(v => v.Requirement.Value).ToList();
 
     [Test]
     public void RawMode_DecodesRequestsWithoutAPeer()
@@ -135,5 +135,26 @@ public class ViolationTests
 
         Assert.That(Ids(result), Is.EqualTo(new[] { "FRAME-3", "FRAME-9" }));
         Assert.That(result.Of<MessageRecord>().Last().Complete, Is.True, "flag 0x07 counts as set (FRAME-4)");
+    }
+
+    [Test]
+    public void EveryViolation_CitesItsRequirementOnce_AfterTheDetail()
+    {
+        var oversize = new byte[6];
+        new FrameHeader(0x02, 1, FrameLimits.MaxPayload + 1).WriteTo(oversize);
+        var body = "{\"a\":1}\n"u8.ToArray();
+        var stream = Wire.Concat(
+            Wire.HeaderMessage(Wire.HeaderJson("Echo", 2, 2)), Wire.Frame(FrameType.Data, false, body.AsSpan(0, 3)), Wire.Frame(FrameType.Data, true, body.AsSpan(3)),
+            Wire.HeaderMessage("{\"Endpoint\":\"Echo\",}"), Wire.DataMessage("{}\n"u8),
+            Wire.Frame(FrameType.Trailer, true, "xyz"u8),
+            Wire.HeaderMessage(Wire.HeaderJson("Sink", 3, 2)), oversize, new byte[100], Wire.JsonRequest("Echo", "{}"));
+        var violations = DecodeRaw(stream).Of<ViolationRecord>();
+
+        Assert.That(violations.Select(v => v.Requirement.Value), Is.SupersetOf(new[] { "MSG-4", "HDR-5", "FRAME-10", "FRAME-6" }));
+        foreach (var v in violations)
+        {
+            Assert.That(v.Detail, Does.Not.Contain(v.Requirement.Value), "the id is written once, by the record");
+            Assert.That(v.Message, Is.EqualTo($"{v.Detail} ({v.Requirement})"));
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Zrpc.Spec;
 using System.Buffers.Binary;
 using Zrpc.Conformance.Adapters;
 
@@ -48,7 +49,7 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
         }
         catch (TimeoutException)
         {
-            throw new RequirementViolation(null,
+            throw new UnattributedFailure(
                 $"the implementation did not take {bytes.Length} bytes from connection {Label} within {stepTimeout.TotalSeconds:0.#} s: it stopped reading");
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException || e.InnerException is System.Net.Sockets.SocketException)
@@ -96,9 +97,9 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
         {
             return await ReadResponseCoreAsync(keepBodyBytes, context, headerOnly);
         }
-        catch (RequirementViolation e) when (e.RequirementIds.Count == 0 && requirement is not null)
+        catch (UnattributedFailure e) when (requirement is not null)
         {
-            throw new RequirementViolation(requirement, e.Message);
+            throw e.Of(RequirementId.Of(requirement));
         }
     }
 
@@ -111,7 +112,7 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
             var frame = await ReadFrameHeaderAsync($"{context}: the {(headerFrames.Count == 0 ? "first" : "next")} frame of the response header");
             headerFrames.Add(frame);
             if (frame.Type == WireConstants.Rst)
-                throw new RequirementViolation(null, $"{context}: the implementation sent RST instead of a response");
+                throw new UnattributedFailure( $"{context}: the implementation sent RST instead of a response");
             RequirementViolation.Require(frame.Type == WireConstants.Header, "RPC-3",
                 () => $"{context}: expected a Header frame starting the response, got {frame}");
             RequirementViolation.Require(header.Length + frame.Length <= WireConstants.MaxHeaderMessage, "MSG-5",
@@ -151,7 +152,7 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
     {
         var end = await _input.EnsureAsync(WireConstants.FrameHeaderSize, stepTimeout);
         if (end != InputEnd.None)
-            throw new RequirementViolation(null, $"expected {what}, but {DescribeEnd(end)}" +
+            throw new UnattributedFailure( $"expected {what}, but {DescribeEnd(end)}" +
                 (_input.Buffered > 0 ? $" after a partial frame header {Hex(_input.BufferedSpan.ToArray())}" : "") +
                 (SendFailure is null ? "" : $"; earlier, {SendFailure}"));
         var span = _input.BufferedSpan[..WireConstants.FrameHeaderSize].ToArray().AsSpan();
@@ -181,7 +182,7 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
             {
                 var end = await _input.FillAsync(stepTimeout);
                 if (end != InputEnd.None)
-                    throw new RequirementViolation(null,
+                    throw new UnattributedFailure(
                         $"{context}: a frame announced {length} payload bytes, but after {length - remaining} {DescribeEnd(end)}");
             }
             var take = (int)Math.Min(remaining, _input.Buffered);

@@ -80,7 +80,7 @@ public sealed class FixtureBuilder : IRecordSink
             case MessageRecord m:
                 Get(m.Connection, m.Direction).Messages.Add(m);
                 break;
-            case ViolationRecord v when ReceiverErrors.Contains(v.RequirementId):
+            case ViolationRecord v when ReceiverErrors.Contains(v.Requirement.Value):
                 Get(v.Connection, v.Direction).Errors.Add(v);
                 break;
             case EvictedRecord e:
@@ -203,9 +203,9 @@ public sealed class FixtureBuilder : IRecordSink
             requirements.Add(requests ? "CONN-3" : "CONN-2");
         }
 
-        if (error is not null && !requirements.Contains(error.RequirementId))
+        if (error is not null && !requirements.Contains(error.Requirement.Value))
         {
-            requirements.Add(error.RequirementId);
+            requirements.Add(error.Requirement.Value);
         }
 
         json.WriteStartObject();
@@ -226,7 +226,7 @@ public sealed class FixtureBuilder : IRecordSink
             json.WriteString("outcome", "error");
             json.WritePropertyName("error");
             json.WriteStartObject();
-            json.WriteString("requirement", error.RequirementId);
+            json.WriteString("requirement", error.Requirement.Value);
             json.WriteBoolean("ends_connection", true);
             // frame-dump reports where the violation was seen, not how far a receiver may read:
             // the input length is the bound every conforming receiver meets.

@@ -90,7 +90,7 @@ public sealed class JsonLinesWriter : IRecordSink
                 Common("violation", v);
                 writer.WriteString("dir", Names.Dir(v.Direction));
                 writer.WriteNumber("offset", v.Offset);
-                writer.WriteString("requirement", v.RequirementId);
+                writer.WriteString("requirement", v.Requirement.Value);
                 writer.WriteString("message", v.Message);
                 break;
             case NoticeRecord n:

@@ -146,9 +146,13 @@ public sealed class ViolationRecord : DumpRecord
 
     public long Offset { get; init; }
 
-    public required string RequirementId { get; init; }
+    public required RequirementId Requirement { get; init; }
 
-    public required string Message { get; init; }
+    /// <summary>What is wrong, without the id.</summary>
+    public required string Detail { get; init; }
+
+    /// <summary>The detail with the requirement it breaks, as every output writes it.</summary>
+    public string Message => $"{Detail} ({Requirement})";
 
     public override bool IsError => true;
 }

@@ -98,7 +98,7 @@ public sealed class Summary : IRecordSink
                 stats.Add(c);
                 break;
             case ViolationRecord v:
-                violations[v.RequirementId] = violations.GetValueOrDefault(v.RequirementId) + 1;
+                violations[v.Requirement.Value] = violations.GetValueOrDefault(v.Requirement.Value) + 1;
                 break;
             case NoticeRecord { Kind: "gap" } n:
                 gaps++;

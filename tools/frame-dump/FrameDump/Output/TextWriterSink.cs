@@ -52,7 +52,7 @@ public sealed class TextWriterSink : IRecordSink
                 WriteCall(c);
                 break;
             case ViolationRecord v:
-                writer.WriteLine(Paint(Red, $"{Prefix(v)} {Names.Arrow(v.Direction)} !! VIOLATION {v.RequirementId} at offset {v.Offset}: {v.Message}"));
+                writer.WriteLine(Paint(Red, $"{Prefix(v)} {Names.Arrow(v.Direction)} !! VIOLATION {v.Requirement} at offset {v.Offset}: {v.Message}"));
                 break;
             case NoticeRecord n:
                 writer.WriteLine(Paint(Yellow, $"{Prefix(n)} {Names.Arrow(n.Direction)} ~~ {n.Kind}: {n.Message}"));

@@ -112,7 +112,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         Observer?.OnMessage(direction, message, framesSeen[(int)direction] - message.Frames + 1);
     }
 
-    public void OnViolation(Direction direction, string requirementId, string message, long offset, DateTime time)
+    public void OnViolation(Direction direction, RequirementId requirement, string detail, long offset, DateTime time)
     {
         ReleaseHeld(direction, EndpointContext(direction));
         output.Write(new ViolationRecord
@@ -121,8 +121,8 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
             Time = time,
             Direction = direction,
             Offset = offset,
-            RequirementId = requirementId,
-            Message = message,
+            Requirement = requirement,
+            Detail = detail,
             Endpoint = EndpointContext(direction),
         });
     }
@@ -220,14 +220,14 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         {
             if (awaitingRequestBody is not null)
             {
-                PairingProblem(direction, "RPC-1", $"request #{awaitingRequestBody.Index} ({awaitingRequestBody.Endpoint}) has no Data message before the next Header message (RPC-1)", message.Offset, message.Time);
+                PairingProblem(direction, RequirementId.Of("RPC-1"), $"request #{awaitingRequestBody.Index} ({awaitingRequestBody.Endpoint}) has no Data message before the next Header message", message.Offset, message.Time);
                 awaitingRequestBody = null;
             }
 
             lastControlRequest = null;
             if (closeRequest is not null)
             {
-                Defer(direction, "FACLI-3", $"request Header message after the Close request #{closeRequest.Index}; a client sends nothing after Close but its RST (FACLI-3)", message);
+                Defer(direction, RequirementId.Of("FACLI-3"), $"request Header message after the Close request #{closeRequest.Index}; a client sends nothing after Close but its RST", message);
             }
 
             if (!message.Complete)
@@ -246,7 +246,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
             };
             if (header is not null && (header.Error != 0 || header.ErrorMessage.Length != 0))
             {
-                Defer(direction, "RPC-2", $"request header carries Error {header.Error} and ErrorMessage \"{header.ErrorMessage}\"; a client must send 0 and \"\" (RPC-2)", message);
+                Defer(direction, RequirementId.Of("RPC-2"), $"request header carries Error {header.Error} and ErrorMessage \"{header.ErrorMessage}\"; a client must send 0 and \"\"", message);
             }
 
             message.Role = "request";
@@ -270,12 +270,12 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         lastControlAnswer = null;
         if (closeAnswered)
         {
-            Defer(direction, "FASRV-3", "response Header message after the OK Close answer; a server sends only RST after it and serves nothing more (FASRV-3)", message);
+            Defer(direction, RequirementId.Of("FASRV-3"), "response Header message after the OK Close answer; a server sends only RST after it and serves nothing more", message);
         }
 
         if (awaitingResponseBody is not null)
         {
-            PairingProblem(direction, "RPC-3", $"the OK response to call #{awaitingResponseBody.Index} has no Data message before the next Header message (RPC-3)", message.Offset, message.Time);
+            PairingProblem(direction, RequirementId.Of("RPC-3"), $"the OK response to call #{awaitingResponseBody.Index} has no Data message before the next Header message", message.Offset, message.Time);
             FinishCall(awaitingResponseBody, awaitingResponseBody.ResponseEnd ?? message.Time, "incomplete");
             awaitingResponseBody = null;
         }
@@ -295,7 +295,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         if (answered is null)
         {
             Emit(direction, message, null);
-            PairingProblem(direction, "CLI-5", "response Header message while no request is outstanding (CLI-5)", message.Offset, message.Time);
+            PairingProblem(direction, RequirementId.Of("CLI-5"), "response Header message while no request is outstanding", message.Offset, message.Time);
             return;
         }
 
@@ -341,14 +341,14 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
             {
                 lastControlRequest = null;
                 Emit(direction, message, controlRequest.Endpoint);
-                PairingProblem(direction, "FARPC-2", $"Data message after the control request #{controlRequest.Index} ({controlRequest.Endpoint}); a control request has no body, and a server reads this Data frame as a protocol error (FARPC-2, FASRV-4)", message.Offset, message.Time);
+                PairingProblem(direction, RequirementId.Of("FARPC-2"), $"Data message after the control request #{controlRequest.Index} ({controlRequest.Endpoint}); a control request has no body, and a server reads this Data frame as a protocol error as FASRV-4 says", message.Offset, message.Time);
                 return;
             }
 
             if (call is null)
             {
                 Emit(direction, message, null);
-                PairingProblem(direction, "RPC-1", "Data message from the client without a request Header message before it (RPC-1)", message.Offset, message.Time);
+                PairingProblem(direction, RequirementId.Of("RPC-1"), "Data message from the client without a request Header message before it", message.Offset, message.Time);
                 return;
             }
 
@@ -368,14 +368,14 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         {
             lastControlAnswer = null;
             Emit(direction, message, controlAnswer.Endpoint);
-            PairingProblem(direction, "FARPC-3", $"Data message after the answer to the control request #{controlAnswer.Index} ({controlAnswer.Endpoint}); that answer has no body (FARPC-3)", message.Offset, message.Time);
+            PairingProblem(direction, RequirementId.Of("FARPC-3"), $"Data message after the answer to the control request #{controlAnswer.Index} ({controlAnswer.Endpoint}); that answer has no body", message.Offset, message.Time);
             return;
         }
 
         if (answered is null)
         {
             Emit(direction, message, null);
-            PairingProblem(direction, "RPC-3", "Data message from the server without an OK response header before it (RPC-3)", message.Offset, message.Time);
+            PairingProblem(direction, RequirementId.Of("RPC-3"), "Data message from the server without an OK response header before it", message.Offset, message.Time);
             return;
         }
 
@@ -393,15 +393,15 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
     /// A message that does not fit the request/response sequence is a violation, unless a
     /// capture gap may have swallowed the message it belongs with: then it is only noted.
     /// </summary>
-    private void PairingProblem(Direction direction, string requirementId, string message, long offset, DateTime time)
+    private void PairingProblem(Direction direction, RequirementId requirement, string detail, long offset, DateTime time)
     {
         if (pairingUncertain)
         {
-            OnNotice(direction, "unpaired", message.Replace($" ({requirementId})", "") + " - messages were lost in a capture gap, so this is not judged", offset, time);
+            OnNotice(direction, "unpaired", detail + " - messages were lost in a capture gap, so this is not judged", offset, time);
         }
         else
         {
-            OnViolation(direction, requirementId, message, offset, time);
+            OnViolation(direction, requirement, detail, offset, time);
         }
     }
 
@@ -411,7 +411,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         Emit(direction, message, endpoint);
         if (jsonError is not null)
         {
-            OnViolation(direction, "RPC-7", $"MarshaledJSON body is not exactly one JSON value: {jsonError} (RPC-7)", message.Offset, message.Time);
+            OnViolation(direction, RequirementId.Of("RPC-7"), $"MarshaledJSON body is not exactly one JSON value: {jsonError}", message.Offset, message.Time);
         }
     }
 
@@ -425,7 +425,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         }
         catch (ProtocolException ex)
         {
-            Defer(direction, ex.RequirementId, ex.Message, message);
+            Defer(direction, ex.Requirement, ex.Detail, message);
             return null;
         }
         catch (NotImplementedException)
@@ -442,7 +442,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         {
             if (!header.ToCanonicalBytes().AsSpan().SequenceEqual(content))
             {
-                Defer(direction, "HDR-2", "header is not canonical JSON (five fields in order, compact, one trailing line feed) (HDR-2)", message);
+                Defer(direction, RequirementId.Of("HDR-2"), "header is not canonical JSON (five fields in order, compact, one trailing line feed)", message);
             }
         }
         catch (NotImplementedException)
@@ -455,7 +455,7 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
 
     private void CheckResponseHeader(PendingCall call, RpcHeader header, MessageRecord message)
     {
-        void Violate(string id, string text) => Defer(Direction.ServerToClient, id, text + $" ({id})", message);
+        void Violate(string id, string detail) => Defer(Direction.ServerToClient, RequirementId.Of(id), detail, message);
 
         if (header.Error == (ulong)Status.Unset)
         {
@@ -503,15 +503,15 @@ public sealed class ConnectionDecoder : IConnectionHandler, IMessageSink
         FlushDeferred();
     }
 
-    private void Defer(Direction direction, string requirementId, string text, MessageRecord message) =>
+    private void Defer(Direction direction, RequirementId requirement, string detail, MessageRecord message) =>
         deferred.Add(new ViolationRecord
         {
             Connection = info.Id,
             Time = message.Time,
             Direction = direction,
             Offset = message.Offset,
-            RequirementId = requirementId,
-            Message = text,
+            Requirement = requirement,
+            Detail = detail,
         });
 
     private void FlushDeferred()

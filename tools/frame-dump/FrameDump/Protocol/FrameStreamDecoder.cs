@@ -109,11 +109,11 @@ public sealed class FrameStreamDecoder : IStreamConsumer
 
         if (state == State.Header && headerFill > 0)
         {
-            Report(reason, "FRAME-11", $"stream ended after {headerFill} of {FrameLimits.HeaderSize} frame header bytes", headerOffset, time);
+            Report(reason, RequirementId.Frame11, $"stream ended after {headerFill} of {FrameLimits.HeaderSize} frame header bytes", headerOffset, time);
         }
         else if (state == State.Payload)
         {
-            Report(reason, "FRAME-11", $"stream ended {payloadRemaining} bytes before the end of the frame payload", headerOffset, time);
+            Report(reason, RequirementId.Frame11, $"stream ended {payloadRemaining} bytes before the end of the frame payload", headerOffset, time);
             sink.FrameEnded(FrameCompletion.Truncated, time);
         }
         else if (state == State.Scanning && skipped + windowFill > 0)
@@ -125,16 +125,16 @@ public sealed class FrameStreamDecoder : IStreamConsumer
         sink.StreamEnded(reason, position, time);
     }
 
-    private void Report(StreamEndReason reason, string requirementId, string message, long offset, DateTime time)
+    private void Report(StreamEndReason reason, RequirementId requirement, string detail, long offset, DateTime time)
     {
         if (reason is StreamEndReason.Fin or StreamEndReason.Reset)
         {
-            sink.Violation(requirementId, message + $" ({requirementId})", offset, time);
+            sink.Violation(requirement, detail, offset, time);
         }
         else
         {
             // The capture stopped, or frame-dump stopped tracking the connection, not the peer: not a protocol violation.
-            sink.Notice((reason == StreamEndReason.Evicted ? "connection evicted inside a frame: " : "capture ends inside a frame: ") + message, offset, time);
+            sink.Notice((reason == StreamEndReason.Evicted ? "connection evicted inside a frame: " : "capture ends inside a frame: ") + detail, offset, time);
         }
     }
 
@@ -167,7 +167,7 @@ public sealed class FrameStreamDecoder : IStreamConsumer
         }
         catch (ProtocolException ex)
         {
-            sink.Violation(ex.RequirementId, ex.Message, headerOffset, headerTime);
+            sink.Violation(ex.Requirement, ex.Detail, headerOffset, headerTime);
             if (ex.Requirement != RequirementId.Frame10)
             {
                 // Unknown type or oversize length: nothing after this header can be trusted
@@ -181,7 +181,7 @@ public sealed class FrameStreamDecoder : IStreamConsumer
 
         if (frame.RawType != (byte)FrameType.Rst && frame.RawEndFlag > 1)
         {
-            sink.Violation("FRAME-3", $"end flag 0x{frame.RawEndFlag:x2} is neither 0x00 nor 0x01 (FRAME-3)", headerOffset, headerTime);
+            sink.Violation(RequirementId.Of("FRAME-3"), $"end flag 0x{frame.RawEndFlag:x2} is neither 0x00 nor 0x01", headerOffset, headerTime);
         }
 
         sink.FrameStarted(frame, headerOffset, headerTime);
@@ -189,7 +189,7 @@ public sealed class FrameStreamDecoder : IStreamConsumer
         {
             if (frame.RawEndFlag != 1 || frame.Length != 0)
             {
-                sink.Violation("FRAME-9", $"RST sent as {frame}; it must be FF 01 00 00 00 00 (FRAME-9)", headerOffset, headerTime);
+                sink.Violation(RequirementId.Of("FRAME-9"), $"RST sent as {frame}; it must be FF 01 00 00 00 00", headerOffset, headerTime);
             }
 
             // Recognised by type alone; its payload is never read (FRAME-8).

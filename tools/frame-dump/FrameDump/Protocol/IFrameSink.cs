@@ -30,7 +30,8 @@ public interface IFrameSink
 
     void FrameEnded(FrameCompletion completion, DateTime time);
 
-    void Violation(string requirementId, string message, long offset, DateTime time);
+    /// <summary>The bytes break <paramref name="requirement"/>; <paramref name="detail"/> says how, without the id.</summary>
+    void Violation(RequirementId requirement, string detail, long offset, DateTime time);
 
     void Notice(string message, long offset, DateTime time);
 

@@ -12,7 +12,7 @@ public interface IMessageSink
 
     void OnMessage(Direction direction, MessageRecord message);
 
-    void OnViolation(Direction direction, string requirementId, string message, long offset, DateTime time);
+    void OnViolation(Direction direction, RequirementId requirement, string detail, long offset, DateTime time);
 
     void OnNotice(Direction direction, string kind, string message, long offset, DateTime time, long? missing = null, long? skipped = null);
 
@@ -81,8 +81,8 @@ public sealed class MessageAssembler : IFrameSink
 
         if (message is not null && message.RawType != header.RawType)
         {
-            sink.OnViolation(direction, "MSG-3",
-                $"a {TypeName(message.RawType)} message was interrupted by a {TypeName(header.RawType)} frame before its end frame (MSG-3)", offset, time);
+            sink.OnViolation(direction, RequirementId.Of("MSG-3"),
+                $"a {TypeName(message.RawType)} message was interrupted by a {TypeName(header.RawType)} frame before its end frame", offset, time);
             FinishMessage(complete: false, "interrupted by a frame of another type", time);
         }
 
@@ -94,21 +94,21 @@ public sealed class MessageAssembler : IFrameSink
         if (header.RawType == (byte)FrameType.Header && !headerOversize && message!.Length + header.Length > FrameLimits.MaxHeaderMessage)
         {
             headerOversize = true;
-            sink.OnViolation(direction, "MSG-5",
-                $"Header message content reaches {message.Length + header.Length} bytes, over the {FrameLimits.MaxHeaderMessage}-byte limit (MSG-5)", offset, time);
+            sink.OnViolation(direction, RequirementId.Of("MSG-5"),
+                $"Header message content reaches {message.Length + header.Length} bytes, over the {FrameLimits.MaxHeaderMessage}-byte limit", offset, time);
         }
 
         if (!reportedNonCanonical)
         {
             string? problem = !header.End && header.Length != FrameLimits.MaxPayload
-                ? $"a {header.Length}-byte frame without the end flag: canonical framing fills every frame but the last to {FrameLimits.MaxPayload} bytes (MSG-4)"
+                ? $"a {header.Length}-byte frame without the end flag: canonical framing fills every frame but the last to {FrameLimits.MaxPayload} bytes"
                 : header.End && header.Length == FrameLimits.MaxPayload
-                    ? $"message ends with a full {FrameLimits.MaxPayload}-byte frame; canonical framing follows it with an empty end frame (MSG-4)"
+                    ? $"message ends with a full {FrameLimits.MaxPayload}-byte frame; canonical framing follows it with an empty end frame"
                     : null;
             if (problem is not null)
             {
                 reportedNonCanonical = true;
-                sink.OnViolation(direction, "MSG-4", problem, offset, time);
+                sink.OnViolation(direction, RequirementId.Of("MSG-4"), problem, offset, time);
             }
         }
     }
@@ -219,8 +219,8 @@ public sealed class MessageAssembler : IFrameSink
         }
     }
 
-    public void Violation(string requirementId, string message, long offset, DateTime time) =>
-        sink.OnViolation(direction, requirementId, message, offset, time);
+    public void Violation(RequirementId requirement, string detail, long offset, DateTime time) =>
+        sink.OnViolation(direction, requirement, detail, offset, time);
 
     public void Notice(string message, long offset, DateTime time) =>
         sink.OnNotice(direction, "notice", message, offset, time);
@@ -250,7 +250,7 @@ public sealed class MessageAssembler : IFrameSink
         {
             if (reason is StreamEndReason.Fin or StreamEndReason.Reset)
             {
-                sink.OnViolation(direction, "CONN-4", $"the stream ended inside a {TypeName(message.RawType)} message (CONN-4)", offset, time);
+                sink.OnViolation(direction, RequirementId.Of("CONN-4"), $"the stream ended inside a {TypeName(message.RawType)} message", offset, time);
             }
 
             FinishMessage(complete: false, reason switch

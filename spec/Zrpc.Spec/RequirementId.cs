@@ -1,10 +1,16 @@
-namespace Zrpc;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Zrpc.Spec;
 
 /// <summary>
-/// The id of one normative sentence of the specification (spec/*.md), such as <c>FRAME-6</c>.
-/// Every value the library names is declared here, and a test checks each against the spec, so an
-/// error can only cite a requirement that exists.
+/// The id of one normative sentence of the specification (spec/*.md), such as <c>FRAME-6</c>: the
+/// one type the reference library, the conformance kit and frame-dump cite requirements with.
+/// The ids the library names are declared here (a test checks each against the spec, so the
+/// library need not load the spec to throw); any other id comes from <see cref="Of"/>, which
+/// refuses one the spec does not define.
 /// </summary>
+[JsonConverter(typeof(RequirementIdJsonConverter))]
 public readonly struct RequirementId : IEquatable<RequirementId>
 {
     private readonly string? _value;
@@ -30,6 +36,12 @@ public readonly struct RequirementId : IEquatable<RequirementId>
             && value.AsSpan(dash + 1).IndexOfAnyExceptInRange('0', '9') < 0;
         return shaped ? new RequirementId(value) : throw new FormatException($"'{value}' is not a requirement id (AREA-N, e.g. FRAME-6)");
     }
+
+    /// <summary>
+    /// The id if the spec built into this assembly defines it; <see cref="UnknownRequirementException"/>
+    /// otherwise. This is how code names a requirement that is not declared below.
+    /// </summary>
+    public static RequirementId Of(string value) => RequirementCatalog.Embedded.Id(value);
 
     public static readonly RequirementId Frame2 = new("FRAME-2");
     public static readonly RequirementId Frame5 = new("FRAME-5");
@@ -76,4 +88,14 @@ public readonly struct RequirementId : IEquatable<RequirementId>
 
     /// <summary>Reports, logs and the kit's verdicts carry ids as text.</summary>
     public static implicit operator string(RequirementId id) => id.Value;
+}
+
+/// <summary>A requirement id in JSON is the string the spec writes ("FRAME-6").</summary>
+public sealed class RequirementIdJsonConverter : JsonConverter<RequirementId>
+{
+    public override RequirementId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        => RequirementId.Parse(reader.GetString() ?? throw new JsonException("a requirement id is a string"));
+
+    public override void Write(Utf8JsonWriter writer, RequirementId value, JsonSerializerOptions options)
+        => writer.WriteStringValue(value.Value);
 }
