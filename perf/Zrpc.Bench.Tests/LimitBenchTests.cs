@@ -91,13 +91,43 @@ public class LimitBenchTests
     public async Task Startup_times_every_short_command_end_to_end(CancellationToken ct)
     {
         // Not the single-file build: build/artifacts.sh may be writing it while the tests run.
-        var options = BenchOptions.Parse(["startup", "--runs", "2", "--single", Path.Combine(Path.GetTempPath(), "zrpc-no-single-file-build")]);
-        var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
-        var framework = report.Startup.Where(s => s.Build == "framework-dependent").Select(s => s.Command);
-        Assert.That(framework, Is.EqualTo(new[] { "zrpc call Echo", "zrpc --version", "frame-dump --version" }));
-        Assert.That(report.Startup[0].Command, Is.EqualTo("/bin/true"));
-        Assert.That(report.Startup.Select(s => s.RunsMilliseconds.Length), Has.All.EqualTo(2));
-        Assert.That(report.Startup, Has.All.Matches<StartupResult>(s => s.MinMilliseconds > 0 && s.MinMilliseconds <= s.MedianMilliseconds && s.MedianMilliseconds <= s.MaxMilliseconds));
-        Assert.That(ReportWriter.ToTable(report), Does.Contain("| framework-dependent | zrpc call Echo |"));
+        // Nor the installed tools or the AOT build. In their place, a folder holding the
+        // framework-dependent executables under the AOT build's names stands for an AOT build: it
+        // must get rows of its own with its executables' sizes.
+        string none = Path.Combine(Path.GetTempPath(), "zrpc-no-such-build");
+        string standIn = Directory.CreateTempSubdirectory("zrpc-startup-aot-").FullName;
+        try
+        {
+            string bin(string project, string name) => Path.Combine(Root, project, "bin", "Release", "net10.0", name);
+            string zrpc = bin(Path.Combine("reference", "Zrpc.Cli"), "Zrpc.Cli"), dump = bin(Path.Combine("tools", "frame-dump", "FrameDump"), "frame-dump");
+            File.CreateSymbolicLink(Path.Combine(standIn, "zrpc"), zrpc);
+            File.CreateSymbolicLink(Path.Combine(standIn, "frame-dump"), dump);
+
+            var options = BenchOptions.Parse(["startup", "--runs", "2", "--single", none, "--tools", none, "--aot", standIn]);
+            var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
+            var expected = new[] { "zrpc call Echo", "zrpc --version", "frame-dump --version" };
+            Assert.That(report.Startup.Where(s => s.Build == "framework-dependent").Select(s => s.Command), Is.EqualTo(expected));
+            Assert.That(report.Startup.Where(s => s.Build == "Native AOT").Select(s => s.Command), Is.EqualTo(expected));
+            Assert.That(report.Startup.Select(s => s.Build).Distinct(), Is.EqualTo(new[] { "native", "framework-dependent", "Native AOT" }));
+            Assert.That(report.Startup[0].Command, Is.EqualTo("/bin/true"));
+            Assert.That(report.Startup.Select(s => s.RunsMilliseconds.Length), Has.All.EqualTo(2));
+            Assert.That(report.Startup, Has.All.Matches<StartupResult>(s => s.MinMilliseconds > 0 && s.MinMilliseconds <= s.MedianMilliseconds && s.MedianMilliseconds <= s.MaxMilliseconds));
+
+            // Sizes: an executable's own length (a link is followed); a framework-dependent build's folder.
+            var aotZrpc = report.Startup.Single(s => s.Build == "Native AOT" && s.Command == "zrpc --version");
+            Assert.That(aotZrpc.Bytes, Is.EqualTo(new FileInfo(zrpc).Length));
+            var fdZrpc = report.Startup.Single(s => s.Build == "framework-dependent" && s.Command == "zrpc --version");
+            Assert.That(fdZrpc.Bytes, Is.GreaterThan(new FileInfo(Path.ChangeExtension(zrpc, ".dll")).Length));
+            Assert.That(report.Startup[0].Bytes, Is.Null);
+
+            string table = ReportWriter.ToTable(report);
+            Assert.That(table, Does.Contain("| framework-dependent | zrpc call Echo |"));
+            Assert.That(table, Does.Contain("| Native AOT | frame-dump --version |"));
+            Assert.That(table, Does.Contain("| Size MiB |"));
+        }
+        finally
+        {
+            Directory.Delete(standIn, recursive: true);
+        }
     }
 }
