@@ -8,17 +8,23 @@
 #  - the tools installed from that folder into a fresh tool path, run against the independent
 #    Python example server (tcp:// and exec:) and on a fixture capture;
 #  - self-contained single-file executables (artifacts/single/RID), run from an empty directory
-#    with no .NET on the machine as far as they can tell.
-# Usage: build/artifacts.sh [JUNIT_FILE]   (default artifacts/test-results/artifacts.junit.xml)
+#    with no .NET on the machine as far as they can tell;
+#  - with --aot, also Native AOT executables of zrpc and frame-dump (artifacts/aot/RID), which
+#    start in tens of milliseconds but take minutes to compile (docs/performance.md, "Start-up"),
+#    run the same way; they need clang and zlib1g-dev, installed here when missing (as root).
+# Usage: build/artifacts.sh [--aot] [JUNIT_FILE]   (default artifacts/test-results/artifacts.junit.xml)
 # Every check is one test case of the JUnit file; the exit status is non-zero when one failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+aot_build=0
+if [ "${1:-}" = --aot ]; then aot_build=1; shift; fi
 junit=${1:-$root/artifacts/test-results/artifacts.junit.xml}
 rid=linux-x64
 packages=$root/artifacts/packages
 tools=$root/artifacts/tools
 single=$root/artifacts/single/$rid
+aot=$root/artifacts/aot/$rid
 work=$(mktemp -d)
 mkdir -p "$(dirname "$junit")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -47,7 +53,7 @@ check() { # NAME COMMAND...: runs COMMAND, records its outcome with the tail of 
 # --- build -----------------------------------------------------------------------------------
 # Only what this script made before is removed: the packages, tool path and executables below
 # artifacts/, a folder the build owns.
-rm -rf "$packages" "$tools" "$single"
+rm -rf "$packages" "$tools" "$single" "$aot"
 pack() {
   # One build of the solution (nothing to do after test.sh's), then every packable project of it.
   # ZRPC_ARTIFACTS_BUILT=1 (test.sh, which has just built it and runs tests beside this script):
@@ -82,6 +88,17 @@ install_tools() {
   done
 }
 check "install: dotnet tool install from the package folder" install_tools
+# Culture data (ICU) costs every start of a framework-dependent tool; nothing in the tools needs it.
+invariant() {
+  local config found=0
+  for config in $(find "$tools/.store" -name 'Zrpc.Cli.runtimeconfig.json' -o -name 'frame-dump.runtimeconfig.json' -o -name 'zrpc-conformance.runtimeconfig.json'); do
+    found=$((found + 1))
+    echo "$config"
+    grep -q '"System.Globalization.Invariant": true' "$config" || return 1
+  done
+  [ "$found" = 3 ]
+}
+check "install: the installed tools run with invariant globalization (no ICU loaded at start)" invariant
 
 # The Python example on a free port; its address is read from its "listening on" line.
 python3 "$root/conformance/examples/python/zrpc_server.py" --listen tcp://127.0.0.1:0 --quiet \
@@ -186,6 +203,37 @@ check "single-file zrpc-conformance: Python example over tcp:// (section frame)"
   without_dotnet "./zrpc-conformance --target $address --section frame"
 check "single-file frame-dump: fixture capture matches its golden decoding" \
   without_dotnet "./frame-dump --color never $root/fixtures/captures/conformance.pcap > $work/dump-single.txt && diff -u $root/fixtures/captures/conformance.pcap.golden.txt $work/dump-single.txt"
+
+# --- Native AOT executables (--aot) -------------------------------------------------------------
+if [ "$aot_build" = 1 ]; then
+  aot_publish() {
+    if ! command -v clang >/dev/null || [ ! -e /usr/include/zlib.h ]; then
+      [ "$(id -u)" = 0 ] || { echo "Native AOT needs clang and zlib1g-dev (run as root to install them)"; return 1; }
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang zlib1g-dev >/dev/null || return 1
+    fi
+    local start=$SECONDS
+    for project in reference/Zrpc.Cli tools/frame-dump/FrameDump; do
+      dotnet publish "$project" -c Release -nologo -r "$rid" -p:PublishAot=true -o "$aot" || return 1
+    done
+    echo "Native AOT publish of zrpc and frame-dump: $((SECONDS - start)) s"
+    mv "$aot/Zrpc.Cli" "$aot/zrpc"   # the command's name; nothing else beside it needs the assembly's
+    rm -f "$aot"/*.pdb "$aot"/*.dbg
+    ls -l "$aot"
+    [ -x "$aot/zrpc" ] && [ -x "$aot/frame-dump" ]
+  }
+  check "publish --aot: Native AOT executables of zrpc and frame-dump ($rid)" aot_publish
+  cp "$aot/zrpc" "$aot/frame-dump" "$bare/run/" 2>/dev/null
+  check "Native AOT zrpc and frame-dump: --version names the version, no dotnet on PATH" \
+    without_dotnet "! command -v dotnet && ./zrpc --version | grep -q '^zrpc $version ' && ./frame-dump --version | grep -q '^frame-dump $version '"
+  check "Native AOT zrpc: call Echo on the Python example" sh -c "
+    '$aot/zrpc' call Echo --connect '$address' --json '{\"x\":1}' | grep -q '\"x\"'"
+  # The server's bodies go through generated JSON metadata in this build: the kit's RPC section
+  # (Echo, Fail, Source, Sink) against it shows they decode and encode as in the JIT build.
+  check "Native AOT zrpc serve: the installed zrpc-conformance passes section rpc over exec:" \
+    "$tools/zrpc-conformance" --target "exec:$aot/zrpc serve --listen stdio" --section rpc
+  check "Native AOT frame-dump: fixture capture matches its golden decoding" \
+    without_dotnet "./frame-dump --color never $root/fixtures/captures/conformance.pcap > $work/dump-aot.txt && diff -u $root/fixtures/captures/conformance.pcap.golden.txt $work/dump-aot.txt"
+fi
 
 # --- report ------------------------------------------------------------------------------------
 failures=0

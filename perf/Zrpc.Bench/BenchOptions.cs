@@ -51,6 +51,12 @@ public sealed record BenchOptions
     /// <summary>startup: where the single-file executables are (default artifacts/single/linux-x64).</summary>
     public string? SingleFileDirectory { get; init; }
 
+    /// <summary>startup: where the Native AOT executables are (default artifacts/aot/linux-x64).</summary>
+    public string? AotDirectory { get; init; }
+
+    /// <summary>startup: the tool path the packaged tools are installed in (default artifacts/tools).</summary>
+    public string? ToolDirectory { get; init; }
+
     /// <summary>Size of the synthesized capture frame-dump and tshark read (item 5).</summary>
     public long CaptureBytes { get; init; } = GiB;
 
@@ -70,8 +76,11 @@ public sealed record BenchOptions
                                iperf3 for TCP) against the .NET raw copy, zrpc call + zrpc serve, the
                                library in two processes and in one, and any --peer-server/--peer-call
           startup              wall time of zrpc call Echo, zrpc --version and frame-dump --version
-                               end to end, per build present (framework-dependent, single file)
+                               end to end, per build present (framework-dependent, installed tool,
+                               single file, Native AOT)
           --single DIR         startup: the single-file executables (default artifacts/single/linux-x64)
+          --aot DIR            startup: the Native AOT executables (default artifacts/aot/linux-x64)
+          --tools DIR          startup: the installed tools' tool path (default artifacts/tools)
           --bytes N[K|M|G]     bytes per bulk transfer (default 1G; --quick 256M; the published tables: 4G)
           --runs N             repetitions, medians are reported (default 3)
           --quick              smaller sizes and shorter call runs
@@ -149,6 +158,8 @@ public sealed record BenchOptions
                 case "--service": o = o with { Service = Value() is "null" or "conformance" ? args[i] : throw new ArgumentException($"--service: null or conformance, not '{args[i]}'") }; break;
                 case "--quiet": break;
                 case "--single": o = o with { SingleFileDirectory = Value() }; break;
+                case "--aot": o = o with { AotDirectory = Value() }; break;
+                case "--tools": o = o with { ToolDirectory = Value() }; break;
                 case "-h" or "--help": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"unknown option '{args[i]}'\n{Usage}");
             }

@@ -93,10 +93,10 @@ public static class ReportWriter
         if (r.Startup.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine("| Build | Command (end to end) | Median ms | Min ms | Max ms |");
-            s.AppendLine("|---|---|---:|---:|---:|");
+            s.AppendLine("| Build | Command (end to end) | Median ms | Min ms | Max ms | Size MiB |");
+            s.AppendLine("|---|---|---:|---:|---:|---:|");
             foreach (var x in r.Startup)
-                s.AppendLine(ci, $"| {x.Build} | {x.Command} | {x.MedianMilliseconds:0.0} | {x.MinMilliseconds:0.0} | {x.MaxMilliseconds:0.0} |");
+                s.AppendLine(ci, $"| {x.Build} | {x.Command} | {x.MedianMilliseconds:0.0} | {x.MinMilliseconds:0.0} | {x.MaxMilliseconds:0.0} | {(x.Bytes is long b ? (b / 1048576.0).ToString("0.0", ci) : "-")} |");
         }
 
         if (r.Capture is { } cap)

@@ -85,7 +85,11 @@ public sealed record LimitResult(
 }
 
 /// <summary>Wall time of one short command, end to end, over several runs.</summary>
-public sealed record StartupResult(string Build, string Command, double MedianMilliseconds, double MinMilliseconds, double MaxMilliseconds, double[] RunsMilliseconds);
+public sealed record StartupResult(string Build, string Command, double MedianMilliseconds, double MinMilliseconds, double MaxMilliseconds, double[] RunsMilliseconds)
+{
+    /// <summary>Bytes of the build on disk: the executable, or a framework-dependent build's folder without symbols; null when not the build's own.</summary>
+    public long? Bytes { get; init; }
+}
 
 public sealed class BenchReport
 {

@@ -1,7 +1,11 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.Unicode;
+using Zrpc.TestService;
 
 namespace Zrpc.Rpc;
 
@@ -18,7 +22,18 @@ public static class RpcJson
         WriteIndented = false,
         Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
         MaxDepth = 10000,
+        TypeInfoResolver = Resolver(),
     };
+
+    // The Conformance Test Service's bodies from generated code, so that a Native AOT build of the
+    // tools (no reflection, no code generation at run time) serves and calls it; any other type
+    // through reflection where the runtime allows it. The feature switch is a constant in a
+    // trimmed build, which drops the reflection branch there.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reached only where reflection-based serialization is enabled, i.e. not in a trimmed or AOT build.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Reached only where reflection-based serialization is enabled, i.e. not in a trimmed or AOT build.")]
+    private static IJsonTypeInfoResolver Resolver() => JsonSerializer.IsReflectionEnabledByDefault
+        ? JsonTypeInfoResolver.Combine(ConformanceJsonContext.Default, new DefaultJsonTypeInfoResolver())
+        : ConformanceJsonContext.Default;
 
     /// <summary>True when the CLR type travels as Octets (a stream) rather than JSON.</summary>
     public static bool IsOctets(Type type) => typeof(Stream).IsAssignableFrom(type);
@@ -48,7 +63,7 @@ public static class RpcJson
         t_writer = null;
         try
         {
-            JsonSerializer.Serialize(writer, value, type, Options);
+            JsonSerializer.Serialize(writer, value, Options.GetTypeInfo(type));
             writer.Flush();
             buffer.Write("\n"u8);
             return buffer.WrittenSpan.ToArray();
@@ -69,5 +84,12 @@ public static class RpcJson
     /// Decodes exactly one JSON value with optional surrounding whitespace; anything else after
     /// it makes the body undecodable (RPC-7). Throws <see cref="JsonException"/>.
     /// </summary>
-    public static object? Deserialize(ReadOnlySpan<byte> utf8, Type type) => JsonSerializer.Deserialize(utf8, type, Options);
+    public static object? Deserialize(ReadOnlySpan<byte> utf8, Type type) => JsonSerializer.Deserialize(utf8, Options.GetTypeInfo(type));
 }
+
+/// <summary>Generated JSON metadata of the Conformance Test Service's bodies (see <see cref="RpcJson"/>).</summary>
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(ConformanceService.FailRequest))]
+[JsonSerializable(typeof(ConformanceService.SourceRequest))]
+[JsonSerializable(typeof(ConformanceService.SinkResponse))]
+internal sealed partial class ConformanceJsonContext : JsonSerializerContext;

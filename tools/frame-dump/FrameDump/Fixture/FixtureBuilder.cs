@@ -212,11 +212,9 @@ public sealed class FixtureBuilder : IRecordSink
         json.WriteString("id", $"capture-{name}-{connection}-{Names.Dir(direction)}");
         json.WriteString("description",
             $"{(requests ? "Requests" : "Responses")} of connection {connection} ({(requests ? "client to server" : "server to client")}) captured in {name}, as frame-dump decoded them.");
-        json.WritePropertyName("requirements");
-        JsonSerializer.Serialize(json, requirements);
+        WriteStrings(json, "requirements", requirements);
         json.WriteString("perspective", "receiver");
-        json.WritePropertyName("receive");
-        JsonSerializer.Serialize(json, receive);
+        WriteStrings(json, "receive", receive);
         json.WritePropertyName("input");
         WriteInput(json, input, recording.Frames);
         json.WritePropertyName("expect");
@@ -438,5 +436,14 @@ public sealed class FixtureBuilder : IRecordSink
         }
 
         public void OnEnd(StreamEndReason reason, DateTime time) => inner.OnEnd(reason, time);
+    }
+
+    // Written by hand rather than through JsonSerializer, which needs reflection the Native AOT
+    // build of the tool does not have.
+    private static void WriteStrings(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values) json.WriteStringValue(value);
+        json.WriteEndArray();
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using FrameDump.Output;
 
@@ -21,7 +23,13 @@ public static class BodyRenderer
         try
         {
             using var document = JsonDocument.Parse(body.BodyHead);
-            return JsonSerializer.Serialize(document.RootElement, new JsonSerializerOptions { WriteIndented = true });
+            // A writer, not JsonSerializer: no reflection, so the Native AOT build renders bodies too.
+            var output = new ArrayBufferWriter<byte>(body.BodyHead.Length * 2 + 16);
+            using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
+            {
+                document.RootElement.WriteTo(writer);
+            }
+            return Encoding.UTF8.GetString(output.WrittenSpan);
         }
         catch (JsonException ex)
         {
