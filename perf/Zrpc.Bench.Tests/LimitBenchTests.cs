@@ -111,7 +111,7 @@ public class LimitBenchTests
             Assert.That(report.Startup.Select(s => s.Build).Distinct(), Is.EqualTo(new[] { "native", "framework-dependent", "Native AOT" }));
             Assert.That(report.Startup[0].Command, Is.EqualTo("/bin/true"));
             Assert.That(report.Startup.Select(s => s.RunsMilliseconds.Length), Has.All.EqualTo(2));
-            Assert.That(report.Startup, Has.All.Matches<StartupResult>(s => s.MinMilliseconds > 0 && s.MinMilliseconds <= s.MedianMilliseconds && s.MedianMilliseconds <= s.MaxMilliseconds));
+            Assert.That(report.Startup, Has.All.Matches<StartupResult>(s => s is { } r && r.MinMilliseconds > 0 && r.MinMilliseconds <= r.MedianMilliseconds && r.MedianMilliseconds <= r.MaxMilliseconds));
 
             // Sizes: an executable's own length (a link is followed); a framework-dependent build's folder.
             var aotZrpc = report.Startup.Single(s => s.Build == "Native AOT" && s.Command == "zrpc --version");
