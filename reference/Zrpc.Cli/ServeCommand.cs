@@ -19,6 +19,14 @@ internal static class ServeCommand
     /// <summary>The library's defaults, which the options' defaults show.</summary>
     private static readonly RpcServerOptions Defaults = new();
 
+    /// <summary>The values of --connection-threading.</summary>
+    private static readonly Dictionary<ConnectionThreading, string> ThreadingNames = new()
+    {
+        [ConnectionThreading.Auto] = "auto",
+        [ConnectionThreading.Async] = "async",
+        [ConnectionThreading.ThreadPerConnection] = "thread-per-connection",
+    };
+
     /// <summary>A timeout as the command line writes it: seconds, 0 for none.</summary>
     private static double Seconds(TimeSpan timeout) => timeout == Timeout.InfiniteTimeSpan ? 0 : timeout.TotalSeconds;
 
@@ -87,9 +95,23 @@ internal static class ServeCommand
             HelpName = "name",
         };
         var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
+        var threading = new Option<string>("--connection-threading")
+        {
+            Description = "How tcp/unix connections wait for requests: auto (a thread of its own with blocking socket calls for the first --threaded-connections connections open at once, " +
+                          "asynchronous reads for the rest), async (asynchronous reads for all), or thread-per-connection (a thread for every open connection).",
+            DefaultValueFactory = _ => ThreadingNames[Defaults.ConnectionThreading],
+            HelpName = "auto|async|thread-per-connection",
+        };
+        threading.AcceptOnlyFromAmong([.. ThreadingNames.Values]);
+        var threadedConnections = new Option<int>("--threaded-connections")
+        {
+            Description = "With --connection-threading auto: how many connections open at once get a thread of their own (default: 2 per core, 4 to 64).",
+            DefaultValueFactory = _ => Defaults.ThreadedConnections,
+            HelpName = "n",
+        };
         var threadPerConnection = new Option<bool>("--thread-per-connection")
         {
-            Description = "Serve each tcp/unix connection on a thread of its own with blocking socket calls: lower latency per call, one thread per open connection.",
+            Description = "Same as --connection-threading thread-per-connection.",
         };
         listen.Required = false;
         var limits = Limits.Create();
@@ -104,6 +126,8 @@ internal static class ServeCommand
             quiet,
             defect,
             listDefects,
+            threading,
+            threadedConnections,
             threadPerConnection,
             profile,
         };
@@ -145,7 +169,28 @@ internal static class ServeCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            var options = new RpcServerOptions { ThreadPerConnection = parseResult.GetValue(threadPerConnection), Profile = chosenProfile };
+            var options = new RpcServerOptions { Profile = chosenProfile };
+            var chosenThreading = ThreadingNames.Single(n => n.Value == parseResult.GetValue(threading)).Key;
+            if (parseResult.GetValue(threadPerConnection))
+            {
+                if (parseResult.GetResult(threading) is { Implicit: false } && chosenThreading != ConnectionThreading.ThreadPerConnection)
+                {
+                    Console.Error.WriteLine($"zrpc serve: --thread-per-connection contradicts --connection-threading {ThreadingNames[chosenThreading]}");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+
+                chosenThreading = ConnectionThreading.ThreadPerConnection;
+            }
+
+            int threaded = parseResult.GetValue(threadedConnections);
+            if (threaded < 1)
+            {
+                Console.Error.WriteLine($"zrpc serve: --threaded-connections must be at least 1, not {threaded}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            options.ConnectionThreading = chosenThreading;
+            options.ThreadedConnections = threaded;
             if (limits.ApplyTo(parseResult, options) is { } problem)
             {
                 Console.Error.WriteLine($"zrpc serve: {problem}");
