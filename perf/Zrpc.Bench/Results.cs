@@ -58,8 +58,14 @@ public static class IoModes
     /// <summary>Calls only: a server with a thread per connection and an asynchronous client.</summary>
     public const string ThreadServer = "thread-server";
 
+    /// <summary>Calls only: a server with <c>ConnectionThreading.Async</c> and a client on a blocking socket, calling from a thread of its own.</summary>
+    public const string BlockingClient = "blocking-client";
+
     /// <summary>The call modes over sockets, in the order they are measured and shown.</summary>
-    public static readonly string[] SocketCalls = [Default, Async, ThreadServer, Blocking];
+    public static readonly string[] SocketCalls = [Default, Async, ThreadServer, BlockingClient, Blocking];
+
+    /// <summary>Whether the client of a call mode blocks in the kernel (and so needs a thread of its own per connection).</summary>
+    public static bool ClientBlocks(string mode) => mode is Blocking or BlockingClient;
 }
 
 public sealed record PingPongResult(string Transport, double RoundTripsPerSecond, double P50Microseconds, double P99Microseconds)

@@ -438,7 +438,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         public List<RpcClient> Clients { get; } = clients;
 
         /// <summary>A blocking client's calls complete on the calling thread: each client needs a thread of its own.</summary>
-        public bool Blocking => Mode == IoModes.Blocking;
+        public bool Blocking => IoModes.ClientBlocks(Mode);
 
         public List<(double Rate, double P50, double P99, double AllocPerCall, double CpuPerCall)> Runs { get; } = [];
 
@@ -449,7 +449,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
                 ConnectionThreading = mode switch
                 {
                     IoModes.Default => new RpcServerOptions().ConnectionThreading,
-                    IoModes.Async => ConnectionThreading.Async,
+                    IoModes.Async or IoModes.BlockingClient => ConnectionThreading.Async,
                     _ => ConnectionThreading.ThreadPerConnection,
                 },
             });
@@ -460,7 +460,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             var clients = new List<RpcClient>();
             for (int i = 0; i < connections; i++)
             {
-                clients.Add(new RpcClient(mode == IoModes.Blocking
+                clients.Add(new RpcClient(IoModes.ClientBlocks(mode)
                     ? await Connector.ConnectBlockingAsync(address, ct)
                     : await Connector.ConnectAsync(address, ct)));
             }
