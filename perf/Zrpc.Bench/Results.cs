@@ -46,14 +46,14 @@ public sealed record StreamResult(
 /// </summary>
 public static class IoModes
 {
-    /// <summary>Asynchronous reads; for calls, a server with <c>ConnectionThreading.Async</c> and an asynchronous client.</summary>
+    /// <summary>Asynchronous reads; for calls, the defaults: a server with <c>ConnectionThreading.Async</c> and an asynchronous client.</summary>
     public const string Async = "async";
 
     /// <summary>Blocking reads; for calls, a server with a thread per connection and a client on a blocking socket, calling from a thread of its own.</summary>
     public const string Blocking = "blocking";
 
-    /// <summary>Calls only: the server's default options (<c>ConnectionThreading.Auto</c>) and an asynchronous client, what a user gets.</summary>
-    public const string Default = "default";
+    /// <summary>Calls only: a server with <c>ConnectionThreading.Auto</c> and an asynchronous client.</summary>
+    public const string Auto = "auto";
 
     /// <summary>Calls only: a server with a thread per connection and an asynchronous client.</summary>
     public const string ThreadServer = "thread-server";
@@ -62,7 +62,7 @@ public static class IoModes
     public const string BlockingClient = "blocking-client";
 
     /// <summary>The call modes over sockets, in the order they are measured and shown.</summary>
-    public static readonly string[] SocketCalls = [Default, Async, ThreadServer, BlockingClient, Blocking];
+    public static readonly string[] SocketCalls = [Async, Auto, ThreadServer, BlockingClient, Blocking];
 
     /// <summary>Whether the client of a call mode blocks in the kernel (and so needs a thread of its own per connection).</summary>
     public static bool ClientBlocks(string mode) => mode is Blocking or BlockingClient;

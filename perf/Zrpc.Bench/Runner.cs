@@ -448,7 +448,7 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             {
                 ConnectionThreading = mode switch
                 {
-                    IoModes.Default => new RpcServerOptions().ConnectionThreading,
+                    IoModes.Auto => ConnectionThreading.Auto,
                     IoModes.Async or IoModes.BlockingClient => ConnectionThreading.Async,
                     _ => ConnectionThreading.ThreadPerConnection,
                 },

@@ -97,8 +97,8 @@ internal static class ServeCommand
         var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
         var threading = new Option<string>("--connection-threading")
         {
-            Description = "How tcp/unix connections wait for requests: auto (a thread of its own with blocking socket calls for the first --threaded-connections connections open at once, " +
-                          "asynchronous reads for the rest), async (asynchronous reads for all), or thread-per-connection (a thread for every open connection).",
+            Description = "How tcp/unix connections wait for requests: async (asynchronous reads on the thread pool), auto (a thread of its own with blocking socket calls for the first " +
+                          "--threaded-connections connections open at once, asynchronous reads for the rest: faster for clients that block in read themselves), or thread-per-connection (a thread for every open connection).",
             DefaultValueFactory = _ => ThreadingNames[Defaults.ConnectionThreading],
             HelpName = "auto|async|thread-per-connection",
         };

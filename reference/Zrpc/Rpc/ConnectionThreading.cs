@@ -3,6 +3,9 @@ namespace Zrpc.Rpc;
 /// <summary>How <see cref="RpcServer.ServeAsync"/> waits for the requests of a TCP or Unix connection.</summary>
 public enum ConnectionThreading
 {
+    /// <summary>Every connection is served with asynchronous reads on the thread pool (the default).</summary>
+    Async,
+
     /// <summary>
     /// The first <see cref="RpcServerOptions.ThreadedConnections"/> connections open at once get a
     /// thread of their own, as with <see cref="ThreadPerConnection"/>; the others are served with
@@ -11,9 +14,6 @@ public enum ConnectionThreading
     /// more threads than that.
     /// </summary>
     Auto,
-
-    /// <summary>Every connection is served with asynchronous reads on the thread pool.</summary>
-    Async,
 
     /// <summary>
     /// Every connection is served on a thread of its own with blocking socket calls

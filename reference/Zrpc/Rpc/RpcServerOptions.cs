@@ -95,16 +95,19 @@ public sealed class RpcServerOptions
     /// (<see cref="Transport.BlockingSocketStream"/>), the way the 2017 Go server gave each
     /// connection a goroutine blocked in read: the kernel wakes the thread directly when a request
     /// arrives, without the epoll thread and the thread-pool hop of asynchronous reads, which makes
-    /// sequential short calls faster and cheaper (docs/performance.md). Each such connection holds
-    /// a thread, and its stack, for as long as it is open. Default
-    /// <see cref="ConnectionThreading.Auto"/>: a thread of their own for the first
-    /// <see cref="ThreadedConnections"/> connections open at once, asynchronous reads for the rest.
+    /// sequential short calls faster when the client turns each reply around just as fast, i.e. it
+    /// blocks in the kernel itself (a thread per connection, as <see cref="Transport.Connector.ConnectBlockingAsync"/>
+    /// gives). Against a client with asynchronous reads, and when the cores are busy, it is slower
+    /// than asynchronous reads (docs/performance.md, "Short calls"). Each such connection holds a
+    /// thread, and its stack, for as long as it is open. Default <see cref="ConnectionThreading.Async"/>;
+    /// <see cref="ConnectionThreading.Auto"/> gives the first <see cref="ThreadedConnections"/>
+    /// connections open at once a thread of their own and serves the rest asynchronously.
     /// </summary>
     public ConnectionThreading ConnectionThreading
     {
         get;
         set => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(ConnectionThreading), value, $"{nameof(ConnectionThreading)} must be one of {string.Join(", ", Enum.GetNames<ConnectionThreading>())}");
-    } = ConnectionThreading.Auto;
+    } = ConnectionThreading.Async;
 
     /// <summary>
     /// With <see cref="ConnectionThreading.Auto"/>: how many connections open at once get a thread
@@ -129,12 +132,12 @@ public sealed class RpcServerOptions
     /// <summary>
     /// Shorthand for <see cref="ConnectionThreading"/>: true is
     /// <see cref="ConnectionThreading.ThreadPerConnection"/>; false is the default,
-    /// <see cref="ConnectionThreading.Auto"/>.
+    /// <see cref="ConnectionThreading.Async"/>.
     /// </summary>
     public bool ThreadPerConnection
     {
         get => ConnectionThreading == ConnectionThreading.ThreadPerConnection;
-        set => ConnectionThreading = value ? ConnectionThreading.ThreadPerConnection : ConnectionThreading.Auto;
+        set => ConnectionThreading = value ? ConnectionThreading.ThreadPerConnection : ConnectionThreading.Async;
     }
 
     /// <summary>Deepest nesting of a MarshaledJSON request body the server decodes (SRV-12); default 256.</summary>
