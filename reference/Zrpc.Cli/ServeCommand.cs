@@ -100,13 +100,13 @@ internal static class ServeCommand
             Description = "How tcp/unix connections wait for requests: async (asynchronous reads on the thread pool), auto (a thread of its own with blocking socket calls for the first " +
                           "--threaded-connections connections open at once, asynchronous reads for the rest: faster for clients that block in read themselves), or thread-per-connection (a thread for every open connection).",
             DefaultValueFactory = _ => ThreadingNames[Defaults.ConnectionThreading],
-            HelpName = "auto|async|thread-per-connection",
+            HelpName = "mode",
         };
         threading.AcceptOnlyFromAmong([.. ThreadingNames.Values]);
         var threadedConnections = new Option<int>("--threaded-connections")
         {
-            Description = "With --connection-threading auto: how many connections open at once get a thread of their own (default: 2 per core, 4 to 64).",
-            DefaultValueFactory = _ => Defaults.ThreadedConnections,
+            // No default shown: it depends on the machine's cores, and the help text must not.
+            Description = "With --connection-threading auto: how many connections open at once get a thread of their own. Default: 2 per core, at least 4, at most 64.",
             HelpName = "n",
         };
         var threadPerConnection = new Option<bool>("--thread-per-connection")
@@ -182,15 +182,18 @@ internal static class ServeCommand
                 chosenThreading = ConnectionThreading.ThreadPerConnection;
             }
 
-            int threaded = parseResult.GetValue(threadedConnections);
-            if (threaded < 1)
-            {
-                Console.Error.WriteLine($"zrpc serve: --threaded-connections must be at least 1, not {threaded}");
-                return Task.FromResult(ExitCodes.Usage);
-            }
-
             options.ConnectionThreading = chosenThreading;
-            options.ThreadedConnections = threaded;
+            if (parseResult.GetResult(threadedConnections) is { Implicit: false })
+            {
+                int threaded = parseResult.GetValue(threadedConnections);
+                if (threaded < 1)
+                {
+                    Console.Error.WriteLine($"zrpc serve: --threaded-connections must be at least 1, not {threaded}");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+
+                options.ThreadedConnections = threaded;
+            }
             if (limits.ApplyTo(parseResult, options) is { } problem)
             {
                 Console.Error.WriteLine($"zrpc serve: {problem}");
