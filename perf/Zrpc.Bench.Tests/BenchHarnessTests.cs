@@ -71,13 +71,14 @@ public class BenchHarnessTests
                 Assert.That(s.GetProperty("allocatedPerGiB").GetDouble(), Is.GreaterThanOrEqualTo(0));
             }
 
-            // Ping-pong and Echo both with asynchronous reads and with a blocked thread per connection.
+            // Ping-pong with asynchronous reads and with a blocked thread per connection; Echo in every
+            // way of waiting at either end, at each number of connections.
             var pings = root.GetProperty("pingPong").EnumerateArray().ToArray();
             Assert.That(pings.Select(p => p.GetProperty("mode").GetString()), Is.EqualTo(new[] { "async", "blocking" }));
             Assert.That(pings.Select(p => p.GetProperty("roundTripsPerSecond").GetDouble()), Has.All.GreaterThan(0));
             var calls = root.GetProperty("calls").EnumerateArray().ToArray();
             Assert.That(calls.Select(c => (c.GetProperty("mode").GetString(), c.GetProperty("connections").GetInt32())),
-                Is.EqualTo(new[] { ("async", 1), ("async", 2), ("blocking", 1) }));
+                Is.EqualTo(new[] { 1, 2 }.SelectMany(n => new[] { "async", "auto", "thread-server", "blocking-client", "blocking" }.Select(m => ((string?)m, n)))));
             foreach (var s in stream)
             {
                 Assert.That(s.GetProperty("steadyAllocatedPerGiB").GetDouble(), Is.GreaterThanOrEqualTo(0), "allocation after the first quarter is measured");

@@ -40,11 +40,32 @@ public sealed record StreamResult(
     public double RatioHigh { get; init; } = double.NaN;
 }
 
-/// <summary>How a connection waits for bytes: asynchronous reads on the thread pool, or a thread of its own blocked in the kernel.</summary>
+/// <summary>
+/// How a connection waits for bytes: asynchronous reads on the thread pool, or a thread of its own
+/// blocked in the kernel; for Echo calls over sockets, at which end.
+/// </summary>
 public static class IoModes
 {
+    /// <summary>Asynchronous reads; for calls, the defaults: a server with <c>ConnectionThreading.Async</c> and an asynchronous client.</summary>
     public const string Async = "async";
+
+    /// <summary>Blocking reads; for calls, a server with a thread per connection and a client on a blocking socket, calling from a thread of its own.</summary>
     public const string Blocking = "blocking";
+
+    /// <summary>Calls only: a server with <c>ConnectionThreading.Auto</c> and an asynchronous client.</summary>
+    public const string Auto = "auto";
+
+    /// <summary>Calls only: a server with a thread per connection and an asynchronous client.</summary>
+    public const string ThreadServer = "thread-server";
+
+    /// <summary>Calls only: a server with <c>ConnectionThreading.Async</c> and a client on a blocking socket, calling from a thread of its own.</summary>
+    public const string BlockingClient = "blocking-client";
+
+    /// <summary>The call modes over sockets, in the order they are measured and shown.</summary>
+    public static readonly string[] SocketCalls = [Async, Auto, ThreadServer, BlockingClient, Blocking];
+
+    /// <summary>Whether the client of a call mode blocks in the kernel (and so needs a thread of its own per connection).</summary>
+    public static bool ClientBlocks(string mode) => mode is Blocking or BlockingClient;
 }
 
 public sealed record PingPongResult(string Transport, double RoundTripsPerSecond, double P50Microseconds, double P99Microseconds)
@@ -56,7 +77,7 @@ public sealed record CallResult(
     string Transport, int Connections, double CallsPerSecond, double RatioToRawPingPong,
     double P50Microseconds, double P99Microseconds, double AllocatedPerCall, double CpuMicrosecondsPerCall, double[] RunsCallsPerSecond)
 {
-    /// <summary><see cref="IoModes.Blocking"/>: server with ThreadPerConnection, client on a blocking socket; ratio against the blocking ping-pong.</summary>
+    /// <summary>One of <see cref="IoModes"/>; the ratio is against the ping-pong of the same I/O at the client (blocking for <see cref="IoModes.Blocking"/>, else async).</summary>
     public string Mode { get; init; } = IoModes.Async;
 }
 

@@ -72,19 +72,21 @@ public sealed class Runner(BenchOptions options, TextWriter log)
             {
                 var ping = await PingPongAsync(t, IoModes.Async, ct);
                 report.PingPong.Add(ping);
-                var levels = t == "tcp" ? options.Concurrency : [1];
-                foreach (int c in levels)
-                {
-                    report.Calls.Add(await CallsAsync(t, c, ping.RoundTripsPerSecond, ct));
-                }
-
                 if (t is "tcp" or "unix")
                 {
-                    // The same sequential calls with a thread per connection blocked in the kernel,
-                    // against a ping-pong made the same way.
+                    // Every way of waiting at either end, in turns at each number of connections;
+                    // the blocking client against a ping-pong made the same way.
                     var blockingPing = await PingPongAsync(t, IoModes.Blocking, ct);
                     report.PingPong.Add(blockingPing);
-                    report.Calls.Add(await BlockingCallsAsync(t, blockingPing.RoundTripsPerSecond, ct));
+                    var levels = t == "tcp" ? options.Concurrency : [1];
+                    foreach (int c in levels)
+                    {
+                        report.Calls.AddRange(await SocketCallsAsync(t, c, ping.RoundTripsPerSecond, blockingPing.RoundTripsPerSecond, ct));
+                    }
+                }
+                else
+                {
+                    report.Calls.Add(await CallsAsync(t, 1, ping.RoundTripsPerSecond, ct));
                 }
             }
         }
@@ -428,49 +430,118 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         }
     }
 
-    /// <summary>
-    /// Sequential Echo calls on one connection with a thread per connection on both sides: the
-    /// server is <see cref="RpcServer.ServeAsync"/> with <see cref="RpcServerOptions.ThreadPerConnection"/>,
-    /// the client an <see cref="RpcClient"/> on <see cref="Connector.ConnectBlockingAsync"/>, calling from a thread of its own.
-    /// </summary>
-    private async Task<CallResult> BlockingCallsAsync(string transport, double rawPingPong, CancellationToken ct)
+    /// <summary>One way of making sequential Echo calls: a server listening, and its clients.</summary>
+    private sealed class CallSetup(string mode, IConnectionListener listener, CancellationTokenSource stop, Task serving, List<RpcClient> clients) : IAsyncDisposable
     {
-        var server = new RpcServer(new RpcServerOptions { ThreadPerConnection = true });
-        ConformanceService.Register(server);
-        var (listener, address) = BlockingPairs.Listen(transport);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var serving = server.ServeAsync(listener, stop.Token);
-        var client = new RpcClient(await Connector.ConnectBlockingAsync(address, ct));
-        try
+        public string Mode { get; } = mode;
+
+        public List<RpcClient> Clients { get; } = clients;
+
+        /// <summary>A blocking client's calls complete on the calling thread: each client needs a thread of its own.</summary>
+        public bool Blocking => IoModes.ClientBlocks(Mode);
+
+        public List<(double Rate, double P50, double P99, double AllocPerCall, double CpuPerCall)> Runs { get; } = [];
+
+        public static async Task<CallSetup> OpenAsync(string mode, string transport, int connections, CancellationToken ct)
         {
-            await JitWarmUp.UntilQuietAsync(() => OwnThread.Run(async () => await CallsOnThisThreadAsync(client, WarmUpRound, ct)), options.WarmUpLimit);
-            var runs = new List<(double Rate, double P50, double P99, double AllocPerCall, double CpuPerCall)>();
-            for (int r = 0; r < options.Runs; r++)
+            var server = new RpcServer(new RpcServerOptions
             {
-                var meter = CostMeter.Start();
-                long[] latencies = [];
-                await OwnThread.Run(async () => latencies = await CallsOnThisThreadAsync(client, options.CallDuration, ct));
-                var cost = meter.Stop();
-                double f = 1e6 / Stopwatch.Frequency;
-                runs.Add((latencies.Length / cost.Seconds, Stats.Percentile(latencies, 50) * f, Stats.Percentile(latencies, 99) * f,
-                    cost.Allocated / (double)latencies.Length, cost.Cpu.TotalMicroseconds / latencies.Length));
+                ConnectionThreading = mode switch
+                {
+                    IoModes.Auto => ConnectionThreading.Auto,
+                    IoModes.Async or IoModes.BlockingClient => ConnectionThreading.Async,
+                    _ => ConnectionThreading.ThreadPerConnection,
+                },
+            });
+            ConformanceService.Register(server);
+            var (listener, address) = BlockingPairs.Listen(transport);
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var serving = server.ServeAsync(listener, stop.Token);
+            var clients = new List<RpcClient>();
+            for (int i = 0; i < connections; i++)
+            {
+                clients.Add(new RpcClient(IoModes.ClientBlocks(mode)
+                    ? await Connector.ConnectBlockingAsync(address, ct)
+                    : await Connector.ConnectAsync(address, ct)));
             }
 
-            double rate = Stats.Median(runs.Select(x => x.Rate));
-            var result = new CallResult(transport, 1, rate, rate / rawPingPong,
-                Stats.Median(runs.Select(x => x.P50)), Stats.Median(runs.Select(x => x.P99)),
-                Stats.Median(runs.Select(x => x.AllocPerCall)), Stats.Median(runs.Select(x => x.CpuPerCall)),
-                runs.Select(x => x.Rate).ToArray())
-            { Mode = IoModes.Blocking };
-            log.WriteLine($"echo   {transport,-5} blocking x1 {rate,10:N0} calls/s  {result.RatioToRawPingPong,6:P0} of ping-pong  p50 {result.P50Microseconds:0.0} us  p99 {result.P99Microseconds:0.0} us  alloc/call {result.AllocatedPerCall:N0} B");
-            return result;
+            return new CallSetup(mode, listener, stop, serving, clients);
         }
-        finally
+
+        public async Task<long[]> CallAsync(TimeSpan duration, CancellationToken ct)
         {
-            await client.DisposeAsync();
+            if (!Blocking) return await CallsOnceAsync(Clients, duration, ct);
+            long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var perClient = await Task.WhenAll(Clients.Select(client =>
+            {
+                List<long> latencies = [];
+                return OwnThread.Run(async () => latencies = await CallLoopAsync(client, end, ct)).ContinueWith(_ => latencies, TaskScheduler.Default);
+            }));
+            var all = perClient.SelectMany(l => l).ToArray();
+            Array.Sort(all);
+            return all;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var c in Clients) await c.DisposeAsync();
             await stop.CancelAsync();
             await serving;
             await listener.DisposeAsync();
+            stop.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Sequential Echo calls on <paramref name="connections"/> socket connections, for each of
+    /// <see cref="IoModes.SocketCalls"/>: each mode is set up and warmed up, then the runs go in
+    /// turns (the order flips every repetition), so that the machine's drift reaches all modes alike.
+    /// </summary>
+    private async Task<List<CallResult>> SocketCallsAsync(string transport, int connections, double asyncPing, double blockingPing, CancellationToken ct)
+    {
+        var setups = new List<CallSetup>();
+        try
+        {
+            foreach (var mode in IoModes.SocketCalls)
+            {
+                var setup = await CallSetup.OpenAsync(mode, transport, connections, ct);
+                setups.Add(setup);
+                await JitWarmUp.UntilQuietAsync(() => setup.CallAsync(WarmUpRound, ct), options.WarmUpLimit);
+            }
+
+            for (int r = 0; r < options.Runs; r++)
+            {
+                foreach (var setup in r % 2 == 0 ? setups : Enumerable.Reverse(setups))
+                {
+                    var meter = CostMeter.Start();
+                    var latencies = await setup.CallAsync(options.CallDuration, ct);
+                    var cost = meter.Stop();
+                    double f = 1e6 / Stopwatch.Frequency;
+                    setup.Runs.Add((latencies.Length / cost.Seconds, Stats.Percentile(latencies, 50) * f, Stats.Percentile(latencies, 99) * f,
+                        cost.Allocated / (double)latencies.Length, cost.Cpu.TotalMicroseconds / latencies.Length));
+                }
+            }
+
+            var results = new List<CallResult>();
+            foreach (var setup in setups)
+            {
+                var runs = setup.Runs;
+                double rate = Stats.Median(runs.Select(x => x.Rate));
+                double ping = setup.Blocking ? blockingPing : asyncPing;
+                var result = new CallResult(transport, connections, rate, rate / ping,
+                    Stats.Median(runs.Select(x => x.P50)), Stats.Median(runs.Select(x => x.P99)),
+                    Stats.Median(runs.Select(x => x.AllocPerCall)), Stats.Median(runs.Select(x => x.CpuPerCall)),
+                    runs.Select(x => x.Rate).ToArray())
+                { Mode = setup.Mode };
+                log.WriteLine($"echo   {transport,-5} {setup.Mode,-13} x{connections,-3} {rate,10:N0} calls/s  {result.RatioToRawPingPong,6:P0} of ping-pong  p50 {result.P50Microseconds:0.0} us  p99 {result.P99Microseconds:0.0} us  alloc/call {result.AllocatedPerCall:N0} B  runs {string.Join(" ", runs.Select(x => x.Rate.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))}");
+                results.Add(result);
+            }
+
+            return results;
+        }
+        finally
+        {
+            foreach (var setup in setups) await setup.DisposeAsync();
         }
     }
 
@@ -498,15 +569,6 @@ public sealed class Runner(BenchOptions options, TextWriter log)
         }
 
         return latencies;
-    }
-
-    /// <summary>The calling thread makes the calls itself (a blocking connection's thread).</summary>
-    private static async Task<long[]> CallsOnThisThreadAsync(RpcClient client, TimeSpan duration, CancellationToken ct)
-    {
-        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var all = (await CallLoopAsync(client, end, ct)).ToArray();
-        Array.Sort(all);
-        return all;
     }
 
     // ---- helpers ----

@@ -19,6 +19,14 @@ internal static class ServeCommand
     /// <summary>The library's defaults, which the options' defaults show.</summary>
     private static readonly RpcServerOptions Defaults = new();
 
+    /// <summary>The values of --connection-threading.</summary>
+    private static readonly Dictionary<ConnectionThreading, string> ThreadingNames = new()
+    {
+        [ConnectionThreading.Auto] = "auto",
+        [ConnectionThreading.Async] = "async",
+        [ConnectionThreading.ThreadPerConnection] = "thread-per-connection",
+    };
+
     /// <summary>A timeout as the command line writes it: seconds, 0 for none.</summary>
     private static double Seconds(TimeSpan timeout) => timeout == Timeout.InfiniteTimeSpan ? 0 : timeout.TotalSeconds;
 
@@ -87,9 +95,23 @@ internal static class ServeCommand
             HelpName = "name",
         };
         var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
+        var threading = new Option<string>("--connection-threading")
+        {
+            Description = "How tcp/unix connections wait for requests: async (asynchronous reads on the thread pool), auto (a thread of its own with blocking socket calls for the first " +
+                          "--threaded-connections connections open at once, asynchronous reads for the rest: faster for clients that block in read themselves), or thread-per-connection (a thread for every open connection).",
+            DefaultValueFactory = _ => ThreadingNames[Defaults.ConnectionThreading],
+            HelpName = "mode",
+        };
+        threading.AcceptOnlyFromAmong([.. ThreadingNames.Values]);
+        var threadedConnections = new Option<int>("--threaded-connections")
+        {
+            // No default shown: it depends on the machine's cores, and the help text must not.
+            Description = "With --connection-threading auto: how many connections open at once get a thread of their own. Default: 2 per core, at least 4, at most 64.",
+            HelpName = "n",
+        };
         var threadPerConnection = new Option<bool>("--thread-per-connection")
         {
-            Description = "Serve each tcp/unix connection on a thread of its own with blocking socket calls: lower latency per call, one thread per open connection.",
+            Description = "Same as --connection-threading thread-per-connection.",
         };
         listen.Required = false;
         var limits = Limits.Create();
@@ -104,6 +126,8 @@ internal static class ServeCommand
             quiet,
             defect,
             listDefects,
+            threading,
+            threadedConnections,
             threadPerConnection,
             profile,
         };
@@ -145,7 +169,31 @@ internal static class ServeCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            var options = new RpcServerOptions { ThreadPerConnection = parseResult.GetValue(threadPerConnection), Profile = chosenProfile };
+            var options = new RpcServerOptions { Profile = chosenProfile };
+            var chosenThreading = ThreadingNames.Single(n => n.Value == parseResult.GetValue(threading)).Key;
+            if (parseResult.GetValue(threadPerConnection))
+            {
+                if (parseResult.GetResult(threading) is { Implicit: false } && chosenThreading != ConnectionThreading.ThreadPerConnection)
+                {
+                    Console.Error.WriteLine($"zrpc serve: --thread-per-connection contradicts --connection-threading {ThreadingNames[chosenThreading]}");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+
+                chosenThreading = ConnectionThreading.ThreadPerConnection;
+            }
+
+            options.ConnectionThreading = chosenThreading;
+            if (parseResult.GetResult(threadedConnections) is { Implicit: false })
+            {
+                int threaded = parseResult.GetValue(threadedConnections);
+                if (threaded < 1)
+                {
+                    Console.Error.WriteLine($"zrpc serve: --threaded-connections must be at least 1, not {threaded}");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+
+                options.ThreadedConnections = threaded;
+            }
             if (limits.ApplyTo(parseResult, options) is { } problem)
             {
                 Console.Error.WriteLine($"zrpc serve: {problem}");

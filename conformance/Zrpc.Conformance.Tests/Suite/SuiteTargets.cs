@@ -9,7 +9,8 @@ namespace Zrpc.Conformance.Tests.Suite;
 
 /// <summary>
 /// The implementations the NUnit suite runs against: the built-in reference server; the zrpc CLI
-/// over each adapter (exec:, unix://, tcp://, and tcp:// with a thread per connection); the independent Python example over exec: and
+/// over each adapter (exec:, unix://, tcp://, and tcp:// with --connection-threading auto, which serves
+/// the suite's few connections on threads of their own); the independent Python example over exec: and
 /// tcp://; plus every entry of the environment variable ZRPC_TARGETS (semicolon-separated target
 /// strings, e.g. <c>tcp://127.0.0.1:9000</c>). ZRPC_SUITE_TARGETS=reference limits the built-in set.
 /// </summary>
@@ -20,8 +21,8 @@ public static class SuiteTargets
     public const string BuiltInVariable = "ZRPC_SUITE_TARGETS";
 
     /// <summary>
-    /// Every adapter once with the reference (in-process, exec:, unix://, tcp://, tcp:// with a
-    /// thread per connection) and the Python example over tcp://. Also known, and run when named in
+    /// Every adapter once with the reference (in-process, exec:, unix://, tcp://, tcp:// with
+    /// threads of their own for the first connections) and the Python example over tcp://. Also known, and run when named in
     /// ZRPC_SUITE_TARGETS: python-example-exec (the Python example's stdio mode; the shipped-artefact
     /// checks run the installed runner against it over exec:).
     /// </summary>
@@ -85,7 +86,7 @@ public static class SuiteTargets
                 var cliTcp = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", .. p]);
                 return (cliTcp.Address, cliTcp);
             case "zrpc-cli-tcp-threads":
-                var threads = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", "--thread-per-connection", .. p]);
+                var threads = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", "--connection-threading", "auto", .. p]);
                 return (threads.Address, threads);
             case "python-example-exec":
                 return ($"exec:python3 {python} --listen stdio --read-timeout 5{ps}", null);

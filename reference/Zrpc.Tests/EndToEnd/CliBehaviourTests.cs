@@ -18,6 +18,9 @@ public sealed class CliBehaviourTests
     [TestCase("ENDPOINT", new[] { "call", "--connect", "tcp://127.0.0.1:1" })]
     [TestCase("allowed here", new[] { "serve", "--listen", "exec:cat" })]
     [TestCase("--listen", new[] { "serve" })]
+    [TestCase("--threaded-connections must be at least 1, not 0", new[] { "serve", "--listen", "tcp://127.0.0.1:0", "--threaded-connections", "0" })]
+    [TestCase("--thread-per-connection contradicts --connection-threading async", new[] { "serve", "--listen", "tcp://127.0.0.1:0", "--thread-per-connection", "--connection-threading", "async" })]
+    [TestCase("sometimes", new[] { "serve", "--listen", "tcp://127.0.0.1:0", "--connection-threading", "sometimes" })]
     [TestCase("frobnicate", new[] { "frobnicate" })]
     public async Task Usage_errors_exit_2_and_say_what_is_wrong(string expectedFragment, string[] arguments)
     {
@@ -25,6 +28,19 @@ public sealed class CliBehaviourTests
         Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
         Assert.That(result.Stderr, Does.Contain(expectedFragment));
         Assert.That(result.Stdout, Is.Empty, "diagnostics go to stderr");
+    }
+
+    [TestCase(new string[0], false)]
+    [TestCase(new[] { "--connection-threading", "auto", "--threaded-connections", "1" }, true)]
+    [TestCase(new[] { "--thread-per-connection" }, true)]
+    public async Task Serve_gives_a_connection_a_thread_of_its_own_only_when_told(string[] options, bool threaded)
+    {
+        await using var server = await ServeProcess.StartAsync("tcp://127.0.0.1:0", options);
+        var call = await CliProcess.RunAsync("call", "--connect", server.Address.ToString(), "Echo", "--json", "5");
+        Assert.That(call.ExitCode, Is.Zero, call.ToString());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!server.Stderr.Contains("connection 1: open") && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.That(server.Stderr.Contains("connection 1: open (thread of its own)"), Is.EqualTo(threaded), server.Stderr);
     }
 
     [Test]

@@ -29,9 +29,9 @@ internal sealed class ServeProcess : IAsyncDisposable
         get { lock (_stderr) return _stderr.ToString(); }
     }
 
-    public static async Task<ServeProcess> StartAsync(string listen)
+    public static async Task<ServeProcess> StartAsync(string listen, params string[] options)
     {
-        var server = new ServeProcess(Process.Start(CliProcess.StartInfo(["serve", "--listen", listen]))!);
+        var server = new ServeProcess(Process.Start(CliProcess.StartInfo(["serve", "--listen", listen, .. options]))!);
         try
         {
             string announced = await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));

@@ -106,11 +106,11 @@ public sealed class DefaultsTests
         Assert.That(new FrameReader(Stream.Null).MaxEmptyFramesInARow, Is.EqualTo(1024));
     }
 
-    [Test, Category("CONN-6")]
-    public async Task Silent_connections_filling_the_limit_cannot_lock_a_new_client_out()
+    [TestCase(ConnectionThreading.Async), TestCase(ConnectionThreading.Auto), Category("CONN-6")]
+    public async Task Silent_connections_filling_the_limit_cannot_lock_a_new_client_out(ConnectionThreading threading)
     {
         const int limit = 16;
-        await using var running = Start(new RpcServerOptions { MaxConnections = limit });
+        await using var running = Start(new RpcServerOptions { MaxConnections = limit, ConnectionThreading = threading });
         var silent = new List<NetworkStream>();
         for (int i = 0; i < limit; i++) silent.Add(await running.ConnectAsync());
         Assert.That(await running.LogShowsAsync($"connection {limit}: open"), Is.True);
@@ -125,10 +125,10 @@ public sealed class DefaultsTests
         foreach (var s in silent) await s.DisposeAsync();
     }
 
-    [Test, Category("CONN-7")]
-    public async Task A_new_connection_that_never_speaks_is_closed_after_the_first_request_timeout()
+    [TestCase(ConnectionThreading.Async), TestCase(ConnectionThreading.Auto), Category("CONN-7")]
+    public async Task A_new_connection_that_never_speaks_is_closed_after_the_first_request_timeout(ConnectionThreading threading)
     {
-        await using var running = Start(new RpcServerOptions { FirstRequestTimeout = TimeSpan.FromMilliseconds(500) });
+        await using var running = Start(new RpcServerOptions { FirstRequestTimeout = TimeSpan.FromMilliseconds(500), ConnectionThreading = threading });
         await using var silent = await running.ConnectAsync();
         var clock = Stopwatch.StartNew();
 
@@ -143,10 +143,10 @@ public sealed class DefaultsTests
         Assert.That((await client.CallAsync<JsonElement, JsonElement>("Echo", Json("2"), default)).GetInt32(), Is.EqualTo(2));
     }
 
-    [Test, Category("CONN-8")]
-    public async Task A_client_that_never_reads_a_large_Source_is_cut_off_by_the_send_timeout()
+    [TestCase(ConnectionThreading.Async), TestCase(ConnectionThreading.Auto), Category("CONN-8")]
+    public async Task A_client_that_never_reads_a_large_Source_is_cut_off_by_the_send_timeout(ConnectionThreading threading)
     {
-        await using var running = Start(new RpcServerOptions { SendTimeout = TimeSpan.FromSeconds(1) });
+        await using var running = Start(new RpcServerOptions { SendTimeout = TimeSpan.FromSeconds(1), ConnectionThreading = threading });
         await using var reader = await running.ConnectAsync(receiveBuffer: 4096);
         await reader.WriteAsync(RawRequests.JsonRequest("Source", "{\"Length\":1073741824}", accept: 3));
 

@@ -31,6 +31,17 @@ public sealed partial class RpcServer
     /// <summary>A peak of buffered JSON above this is given back to the system once the bodies are gone.</summary>
     private const long TrimAfterPeak = 64L * 1024 * 1024;
 
+    /// <summary>The name of the threads that serve a connection of their own.</summary>
+    public const string ThreadName = "zrpc connection";
+
+    private int _onOwnThreads;
+
+    /// <summary>
+    /// Connections of <see cref="ServeAsync"/> being served on a thread of their own
+    /// (<see cref="RpcServerOptions.ConnectionThreading"/>); a connection leaves the count once it has closed.
+    /// </summary>
+    public int ConnectionsOnOwnThreads => Volatile.Read(ref _onOwnThreads);
+
     /// <summary>Bytes held by MarshaledJSON request bodies being decoded, over all connections.</summary>
     public long JsonBytesInUse => Interlocked.Read(ref _jsonBytesInUse);
 
@@ -114,9 +125,19 @@ public sealed partial class RpcServer
                     continue;
                 }
 
-                var task = Options.ThreadPerConnection && connection is NetworkStream network
-                    ? OwnThread.Run(() => ServeConnectionCoreAsync(new BlockingSocketStream(network.Socket), hard.Token, ct), "zrpc connection")
-                    : Task.Run(() => ServeConnectionCoreAsync(connection, hard.Token, ct), CancellationToken.None);
+                bool ownThread = connection is NetworkStream && TakeThread();
+                Task task;
+                if (ownThread)
+                {
+                    var socket = ((NetworkStream)connection).Socket;
+                    task = OwnThread.Run(() => ServeConnectionCoreAsync(new BlockingSocketStream(socket), hard.Token, ct, ownThread: true), ThreadName);
+                    _ = task.ContinueWith(_ => Interlocked.Decrement(ref _onOwnThreads), TaskScheduler.Default);
+                }
+                else
+                {
+                    task = Task.Run(() => ServeConnectionCoreAsync(connection, hard.Token, ct), CancellationToken.None);
+                }
+
                 running.TryAdd(task, 0);
                 _ = task.ContinueWith(t => running.TryRemove(t, out _), TaskScheduler.Default);
             }
@@ -135,6 +156,30 @@ public sealed partial class RpcServer
             }
 
             await all.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether the connection just accepted gets a thread of its own (<see cref="RpcServerOptions.ConnectionThreading"/>);
+    /// when it does, it is counted in <see cref="ConnectionsOnOwnThreads"/> until it ends.
+    /// </summary>
+    private bool TakeThread()
+    {
+        switch (Options.ConnectionThreading)
+        {
+            case ConnectionThreading.ThreadPerConnection:
+                Interlocked.Increment(ref _onOwnThreads);
+                return true;
+            case ConnectionThreading.Auto:
+                if (Interlocked.Increment(ref _onOwnThreads) <= Options.ThreadedConnections)
+                {
+                    return true;
+                }
+
+                Interlocked.Decrement(ref _onOwnThreads);
+                return false;
+            default:
+                return false;
         }
     }
 
@@ -223,11 +268,16 @@ public sealed partial class RpcServer
 
     /// <param name="ct">Ends the connection at once (with RST if a call is in flight).</param>
     /// <param name="stopping">Graceful stop: close now if idle, else after the current call.</param>
-    private async Task ServeConnectionCoreAsync(Stream connection, CancellationToken ct, CancellationToken stopping)
+    /// <param name="ownThread">
+    /// The connection has this thread to itself: each request is waited for here, so that a
+    /// handler that awaits real asynchronous work does not carry the connection's later blocking
+    /// reads onto the thread pool when it resumes there.
+    /// </param>
+    private async Task ServeConnectionCoreAsync(Stream connection, CancellationToken ct, CancellationToken stopping, bool ownThread = false)
     {
         ArgumentNullException.ThrowIfNull(connection);
         long id = Interlocked.Increment(ref _connectionCounter);
-        Log($"connection {id}: open");
+        Log(ownThread ? $"connection {id}: open (thread of its own)" : $"connection {id}: open");
         connection = Options.Hooks.WrapConnection(connection);
         var timeouts = new ReadTimeouts
         {
@@ -252,7 +302,8 @@ public sealed partial class RpcServer
         try
         {
             bool first = true;
-            while (!stopping.IsCancellationRequested && await session.ServeRequestAsync(ct).ConfigureAwait(false))
+            while (!stopping.IsCancellationRequested
+                   && (ownThread ? session.ServeRequestAsync(ct).GetAwaiter().GetResult() : await session.ServeRequestAsync(ct).ConfigureAwait(false)))
             {
                 if (first)
                 {

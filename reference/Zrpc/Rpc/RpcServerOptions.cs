@@ -90,17 +90,55 @@ public sealed class RpcServerOptions
     } = 1024;
 
     /// <summary>
-    /// Serve each TCP or Unix connection accepted by <see cref="RpcServer.ServeAsync"/> on a thread
-    /// of its own with blocking socket calls (<see cref="Transport.BlockingSocketStream"/>), the way
-    /// the 2017 Go server gave each connection a goroutine blocked in read. The kernel then wakes
-    /// the connection's thread directly when a request arrives, without the epoll thread and the
-    /// thread-pool hop of asynchronous reads, which makes sequential short calls faster and cheaper
-    /// (figures in docs/performance.md). The price is one thread, and its stack, per open
-    /// connection, up to <see cref="MaxConnections"/>: for a few busy connections, not thousands of
-    /// idle ones. A handler that awaits real asynchronous work continues on the thread pool, and the
-    /// connection's later reads then block a pool thread. Default: off.
+    /// How <see cref="RpcServer.ServeAsync"/> waits for the requests of TCP and Unix connections.
+    /// A connection on a thread of its own blocks that thread in the kernel
+    /// (<see cref="Transport.BlockingSocketStream"/>), the way the 2017 Go server gave each
+    /// connection a goroutine blocked in read: the kernel wakes the thread directly when a request
+    /// arrives, without the epoll thread and the thread-pool hop of asynchronous reads, which makes
+    /// sequential short calls faster when the client turns each reply around just as fast, i.e. it
+    /// blocks in the kernel itself (a thread per connection, as <see cref="Transport.Connector.ConnectBlockingAsync"/>
+    /// gives). Against a client with asynchronous reads, and when the cores are busy, it is slower
+    /// than asynchronous reads (docs/performance.md, "Short calls"). Each such connection holds a
+    /// thread, and its stack, for as long as it is open. Default <see cref="ConnectionThreading.Async"/>;
+    /// <see cref="ConnectionThreading.Auto"/> gives the first <see cref="ThreadedConnections"/>
+    /// connections open at once a thread of their own and serves the rest asynchronously.
     /// </summary>
-    public bool ThreadPerConnection { get; set; }
+    public ConnectionThreading ConnectionThreading
+    {
+        get;
+        set => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(ConnectionThreading), value, $"{nameof(ConnectionThreading)} must be one of {string.Join(", ", Enum.GetNames<ConnectionThreading>())}");
+    } = ConnectionThreading.Async;
+
+    /// <summary>
+    /// With <see cref="ConnectionThreading.Auto"/>: how many connections open at once get a thread
+    /// of their own; later ones are served asynchronously until a threaded one closes. Default
+    /// <see cref="DefaultThreadedConnections"/>.
+    /// </summary>
+    public int ThreadedConnections
+    {
+        get;
+        set => field = OptionRange.AtLeastOne(value, nameof(ThreadedConnections));
+    } = DefaultThreadedConnections;
+
+    /// <summary>
+    /// Two per core, at least 4 and at most 64. A blocked thread wins while the connections that
+    /// have one can each run the moment their request arrives: with more busy connections than
+    /// cores, the threads queue for the CPU and asynchronous reads do as well with far fewer
+    /// threads (the crossover in docs/performance.md); and a bound this small keeps idle or slow
+    /// peers from costing more than a few threads.
+    /// </summary>
+    public static int DefaultThreadedConnections => Math.Clamp(2 * Environment.ProcessorCount, 4, 64);
+
+    /// <summary>
+    /// Shorthand for <see cref="ConnectionThreading"/>: true is
+    /// <see cref="ConnectionThreading.ThreadPerConnection"/>; false is the default,
+    /// <see cref="ConnectionThreading.Async"/>.
+    /// </summary>
+    public bool ThreadPerConnection
+    {
+        get => ConnectionThreading == ConnectionThreading.ThreadPerConnection;
+        set => ConnectionThreading = value ? ConnectionThreading.ThreadPerConnection : ConnectionThreading.Async;
+    }
 
     /// <summary>Deepest nesting of a MarshaledJSON request body the server decodes (SRV-12); default 256.</summary>
     public int MaxJsonDepth

@@ -8,7 +8,7 @@ namespace Zrpc.Transport;
 /// <c>recv</c> is woken by the kernel itself when bytes arrive, where an asynchronous read goes
 /// through the runtime's epoll thread and a hop to the thread pool; on a small machine those two
 /// wake-ups per message are most of the cost of a short call. Meant for a connection
-/// that has a thread of its own: see <see cref="Rpc.RpcServerOptions.ThreadPerConnection"/> and
+/// that has a thread of its own: see <see cref="Rpc.RpcServerOptions.ConnectionThreading"/> and
 /// <see cref="Connector.ConnectBlockingAsync"/>.
 /// Cancellation still works: a token that fires while a read waits shuts down the receiving side,
 /// which wakes the read, and the read then throws <see cref="OperationCanceledException"/>; the
