@@ -188,7 +188,16 @@ internal static class CallCommand
             await using var source = settings.Body == BodySource.OctetsStdin
                 ? Console.OpenStandardInput()
                 : new FileStream(settings.BodyArgument!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            sentBytes = await CopyAsync(source, body, ct).ConfigureAwait(false);
+            if (body is Zrpc.Messages.DataMessageWriteStream message)
+            {
+                // Read straight into the frame buffer: one copy of every byte fewer than through a buffer of our own.
+                await message.CopyFromAsync(source, ct).ConfigureAwait(false);
+                sentBytes = message.BytesWritten;
+            }
+            else
+            {
+                sentBytes = await CopyAsync(source, body, ct).ConfigureAwait(false);
+            }
         }, cancellationToken).ConfigureAwait(false);
 
         if (settings.Verbose) Console.Error.WriteLine($"< {response.HeaderText}");
