@@ -189,7 +189,16 @@ internal static class CallCommand
             await using var source = settings.Body == BodySource.OctetsStdin
                 ? Console.OpenStandardInput()
                 : new FileStream(settings.BodyArgument!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            sentBytes = await CopyAsync(source, body, ct).ConfigureAwait(false);
+            if (body is Zrpc.Messages.DataMessageWriteStream message)
+            {
+                // Read straight into the frame buffer: one copy of every byte fewer than through a buffer of our own.
+                await message.CopyFromAsync(source, ct).ConfigureAwait(false);
+                sentBytes = message.BytesWritten;
+            }
+            else
+            {
+                sentBytes = await CopyAsync(source, body, ct).ConfigureAwait(false);
+            }
         }, cancellationToken).ConfigureAwait(false);
 
         if (settings.Verbose) Console.Error.WriteLine($"< {response.HeaderText}");
@@ -291,25 +300,9 @@ internal static class CallCommand
         }
     }
 
-    private static async Task<long> CopyAsync(Stream from, Stream to, CancellationToken cancellationToken)
-    {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyChunk);
-        try
-        {
-            long total = 0;
-            int n;
-            while ((n = await from.ReadAsync(buffer.AsMemory(0, CopyChunk), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                await to.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-                total += n;
-            }
-            return total;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    // The next chunk is read while the last one is written: a file write is a thread-pool hop on Unix.
+    private static Task<long> CopyAsync(Stream from, Stream to, CancellationToken cancellationToken)
+        => Zrpc.IO.OverlappedCopy.CopyAsync(from, to, cancellationToken, CopyChunk);
 
     private static void ReportChildStderr(Stream? connection, CallSettings settings)
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Zrpc.Rpc;
 
@@ -27,27 +26,11 @@ public static class ConformanceService
         server.Register<SourceRequest, Stream>(Source, (request, _) =>
             Task.FromResult<Stream>(new PatternStream(request?.Length ?? 0)));
 
-        // CTS-5: hashed incrementally while the body streams in.
+        // CTS-5: hashed incrementally while the body streams in, the hash overlapping the next read.
         server.Register<Stream, SinkResponse>(Sink, async (body, ct) =>
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            byte[] chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
-            ulong length = 0;
-            try
-            {
-                int n;
-                while ((n = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(chunk, 0, n);
-                    length += (ulong)n;
-                }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
-            }
-
-            return new SinkResponse { Length = length, SHA256 = Convert.ToHexStringLower(hash.GetHashAndReset()) };
+            var (length, sha256) = await SinkHasher.HashAsync(body, ct).ConfigureAwait(false);
+            return new SinkResponse { Length = length, SHA256 = Convert.ToHexStringLower(sha256) };
         });
     }
 
