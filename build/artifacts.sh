@@ -64,6 +64,20 @@ pack() {
   dotnet pack Conformance.sln -c Release --no-build -nologo -o "$packages"
 }
 check "pack: packages of the tools and libraries" pack
+no_mutants_shipped() {
+  # The mutants of the kit's self-test (conformance/SelfTest) ship in no package, not even
+  # bundled inside another one.
+  local nupkg found=0 seen=0
+  for nupkg in "$packages"/*.nupkg; do
+    [ -e "$nupkg" ] || continue
+    seen=$((seen + 1))
+    if unzip -Z1 "$nupkg" | grep -Ei 'selftest|mutants'; then
+      echo "$(basename "$nupkg") carries the self-test's assemblies"; found=1
+    fi
+  done
+  [ "$seen" -gt 0 ] && [ "$found" = 0 ]
+}
+check "packages: none carries the self-test's mutants" no_mutants_shipped
 version=$(ls "$packages" 2>/dev/null | sed -n 's/^zrpc-conformance\.\(.*\)\.nupkg$/\1/p' | head -n 1)
 
 publish() {

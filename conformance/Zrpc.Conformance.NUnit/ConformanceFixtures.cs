@@ -135,7 +135,7 @@ public sealed class ConformanceTargetRun(string role)
         else
         {
             result = await ConformanceRun.RunOneAsync(scenario, _target, _settings, _executor).ConfigureAwait(false);
-            if (role == Roles.Server && await ConformanceRun.CheckDownAsync(_target, CancellationToken.None).ConfigureAwait(false) is { } evidence)
+            if (_target is IServerTarget server && await ConformanceRun.CheckDownAsync(server, CancellationToken.None).ConfigureAwait(false) is { } evidence)
             {
                 _down = $"{_target.Name} went down during {id}";
                 result = ConformanceRun.TargetDown(result, evidence, "the scenarios after this one were not run (NOT RUN: target down)", _settings);

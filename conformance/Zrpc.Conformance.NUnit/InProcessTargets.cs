@@ -7,7 +7,7 @@ using Zrpc.Conformance.ClientRole;
 namespace Zrpc.Conformance.NUnit;
 
 /// <summary>A server under test reached through a factory of connected streams, one per connection the kit opens.</summary>
-public sealed class StreamFactoryTarget(string name, Func<CancellationToken, ValueTask<Stream>> connect) : ITarget
+public sealed class StreamFactoryTarget(string name, Func<CancellationToken, ValueTask<Stream>> connect) : IServerTarget
 {
     public string Name { get; } = name;
 
@@ -54,9 +54,6 @@ public sealed class InProcessClientTarget(string name, IConformanceClient client
     public string Name { get; } = name;
 
     public string? TargetArgument => null;
-
-    public Task<Stream> ConnectAsync(CancellationToken cancellationToken)
-        => throw new InvalidOperationException("the kit never connects to a client: only @client scenarios run against it");
 
     public Task<string?> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 

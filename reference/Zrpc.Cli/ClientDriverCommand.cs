@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Zrpc.Mutants;
 using Zrpc.Rpc;
 using Zrpc.TestService;
 using Zrpc.Transport;
@@ -22,17 +21,13 @@ internal static class ClientDriverCommand
 {
     private const int ScriptUnusable = 2;
 
-    public static Command Create()
+    /// <param name="program">The command's name in its messages.</param>
+    /// <param name="variant">What another host adds (the kit's self-test); null for <c>zrpc</c>.</param>
+    public static Command Create(string program = "zrpc", CommandVariant<ClientChange>? variant = null)
     {
         var connect = AddressOption.Create("--connect", "-c",
             "Server the calls go to: tcp://HOST:PORT, unix:///PATH or exec:COMMAND ARGS.",
             TransportKind.Tcp, TransportKind.Unix, TransportKind.Exec);
-        var defect = new Option<string?>("--defect")
-        {
-            Description = "Run the client with one deliberate defect (the conformance kit's self-test; see --list-defects). Never for real use.",
-            HelpName = "name",
-        };
-        var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
         var profile = ProfileOption.Create("of the connection (fa4d209: the client ends each connection with the Close handshake)");
         connect.Required = false;
         var command = new Command("client-driver",
@@ -40,39 +35,41 @@ internal static class ClientDriverCommand
             "print one JSON result line per call (see conformance/CLIENT-DRIVER.md). Exit 0 when the script ran, 2 when it is unusable.")
         {
             connect,
-            defect,
-            listDefects,
             profile,
         };
+        foreach (var option in variant?.Options ?? [])
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            if (parseResult.GetValue(listDefects))
+            if (variant?.Answer(parseResult) is { } answered)
             {
-                Console.Out.Write(ClientDefects.Describe());
-                return ExitCodes.Ok;
+                return answered;
             }
 
             if (parseResult.GetValue(connect) is not { } address)
             {
-                Console.Error.WriteLine("zrpc client-driver: --connect is required");
+                Console.Error.WriteLine($"{program} client-driver: --connect is required");
                 return ExitCodes.Usage;
             }
 
-            ClientDefect? chosen = null;
-            if (parseResult.GetValue(defect) is { } name)
+            ClientChange? chosen;
+            try
             {
-                try
-                {
-                    chosen = ClientDefects.Find(name);
-                }
-                catch (ArgumentException e)
-                {
-                    Console.Error.WriteLine($"zrpc client-driver: {e.Message}");
-                    return ExitCodes.Usage;
-                }
+                chosen = variant?.Choose(parseResult);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"{program} client-driver: {e.Message}");
+                return ExitCodes.Usage;
+            }
 
-                // Loud on purpose: a mutant must never be mistaken for the reference client.
-                Console.Error.WriteLine($"zrpc client-driver: WARNING: running the client with the deliberate defect '{chosen.Name}': {chosen.Description}");
+            if (chosen is not null)
+            {
+                // Loud on purpose: a variant must never be mistaken for the reference client.
+                Console.Error.WriteLine($"{program} client-driver: WARNING: {chosen.Warning}");
             }
 
             if (ProfileOption.Read(parseResult, profile, "client-driver") is not { } chosenProfile)
@@ -88,7 +85,7 @@ internal static class ClientDriverCommand
             }
             catch (FormatException e)
             {
-                Console.Error.WriteLine($"zrpc client-driver: unusable script: {e.Message}");
+                Console.Error.WriteLine($"{program} client-driver: unusable script: {e.Message}");
                 return ScriptUnusable;
             }
 
@@ -99,10 +96,10 @@ internal static class ClientDriverCommand
         return command;
     }
 
-    private static async Task RunAsync(TransportAddress address, ClientDefect? defect, Profile profile, DriverScript script, TextWriter output, CancellationToken cancellationToken)
+    private static async Task RunAsync(TransportAddress address, ClientChange? change, Profile profile, DriverScript script, TextWriter output, CancellationToken cancellationToken)
     {
         var options = new RpcClientOptions { CallTimeout = script.Timeout, ReadTimeout = script.Timeout, Profile = profile };
-        defect?.ApplyTo(options);
+        change?.Apply(options);
         RpcClient? client = null;
         for (var i = 0; i < script.Calls.Count; i++)
         {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net.Sockets;
-using Zrpc.Mutants;
 using Zrpc.Rpc;
 using Zrpc.TestService;
 using Zrpc.Transport;
@@ -76,7 +75,9 @@ internal static class ServeCommand
         }
     }
 
-    public static Command Create()
+    /// <param name="program">The command's name in its messages.</param>
+    /// <param name="variant">What another host adds (the kit's self-test); null for <c>zrpc</c>.</param>
+    public static Command Create(string program = "zrpc", CommandVariant<ServerChange>? variant = null)
     {
         var listen = AddressOption.Create("--listen", "-l",
             "Where to accept connections: tcp://HOST:PORT (port 0 picks a free one; the real address is logged), " +
@@ -89,12 +90,6 @@ internal static class ServeCommand
             HelpName = "seconds",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log nothing (not even errors) to stderr." };
-        var defect = new Option<string?>("--defect")
-        {
-            Description = "Serve with one deliberate defect (the conformance kit's self-test; see --list-defects). Never for real use.",
-            HelpName = "name",
-        };
-        var listDefects = new Option<bool>("--list-defects") { Description = "Print the names of the defects --defect accepts, and exit." };
         var threading = new Option<string>("--connection-threading")
         {
             Description = "How tcp/unix connections wait for requests: async (asynchronous reads on the thread pool), auto (a thread of its own with blocking socket calls for the first " +
@@ -124,44 +119,38 @@ internal static class ServeCommand
             listen,
             readTimeout,
             quiet,
-            defect,
-            listDefects,
             threading,
             threadedConnections,
             threadPerConnection,
             profile,
         };
-        foreach (var option in limits.All)
+        foreach (var option in limits.All.Concat(variant?.Options ?? []))
         {
             command.Options.Add(option);
         }
         command.SetAction((parseResult, cancellationToken) =>
         {
-            if (parseResult.GetValue(listDefects))
+            if (variant?.Answer(parseResult) is { } answered)
             {
-                Console.Out.Write(ServerDefects.Describe());
-                return Task.FromResult(ExitCodes.Ok);
+                return Task.FromResult(answered);
             }
 
             var address = parseResult.GetValue(listen);
             if (address is null)
             {
-                Console.Error.WriteLine("zrpc serve: --listen is required");
+                Console.Error.WriteLine($"{program} serve: --listen is required");
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            ServerDefect? chosen = null;
-            if (parseResult.GetValue(defect) is { } name)
+            ServerChange? chosen;
+            try
             {
-                try
-                {
-                    chosen = ServerDefects.Find(name);
-                }
-                catch (ArgumentException e)
-                {
-                    Console.Error.WriteLine($"zrpc serve: {e.Message}");
-                    return Task.FromResult(ExitCodes.Usage);
-                }
+                chosen = variant?.Choose(parseResult);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"{program} serve: {e.Message}");
+                return Task.FromResult(ExitCodes.Usage);
             }
 
             if (ProfileOption.Read(parseResult, profile, "serve") is not { } chosenProfile)
@@ -175,7 +164,7 @@ internal static class ServeCommand
             {
                 if (parseResult.GetResult(threading) is { Implicit: false } && chosenThreading != ConnectionThreading.ThreadPerConnection)
                 {
-                    Console.Error.WriteLine($"zrpc serve: --thread-per-connection contradicts --connection-threading {ThreadingNames[chosenThreading]}");
+                    Console.Error.WriteLine($"{program} serve: --thread-per-connection contradicts --connection-threading {ThreadingNames[chosenThreading]}");
                     return Task.FromResult(ExitCodes.Usage);
                 }
 
@@ -188,7 +177,7 @@ internal static class ServeCommand
                 int threaded = parseResult.GetValue(threadedConnections);
                 if (threaded < 1)
                 {
-                    Console.Error.WriteLine($"zrpc serve: --threaded-connections must be at least 1, not {threaded}");
+                    Console.Error.WriteLine($"{program} serve: --threaded-connections must be at least 1, not {threaded}");
                     return Task.FromResult(ExitCodes.Usage);
                 }
 
@@ -196,27 +185,27 @@ internal static class ServeCommand
             }
             if (limits.ApplyTo(parseResult, options) is { } problem)
             {
-                Console.Error.WriteLine($"zrpc serve: {problem}");
+                Console.Error.WriteLine($"{program} serve: {problem}");
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            return RunAsync(address, parseResult.GetValue(readTimeout), parseResult.GetValue(quiet), chosen, options, cancellationToken);
+            return RunAsync(program, address, parseResult.GetValue(readTimeout), parseResult.GetValue(quiet), chosen, options, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(TransportAddress address, double readTimeoutSeconds, bool quiet, ServerDefect? defect, RpcServerOptions options, CancellationToken outer)
+    private static async Task<int> RunAsync(string program, TransportAddress address, double readTimeoutSeconds, bool quiet, ServerChange? change, RpcServerOptions options, CancellationToken outer)
     {
-        Action<string>? log = quiet ? null : line => Console.Error.WriteLine($"zrpc serve: {DateTime.Now:HH:mm:ss.fff} {line}");
+        Action<string>? log = quiet ? null : line => Console.Error.WriteLine($"{program} serve: {DateTime.Now:HH:mm:ss.fff} {line}");
         if (readTimeoutSeconds < 0 || double.IsNaN(readTimeoutSeconds))
         {
-            Console.Error.WriteLine($"zrpc serve: --read-timeout must be 0 or more seconds, not {readTimeoutSeconds}");
+            Console.Error.WriteLine($"{program} serve: --read-timeout must be 0 or more seconds, not {readTimeoutSeconds}");
             return ExitCodes.Usage;
         }
 
         options.ReadTimeout = readTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(readTimeoutSeconds);
         options.Log = log;
-        defect?.ApplyTo(options, () => ServerDefect.CrashThisProcess($"defect {defect.Name}: the request header is JSON null"));
+        change?.Apply(options);
         var server = new RpcServer(options);
         ConformanceService.Register(server);
 
@@ -227,7 +216,7 @@ internal static class ServeCommand
         }
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
-            if (!quiet) Console.Error.WriteLine($"zrpc serve: cannot listen on {address}: {e.Message}");
+            if (!quiet) Console.Error.WriteLine($"{program} serve: cannot listen on {address}: {e.Message}");
             return ExitCodes.ProtocolOrTransport;
         }
 
@@ -235,12 +224,12 @@ internal static class ServeCommand
         await using (listener)
         {
             log?.Invoke($"listening on {DescribeBound(listener, address)}");
-            if (defect is not null)
+            if (change is not null)
             {
-                // Loud on purpose: a mutant must never be mistaken for the reference server.
-                Console.Error.WriteLine($"zrpc serve: WARNING: serving with the deliberate defect '{defect.Name}': {defect.Description}");
+                // Loud on purpose, even with --quiet: a variant must never be mistaken for the reference server.
+                Console.Error.WriteLine($"{program} serve: WARNING: {change.Warning}");
             }
-            var serving = server.ServeAsync(defect?.WrapListener(listener) ?? listener, termination.Token);
+            var serving = server.ServeAsync(change?.WrapListener(listener) ?? listener, termination.Token);
             try
             {
                 await serving.WaitAsync(termination.Token).ConfigureAwait(false);

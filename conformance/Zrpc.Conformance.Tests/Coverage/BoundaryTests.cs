@@ -13,7 +13,8 @@ namespace Zrpc.Conformance.Tests.Coverage;
 /// <summary>
 /// The boundaries between the projects, checked on what the build produced and on the project
 /// files: the kit's verdict code does not lean on the reference's wire code, the reference library
-/// knows nothing of the kit, the bench or the mutants, and the bench ships in nothing.
+/// knows nothing of the kit, the bench or the mutants, the bench ships in nothing, the mutants ship
+/// in nothing a user installs, and the project graph is the one docs/architecture.md draws.
 /// </summary>
 public sealed class BoundaryTests
 {
@@ -99,6 +100,133 @@ public sealed class BoundaryTests
             .Select(p => Path.GetRelativePath(root, p))
             .ToList();
         Assert.That(offenders, Is.Empty, "projects outside perf/ that reference the bench (it must ship in nothing, and the reference's tests must not need it)");
+    }
+
+    /// <summary>What a user installs: the zrpc tool, the runner and the in-process package, by project and by built assembly.</summary>
+    static readonly (string Project, string Assembly)[] Shipped =
+    [
+        ("reference/Zrpc.Cli/Zrpc.Cli.csproj", "Zrpc.Cli.dll"),
+        ("conformance/Zrpc.Conformance/Zrpc.Conformance.csproj", "zrpc-conformance.dll"),
+        ("conformance/Zrpc.Conformance.NUnit/Zrpc.Conformance.NUnit.csproj", "Zrpc.Conformance.NUnit.dll"),
+    ];
+
+    /// <summary>The self-test's projects: the mutants and their host.</summary>
+    static readonly string[] SelfTestProjects = ["Zrpc.SelfTest", "Zrpc.SelfTest.Host"];
+
+    [Test]
+    public void Nothing_shipped_references_the_mutants_by_project()
+    {
+        string root = Root();
+        foreach (var (project, _) in Shipped)
+        {
+            string csproj = Path.Combine(root, project);
+            var reached = ReachableProjects(csproj).Select(Path.GetFileNameWithoutExtension).ToList();
+            Assert.That(reached, Does.Contain("Zrpc"), $"{project}: the walk must reach the library every shipped project builds on");
+            Assert.That(reached.Intersect(SelfTestProjects), Is.Empty, $"{project} reaches the self-test's projects (directly or through another project)");
+            Assert.That(File.ReadAllText(csproj), Does.Not.Contain("SelfTest").And.Not.Contain("Mutants"),
+                $"{project} names the mutants (a reference, or a file bundled into its package)");
+        }
+    }
+
+    [Test]
+    public void Nothing_shipped_references_the_mutants_by_built_assembly()
+    {
+        foreach (var (_, name) in Shipped)
+        {
+            string assembly = Path.Combine(AppContext.BaseDirectory, name);
+            Assert.That(File.Exists(assembly), Is.True, $"the shipped assembly is not beside the tests: {assembly}");
+            var references = AssemblyReferences(assembly);
+            Assert.That(references, Does.Contain("Zrpc"), $"{name}: the scan must see the library it is built on");
+            Assert.That(references.Where(r => r.Contains("SelfTest", StringComparison.OrdinalIgnoreCase) || r.Contains("Mutants", StringComparison.OrdinalIgnoreCase)
+                                              || r.Equals("zrpc-selftest", StringComparison.OrdinalIgnoreCase)),
+                Is.Empty, $"{name} references the self-test's assemblies");
+        }
+    }
+
+    [Test]
+    public void The_self_test_assembly_is_what_the_scan_would_catch()
+    {
+        // The mutants' own assembly references the runner: the same scan sees a reference when there is one.
+        var references = AssemblyReferences(Path.Combine(AppContext.BaseDirectory, "Zrpc.SelfTest.dll"));
+        Assert.That(references, Does.Contain("zrpc-conformance").And.Contain("Zrpc"));
+    }
+
+    [Test]
+    public void The_project_graph_is_the_one_docs_architecture_draws()
+    {
+        string root = Root();
+        var actual = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var csproj in ProjectFiles(root).Where(p => !p.Contains($"{Path.DirectorySeparatorChar}examples{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+        {
+            actual[GraphName(csproj)] = new SortedSet<string>(AssemblyProjectReferences(csproj).Select(GraphName), StringComparer.Ordinal);
+        }
+
+        var documented = DocumentedGraph(File.ReadAllText(Path.Combine(root, "docs", "architecture.md")));
+        Assert.That(documented.Keys, Is.EquivalentTo(actual.Keys), "projects in docs/architecture.md's graph vs. the repository's");
+        foreach (var (project, references) in actual)
+        {
+            Assert.That(documented[project], Is.EquivalentTo(references), $"{project}'s references in docs/architecture.md's graph");
+        }
+    }
+
+    /// <summary>The "A -> B, C" lines of the graph's code block; text in parentheses is commentary, "(nothing)" no reference.</summary>
+    static Dictionary<string, SortedSet<string>> DocumentedGraph(string markdown)
+    {
+        int section = markdown.IndexOf("## The project graph", StringComparison.Ordinal);
+        Assert.That(section, Is.GreaterThanOrEqualTo(0), "docs/architecture.md has no section 'The project graph'");
+        int open = markdown.IndexOf("```", section, StringComparison.Ordinal);
+        int close = markdown.IndexOf("```", open + 3, StringComparison.Ordinal);
+        var graph = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var line in markdown[(open + 3)..close].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split("->", 2, StringSplitOptions.TrimEntries);
+            Assert.That(parts, Has.Length.EqualTo(2), $"not a graph line: {line}");
+            var targets = System.Text.RegularExpressions.Regex.Replace(parts[1], @"\([^)]*\)", "");
+            graph[parts[0]] = new SortedSet<string>(targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+        }
+
+        return graph;
+    }
+
+    /// <summary>A project as the graph names it: its assembly name when it sets one, else its file name.</summary>
+    static string GraphName(string csproj)
+        => XDocument.Load(csproj).Descendants("AssemblyName").Select(e => e.Value.Trim()).FirstOrDefault(v => v.Length > 0)
+           ?? Path.GetFileNameWithoutExtension(csproj);
+
+    static IEnumerable<string> ProjectFiles(string root) =>
+        Directory.EnumerateFiles(root, "*.csproj", SearchOption.AllDirectories)
+            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+
+    /// <summary>Project references whose assembly is referenced (not the build-order-only ones, ReferenceOutputAssembly="false").</summary>
+    static IEnumerable<string> AssemblyProjectReferences(string csproj) =>
+        XDocument.Load(csproj).Descendants("ProjectReference")
+            .Where(e => !string.Equals((string?)e.Attribute("ReferenceOutputAssembly"), "false", StringComparison.OrdinalIgnoreCase))
+            .Select(e => (string?)e.Attribute("Include"))
+            .OfType<string>()
+            .Select(include => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(csproj)!, include.Replace('\\', Path.DirectorySeparatorChar))));
+
+    /// <summary>Every project <paramref name="csproj"/> reaches through project references, itself excluded.</summary>
+    static HashSet<string> ReachableProjects(string csproj)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var todo = new Stack<string>(ProjectReferencePaths(csproj));
+        while (todo.TryPop(out var next))
+        {
+            if (!seen.Add(next) || !File.Exists(next)) continue;
+            foreach (var further in ProjectReferencePaths(next)) todo.Push(further);
+        }
+
+        return seen;
+    }
+
+    /// <summary>The names of the assemblies a built assembly references (its metadata, not a load).</summary>
+    static List<string> AssemblyReferences(string assembly)
+    {
+        using var stream = File.OpenRead(assembly);
+        using var pe = new PEReader(stream);
+        var md = pe.GetMetadataReader();
+        return md.AssemblyReferences.Select(h => md.GetString(md.GetAssemblyReference(h).Name)).ToList();
     }
 
     static IEnumerable<string> ProjectReferencePaths(string csproj) =>

@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using Zrpc.Conformance.Steps.Wire;
 using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Fuzz;
 using Zrpc.Conformance.Reporting;
@@ -28,7 +29,7 @@ public sealed class FuzzTests
     [TestCase("python")]
     public async Task Correct_implementations_pass_generated_cases(string which)
     {
-        await using var target = Targets.Create(which == "reference" ? null : $"exec:python3 {PythonExample} --listen stdio");
+        await using var target = TargetParser.ParseServer(which == "reference" ? null : $"exec:python3 {PythonExample} --listen stdio").Open(KitProfile.P6ab05ee);
         var runner = new FuzzRunner(target, Timeout);
         var generator = new FuzzGenerator(20261127);
         foreach (var fuzzCase in Enumerable.Range(0, which == "reference" ? 150 : 25).Select(generator.Generate))
@@ -47,7 +48,7 @@ public sealed class FuzzTests
         Assert.That(source, Does.Contain("body.drain()  # SRV-7"), "the example changed: update this test's defect");
         await File.WriteAllTextAsync(broken, source.Replace("body.drain()  # SRV-7", "pass  # defect: no drain"));
 
-        await using var target = Targets.Create($"exec:python3 {broken} --listen stdio");
+        await using var target = TargetParser.ParseServer($"exec:python3 {broken} --listen stdio").Open(KitProfile.P6ab05ee);
         var runner = new FuzzRunner(target, Timeout);
         var generator = new FuzzGenerator(7);
         foreach (var fuzzCase in Enumerable.Range(0, 60).Select(generator.Generate))

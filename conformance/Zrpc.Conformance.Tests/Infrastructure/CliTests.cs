@@ -126,7 +126,7 @@ public sealed class CliTests
         // built from it must not say "passed" over them).
         var directory = Directory.CreateTempSubdirectory("zrpc-cucumber-").FullName;
         var ndjson = Path.Combine(directory, "messages.ndjson");
-        var (code, stdout, stderr) = await RunnerProcess.RunAsync("--target", "reference", "--target", "reference+defect:rst-ignored",
+        var (code, stdout, stderr) = await RunnerProcess.RunSelfTestAsync("--target", "reference", "--target", "reference+defect:rst-ignored",
             "--only", "conn-rst-first", "--only", "conn-rst-at-boundary", "--ndjson", ndjson);
         Assert.That(code, Is.EqualTo(ExitCodes.MustFailed), stdout + stderr);
 

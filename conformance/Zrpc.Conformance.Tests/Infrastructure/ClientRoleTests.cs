@@ -1,4 +1,6 @@
 using NUnit.Framework;
+using Zrpc.Conformance.Steps.Wire;
+using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
@@ -41,13 +43,13 @@ public sealed class ClientRoleTests
     [TestCase("exec:my-client --connect 127.0.0.1:9000")]
     public void A_client_target_must_be_an_exec_command_with_the_address_placeholder(string text)
     {
-        Assert.Throws<FormatException>(() => ClientDriverTarget.Create(text));
+        Assert.Throws<FormatException>(() => TargetParser.ParseClient(text));
     }
 
     [Test]
     public void The_placeholder_is_replaced_in_every_argument()
     {
-        var target = ClientDriverTarget.Create("exec:my-client --connect {address} --log 'at {address}'");
+        var target = TargetParser.ParseClient("exec:my-client --connect {address} --log 'at {address}'").Open(KitProfile.P6ab05ee);
 
         var (program, arguments) = target.CommandFor("tcp://127.0.0.1:5");
 
@@ -98,7 +100,7 @@ public sealed class ClientRoleTests
     {
         var selection = new ScenarioSelection { Only = ids };
         var scenarios = selection.Apply(Roles.ForRole(All.Value, Roles.Client));
-        var settings = new RunSettings { Targets = [], ClientTargets = [driver] };
+        var settings = new RunSettings { Targets = [], ClientTargets = [TargetParser.ParseClient(driver)] };
         var report = await ConformanceRun.RunAsync(scenarios, settings, Zrpc.Spec.RequirementCatalog.LoadEmbedded(), null, CancellationToken.None);
         return report.AllResults.ToList();
     }

@@ -4,7 +4,7 @@ using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Reporting;
 using Zrpc.Conformance.Runner;
 using Zrpc.Conformance.Steps.Wire;
-using Zrpc.Mutants;
+using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Infrastructure;
 

@@ -8,10 +8,16 @@ namespace Zrpc.Conformance.Tests.Infrastructure;
 /// </summary>
 internal static class RunnerProcess
 {
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments)
+        => StartAsync([Path.Combine(AppContext.BaseDirectory, "zrpc-conformance.dll"), .. arguments]);
+
+    /// <summary>The runner through the self-test host (<c>zrpc-selftest conformance</c>), which knows the mutants' targets.</summary>
+    public static Task<(int ExitCode, string Output, string Error)> RunSelfTestAsync(params string[] arguments)
+        => StartAsync([Path.Combine(AppContext.BaseDirectory, "zrpc-selftest.dll"), "conformance", .. arguments]);
+
+    private static async Task<(int ExitCode, string Output, string Error)> StartAsync(string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zrpc-conformance.dll"));
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

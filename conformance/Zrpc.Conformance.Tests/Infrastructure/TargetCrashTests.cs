@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Zrpc.Conformance.Steps.Wire;
 using System.Xml.Linq;
 using NUnit.Framework;
 using Zrpc.Conformance.Adapters;
@@ -23,12 +24,15 @@ public sealed class TargetCrashTests
     private const string CrashingScenario = "hdr-malformed/null";
     private static readonly string Cli = Path.Combine(AppContext.BaseDirectory, "Zrpc.Cli.dll");
 
+    /// <summary>The self-test host: zrpc's serve with a deliberate defect.</summary>
+    private static readonly string SelfTest = Path.Combine(AppContext.BaseDirectory, "zrpc-selftest.dll");
+
     private static readonly Lazy<IReadOnlyList<ScenarioCase>> HeaderSection = new(() =>
         FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory).Where(s => s.Section == "header" && !s.HasTag("@slow")).ToList());
 
     private static async Task<RunReport> RunInProcessAsync(string? target, ExpectedDeviations? deviations = null)
     {
-        var settings = new RunSettings { Targets = [target], Deviations = deviations ?? ExpectedDeviations.None };
+        var settings = new RunSettings { Targets = [TargetParser.ParseServer(target)], Deviations = deviations ?? ExpectedDeviations.None };
         return await ConformanceRun.RunAsync(HeaderSection.Value, settings, RequirementCatalog.LoadEmbedded(), null, CancellationToken.None);
     }
 
@@ -124,7 +128,7 @@ public sealed class TargetCrashTests
     public async Task With_launch_only_the_crashing_scenario_changes_and_the_server_is_stopped()
     {
         var marker = $"--read-timeout {31 + Random.Shared.Next(1000)}";
-        var crashing = await RunCliAsync($"dotnet {Cli} serve --listen tcp://127.0.0.1:{{port}} {marker} --defect crash-on-null-header");
+        var crashing = await RunCliAsync($"dotnet {SelfTest} serve --listen tcp://127.0.0.1:{{port}} {marker} --defect crash-on-null-header");
         var healthy = await RunCliAsync($"dotnet {Cli} serve --listen {{address}} {marker}");
 
         Assert.That(healthy.Code, Is.EqualTo(ExitCodes.Success), healthy.Output);
@@ -152,7 +156,7 @@ public sealed class TargetCrashTests
     [Test]
     public async Task An_exec_child_that_dies_with_an_unhandled_exception_fails_citing_TRANS_2()
     {
-        var result = await RunExecAsync($"exec:dotnet {Cli} serve --listen stdio --defect crash-on-null-header", CrashingScenario);
+        var result = await RunExecAsync($"exec:dotnet {SelfTest} serve --listen stdio --defect crash-on-null-header", CrashingScenario);
 
         Assert.That(result.Verdict, Is.EqualTo(Verdict.Fail));
         Assert.That(result.RequirementIds[0].Value, Is.EqualTo("TRANS-2"));
@@ -228,7 +232,7 @@ public sealed class TargetCrashTests
     }
 
     /// <summary>The built-in reference server behind a switch that makes every later connection attempt fail.</summary>
-    private sealed class DyingTarget : ITarget
+    private sealed class DyingTarget : IServerTarget
     {
         private readonly ReferenceServerTarget _inner = new();
 
@@ -322,8 +326,9 @@ public sealed class TargetCrashTests
     private static async Task<ScenarioResult> RunExecAsync(string target, string scenarioId)
     {
         var scenario = FeatureLoader.LoadDirectory(FeatureLoader.DefaultFeaturesDirectory).First(s => s.Id == scenarioId);
-        var settings = new RunSettings { Targets = [target] };
-        await using var created = Targets.Create(target);
+        var spec = TargetParser.ParseServer(target);
+        var settings = new RunSettings { Targets = [spec] };
+        await using var created = spec.Open(KitProfile.P6ab05ee);
         return await ConformanceRun.RunOneAsync(scenario, created, settings, new ScenarioExecutor(settings.BindingAssembly));
     }
 

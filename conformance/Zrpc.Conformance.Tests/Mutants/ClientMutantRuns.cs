@@ -1,8 +1,9 @@
 using Zrpc.Conformance.ClientRole;
+using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
 using Zrpc.Conformance.Steps.Wire;
-using Zrpc.Mutants;
+using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Mutants;
 
@@ -30,7 +31,7 @@ internal static class ClientMutantRuns
 
     /// <summary>The runner's target text: <c>reference-client</c> or <c>reference-client+defect:NAME</c>.</summary>
     public static string TargetText(ClientDefect? defect)
-        => defect is null ? ClientDriverTarget.ReferenceClient : ClientDriverTarget.DefectPrefix + defect.Name;
+        => defect is null ? TargetParser.ReferenceClient : ClientDefect.TargetPrefix + defect.Name;
 
     /// <summary>
     /// Runs <paramref name="scenarios"/> in order, each with a fresh driver process; with
@@ -45,9 +46,10 @@ internal static class ClientMutantRuns
         KitProfile profile = KitProfile.P6ab05ee)
     {
         var text = TargetText(defect);
-        var settings = new RunSettings { Targets = [], ClientTargets = [text], Profile = profile };
+        var spec = TargetParser.ParseClient(text);
+        var settings = new RunSettings { Targets = [], ClientTargets = [spec], Profile = profile };
         var results = new List<ScenarioResult>();
-        await using var target = ClientDriverTarget.Create(text, profile);
+        await using var target = spec.Open(profile);
         foreach (var scenario in scenarios)
         {
             var result = await ConformanceRun.RunOneAsync(scenario, target, settings, Executor.Value);

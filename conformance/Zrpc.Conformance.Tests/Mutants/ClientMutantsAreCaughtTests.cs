@@ -4,7 +4,7 @@ using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.Runner;
 using Zrpc.Conformance.Tests.Suite;
-using Zrpc.Mutants;
+using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Mutants;
 

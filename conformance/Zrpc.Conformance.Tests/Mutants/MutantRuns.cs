@@ -2,7 +2,7 @@ using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
 using Zrpc.Conformance.Steps.Wire;
-using Zrpc.Mutants;
+using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Mutants;
 
@@ -40,7 +40,7 @@ internal static class MutantRuns
     public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(ServerDefect? defect, IEnumerable<ScenarioCase> scenarios, Func<ScenarioResult, bool>? stopAfter,
         KitProfile profile = KitProfile.P6ab05ee)
     {
-        var settings = new RunSettings { Targets = [defect is null ? null : ReferenceServerTarget.DefectPrefix + defect.Name], Profile = profile };
+        var settings = new RunSettings { Targets = [defect is null ? ReferenceServerSpec.Default : new ReferenceServerSpec(ServerDefect.TargetPrefix + defect.Name, defect)], Profile = profile };
         await using var target = new ReferenceServerTarget(defect, profile);
         // The runner's own loop, so that a mutant that takes the server down is judged as the
         // runner judges it: one FAIL citing TRANS-2, NOT RUN after it.

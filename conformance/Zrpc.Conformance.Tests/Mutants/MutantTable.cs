@@ -1,7 +1,7 @@
 using System.Text;
 using NUnit.Framework;
 using Zrpc.Conformance.Runner;
-using Zrpc.Mutants;
+using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Mutants;
 
@@ -34,7 +34,7 @@ public sealed class MutantTable
 
         var footer = $"{ServerDefects.All.Count} mutants, {scenarios.Count} scenarios (all but @slow) against each. " +
                      "Regenerate: `ZRPC_MUTANT_TABLE=docs/self-test.md dotnet test conformance/Zrpc.Conformance.Tests --filter Name=WriteTable`.";
-        var survivors = await WriteAsync(path, MutantTableDocument.Server, "Mutant (`zrpc serve --defect NAME`)", rows, footer);
+        var survivors = await WriteAsync(path, MutantTableDocument.Server, "Mutant (`zrpc-selftest serve --defect NAME`)", rows, footer);
         Assert.That(survivors, Is.Empty, "mutants that no citing @must scenario catches");
     }
 
@@ -65,9 +65,9 @@ public sealed class MutantTable
         var rows = await Task.WhenAll(runs);
 
         var footer = $"{ClientDefects.All.Count} client mutants, {scenarios.Count} client scenarios (all @client but @slow) against each, " +
-                     "each through `zrpc client-driver --defect NAME` (runner target `reference-client+defect:NAME`). " +
+                     "each through `zrpc-selftest client-driver --defect NAME` (runner target `reference-client+defect:NAME`). " +
                      "Regenerate: `ZRPC_CLIENT_MUTANT_TABLE=docs/self-test.md dotnet test conformance/Zrpc.Conformance.Tests --filter Name=WriteClientTable`.";
-        var survivors = await WriteAsync(path, MutantTableDocument.Client, "Client mutant (`zrpc client-driver --defect NAME`)", rows, footer);
+        var survivors = await WriteAsync(path, MutantTableDocument.Client, "Client mutant (`zrpc-selftest client-driver --defect NAME`)", rows, footer);
         Assert.That(survivors, Is.Empty, "client mutants that no citing @must scenario catches");
     }
 

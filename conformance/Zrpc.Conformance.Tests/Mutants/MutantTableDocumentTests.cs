@@ -1,6 +1,6 @@
 using NUnit.Framework;
 using Zrpc.Conformance.Tests.Documentation;
-using Zrpc.Mutants;
+using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Mutants;
 

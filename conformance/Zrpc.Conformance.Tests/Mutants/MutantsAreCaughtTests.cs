@@ -2,7 +2,7 @@ using System.Text;
 using NUnit.Framework;
 using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.Tests.Suite;
-using Zrpc.Mutants;
+using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Mutants;
 

@@ -30,7 +30,7 @@ public sealed partial class BrowserReportTests
         }
 
         _directory = Directory.CreateTempSubdirectory("zrpc-browser-").FullName;
-        var (code, output, error) = await Infrastructure.RunnerProcess.RunAsync("--target", "reference", "--target", "reference+defect:rst-ignored",
+        var (code, output, error) = await Infrastructure.RunnerProcess.RunSelfTestAsync("--target", "reference", "--target", "reference+defect:rst-ignored",
             "--section", "connection", "--html", Path.Combine(_directory, "kit.html"), "--cucumber-html", Path.Combine(_directory, "cucumber.html"));
         _console = output;
         Assert.That(code, Is.EqualTo(ExitCodes.MustFailed), output + error);

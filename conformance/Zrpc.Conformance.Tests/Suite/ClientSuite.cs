@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.Driver;
@@ -64,12 +65,13 @@ public sealed class ClientSuite(string driverName, string profileName)
     public async Task StartDriver()
     {
         var resolved = Resolve(driverName);
-        _target = ClientDriverTarget.Create(resolved, Profile);
+        var spec = TargetParser.ParseClient(resolved);
+        _target = spec.Open(Profile);
         var deviationsFile = Environment.GetEnvironmentVariable("ZRPC_EXPECT_DEVIATIONS");
         _settings = new RunSettings
         {
             Targets = [],
-            ClientTargets = [resolved],
+            ClientTargets = [spec],
             Profile = Profile,
             Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
         };

@@ -20,7 +20,7 @@ public sealed class ConformanceSuite(string targetText, string profileName)
 
     private KitProfile Profile => KitProfiles.Parse(profileName);
 
-    private ITarget _target = null!;
+    private IServerTarget _target = null!;
     private IAsyncDisposable? _server;
     private RunSettings _settings = null!;
     private ScenarioExecutor _executor = null!;
@@ -36,11 +36,12 @@ public sealed class ConformanceSuite(string targetText, string profileName)
     {
         string resolved;
         (resolved, _server) = await SuiteTargets.ResolveAsync(targetText, Profile);
-        _target = Targets.Create(SuiteTargets.Reference == resolved ? null : resolved, Profile);
+        var spec = TargetParser.ParseServer(SuiteTargets.Reference == resolved ? null : resolved);
+        _target = spec.Open(Profile);
         var deviationsFile = Environment.GetEnvironmentVariable("ZRPC_EXPECT_DEVIATIONS");
         _settings = new RunSettings
         {
-            Targets = [resolved],
+            Targets = [spec],
             Profile = Profile,
             Deviations = string.IsNullOrEmpty(deviationsFile) ? ExpectedDeviations.None : ExpectedDeviations.Load(deviationsFile),
         };

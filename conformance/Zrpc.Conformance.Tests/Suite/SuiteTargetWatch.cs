@@ -10,7 +10,7 @@ namespace Zrpc.Conformance.Tests.Suite;
 /// every later test case is NOT RUN and cites nothing. A launched target is restarted by the
 /// runner's own loop, and then nothing is NOT RUN.
 /// </summary>
-internal sealed class SuiteTargetWatch(ITarget target, RunSettings settings, ScenarioExecutor executor)
+internal sealed class SuiteTargetWatch(IServerTarget target, RunSettings settings, ScenarioExecutor executor)
 {
     private string? _down;
     private string? _previous;

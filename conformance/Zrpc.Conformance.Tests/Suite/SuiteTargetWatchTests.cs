@@ -3,7 +3,7 @@ using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
 using Zrpc.Conformance.NUnit;
-using Zrpc.Mutants;
+using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Suite;
 
@@ -27,7 +27,7 @@ public sealed class SuiteTargetWatchTests
         Assert.That(crashing, Is.GreaterThan(0).And.LessThan(scenarios.Count - 1));
 
         var defect = ServerDefects.Find("crash-on-null-header");
-        var settings = new RunSettings { Targets = [ReferenceServerTarget.DefectPrefix + defect.Name] };
+        var settings = new RunSettings { Targets = [new ReferenceServerSpec(ServerDefect.TargetPrefix + defect.Name, defect)] };
         await using var target = new ReferenceServerTarget(defect);
         var watch = new SuiteTargetWatch(target, settings, new ScenarioExecutor(settings.BindingAssembly));
         var results = new List<ScenarioResult>();

@@ -18,7 +18,7 @@ namespace Zrpc.Conformance.Adapters;
 /// stopping it also stops what it started (a <c>go run</c> or <c>dotnet run</c> wrapper's child).
 /// Stopping is SIGTERM to that group, then SIGKILL after <see cref="StopGrace"/>.
 /// </remarks>
-public sealed class LaunchedServerTarget : ITarget
+public sealed class LaunchedServerTarget : IServerTarget
 {
     public const string PortPlaceholder = "{port}";
     public const string AddressPlaceholder = "{address}";

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Zrpc.Conformance.Steps.Wire;
-using Zrpc.Mutants;
 using Zrpc.Rpc;
 using Zrpc.TestService;
 using Zrpc.Transport;
@@ -14,18 +13,14 @@ namespace Zrpc.Conformance.Adapters;
 /// reset behave exactly as they would for an external implementation (TRANS-1).
 /// </summary>
 /// <remarks>
-/// With a <see cref="ServerDefect"/> it runs one of the kit's deliberately broken servers instead
-/// (target text <c>reference+defect:NAME</c>), so that the suite can show it catches that defect.
-/// A defect that ends the process (<see cref="ServerDefect.EndsProcess"/>) cannot end the kit's
-/// own: here it closes the listener and every connection at once, which is what the peer of a
-/// crashed server sees, and the server stays down.
+/// With a <see cref="IReferenceServerVariant"/> it runs a variant a host registered instead (the
+/// kit's self-test: one of its deliberately broken servers). A variant that crashes the server
+/// cannot end the kit's own process: here it closes the listener and every connection at once,
+/// which is what the peer of a crashed server sees, and the server stays down.
 /// </remarks>
-public sealed class ReferenceServerTarget(ServerDefect? defect = null, Steps.Wire.KitProfile profile = Steps.Wire.KitProfile.P6ab05ee) : ITarget
+public sealed class ReferenceServerTarget(IReferenceServerVariant? variant = null, Steps.Wire.KitProfile profile = Steps.Wire.KitProfile.P6ab05ee) : IServerTarget
 {
     public const string DisplayName = "reference (in-process)";
-
-    /// <summary>Target text prefix that selects the reference server with a defect.</summary>
-    public const string DefectPrefix = "reference+defect:";
 
     private readonly SemaphoreSlim _startLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -35,22 +30,22 @@ public sealed class ReferenceServerTarget(ServerDefect? defect = null, Steps.Wir
     private Task? _serving;
     private int _dead;
 
-    public string Name => (defect is null ? DisplayName : $"reference with defect {defect.Name} (in-process)") + ProfileSuffix;
+    public string Name => (variant is null ? DisplayName : $"reference with {variant.Label} (in-process)") + ProfileSuffix;
 
     private string ProfileSuffix => profile == Steps.Wire.KitProfile.P6ab05ee ? "" : $", profile {profile.Name()}";
 
     /// <summary>The profile the server speaks (the run's --profile).</summary>
     public Steps.Wire.KitProfile Profile => profile;
 
-    public string? TargetArgument => defect is null ? null : DefectPrefix + defect.Name;
+    public string? TargetArgument => variant?.TargetArgument;
 
-    /// <summary>The defect the server runs with; null for the reference itself.</summary>
-    public ServerDefect? Defect => defect;
+    /// <summary>The variant the server runs as; null for the reference itself.</summary>
+    public IReferenceServerVariant? Variant => variant;
 
     /// <summary>The loopback address the server listens on, once started.</summary>
     public TransportAddress? Address => _listener?.Address;
 
-    /// <summary>A defect took the server down (it no longer accepts connections).</summary>
+    /// <summary>A variant took the server down (it no longer accepts connections).</summary>
     public bool IsDown => Volatile.Read(ref _dead) != 0;
 
     /// <summary>The last lines the server logged (bounded), for reports.</summary>
@@ -111,11 +106,11 @@ public sealed class ReferenceServerTarget(ServerDefect? defect = null, Steps.Wir
                     ReadTimeout = TimeSpan.FromSeconds(10),
                     Profile = profile == KitProfile.Fa4d209 ? Zrpc.Rpc.Profile.Fa4d209 : Zrpc.Rpc.Profile.P6ab05ee,
                 };
-                defect?.ApplyTo(options, GoDown);
+                variant?.ApplyTo(options, GoDown);
                 var server = new RpcServer(options);
                 ConformanceService.Register(server);
                 var listener = (TcpConnectionListener)Listeners.Listen(TransportAddress.Parse("tcp://127.0.0.1:0"));
-                var acceptFrom = defect?.WrapListener(new TrackingListener(listener, _accepted)) ?? listener;
+                var acceptFrom = variant?.WrapListener(new TrackingListener(listener, _accepted)) ?? listener;
                 _serving = Task.Run(() => server.ServeAsync(acceptFrom, _stop.Token), CancellationToken.None);
                 _listener = listener;
             }
@@ -140,7 +135,7 @@ public sealed class ReferenceServerTarget(ServerDefect? defect = null, Steps.Wir
             return;
         }
 
-        AddLog($"defect {defect?.Name}: the server goes down");
+        AddLog($"{variant?.Label}: the server goes down");
         _listener?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         while (_accepted.TryDequeue(out var connection))
         {

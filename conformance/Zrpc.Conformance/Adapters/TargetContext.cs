@@ -77,11 +77,18 @@ public sealed class TargetContext : IAsyncDisposable
     public async Task<ConformanceConnection> OpenAsync(string label, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        if (_target is not IServerTarget server)
+        {
+            // The runner gives a client only @client scenarios; a connection to a client is a scenario in the wrong role.
+            NUnit.Framework.Assert.Ignore($"a server-role scenario connects to a server target, not to {TargetName}");
+            throw new InvalidOperationException("unreachable: Assert.Ignore throws");
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _aborted.Token);
         Stream raw;
         try
         {
-            raw = await _target.ConnectAsync(linked.Token).ConfigureAwait(false);
+            raw = await server.ConnectAsync(linked.Token).ConfigureAwait(false);
         }
         catch (TargetUnreachableException e)
         {

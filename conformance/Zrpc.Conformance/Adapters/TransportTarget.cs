@@ -5,7 +5,7 @@ using Zrpc.Transport;
 namespace Zrpc.Conformance.Adapters;
 
 /// <summary>An implementation reached through the reference library's connector: tcp://, unix:// or exec:.</summary>
-public sealed class TransportTarget : ITarget
+public sealed class TransportTarget : IServerTarget
 {
     private readonly TransportAddress _address;
 

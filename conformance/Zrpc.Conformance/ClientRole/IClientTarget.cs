@@ -4,7 +4,7 @@ namespace Zrpc.Conformance.ClientRole;
 /// A client under test. The kit never connects to it: for each client-role scenario it hands the
 /// client a script of calls (CLIENT-DRIVER.md section 2) and the address of its fake server, and
 /// reads one result line per call (section 3). A driver process (<see cref="ClientDriverTarget"/>)
-/// or a client called in-process implements it.
+/// or a client called in-process implements it. It is no <see cref="Adapters.IServerTarget"/>: nothing connects to it.
 /// </summary>
 public interface IClientTarget : Adapters.ITarget
 {

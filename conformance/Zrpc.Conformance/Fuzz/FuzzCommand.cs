@@ -11,10 +11,10 @@ public static class FuzzCommand
     {
         var actualSeed = seed ?? Random.Shared.Next(1, int.MaxValue);
         var targetArgument = targetText is null ? "" : $" --target '{targetText}'";
-        ITarget target;
+        IServerTarget target;
         try
         {
-            target = Targets.Create(targetText);
+            target = TargetParser.ParseServer(targetText).Open(Steps.Wire.KitProfile.P6ab05ee);
         }
         catch (FormatException e)
         {

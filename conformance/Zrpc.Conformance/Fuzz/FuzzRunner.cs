@@ -15,7 +15,7 @@ public sealed record FuzzFailure(string Message, string Traffic);
 /// implementation must send only well-formed frames, end the connection once the input ends,
 /// and go on serving a fresh connection.
 /// </summary>
-public sealed class FuzzRunner(ITarget target, TimeSpan timeout)
+public sealed class FuzzRunner(IServerTarget target, TimeSpan timeout)
 {
     public async Task<FuzzFailure?> CheckAsync(FuzzCase fuzzCase, CancellationToken ct)
     {

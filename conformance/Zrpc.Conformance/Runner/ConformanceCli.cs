@@ -33,7 +33,7 @@ public static class ConformanceCli
         var role = new Option<string>("--role")
         { HelpName = "server|client|both",
             Description = "Which side is tested. server (default): --target is a server, @client scenarios are skipped. " +
-                          "client: --target is a client driver, exec:COMMAND ARGS with {address} (see CLIENT-DRIVER.md), or reference-client / reference-client+defect:NAME; only @client scenarios run. " +
+                          "client: --target is a client driver, exec:COMMAND ARGS with {address} (see CLIENT-DRIVER.md), or reference-client (zrpc client-driver); only @client scenarios run. " +
                           "both: --target servers run the server scenarios, --client-target drivers the @client ones.",
             DefaultValueFactory = _ => ClientRole.Roles.Server,
         };
@@ -41,7 +41,7 @@ public static class ConformanceCli
         var clientTarget = new Option<string[]>("--client-target")
         { HelpName = "TARGET",
             Description = "With --role both (or client): a client driver to test, exec:COMMAND ARGS where {address} becomes the kit's fake server address, " +
-                          "or reference-client (zrpc client-driver) / reference-client+defect:NAME (with one deliberate defect, see zrpc client-driver --list-defects). Repeatable.",
+                          "or reference-client (zrpc client-driver). Repeatable.",
             AllowMultipleArgumentsPerToken = false,
         };
         var tags = new Option<string>("--tags") { HelpName = "EXPRESSION", Description = "Tag expression (\"@RPC-7 and not @slow\") or a list of tags (\"@RPC-7 @RPC-8\": any of them)." };

@@ -13,11 +13,11 @@ public sealed class RunSettings
 {
     public static readonly TimeSpan DefaultStepTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>--target values; null or "reference" is the built-in reference server.</summary>
-    public IReadOnlyList<string?> Targets { get; init; } = [null];
+    /// <summary>The server targets (parsed --target values); by default the built-in reference server.</summary>
+    public IReadOnlyList<ServerTargetSpec> Targets { get; init; } = [ReferenceServerSpec.Default];
 
-    /// <summary>Client driver targets (exec:COMMAND ARGS with {address}); they run only the @client scenarios.</summary>
-    public IReadOnlyList<string> ClientTargets { get; init; } = [];
+    /// <summary>Client driver targets; they run only the @client scenarios.</summary>
+    public IReadOnlyList<ClientDriverSpec> ClientTargets { get; init; } = [];
 
     /// <summary>--launch commands: servers the kit starts itself ({port} / {address} filled in) and restarts after a crash.</summary>
     public IReadOnlyList<string> Launch { get; init; } = [];
@@ -47,7 +47,13 @@ public sealed class RunSettings
     public int Repeat { get; init; }
 
     /// <summary>How the replay command starts the runner.</summary>
-    public string ReplayPrefix { get; init; } = "dotnet run --project conformance/Zrpc.Conformance --";
+    public string ReplayPrefix { get; init; } = DefaultReplayPrefix;
+
+    /// <summary>
+    /// The replay prefix of runs that set none: the runner from the repository, unless a host that
+    /// runs the runner with target kinds of its own says how it is started (the self-test host does).
+    /// </summary>
+    public static string DefaultReplayPrefix { get; set; } = "dotnet run --project conformance/Zrpc.Conformance --";
 }
 
 /// <summary>The results of all selected scenarios against one target.</summary>
@@ -124,9 +130,9 @@ public static class ConformanceRun
     {
         var executor = new ScenarioExecutor(settings.BindingAssembly);
         var runs = new List<TargetRun>();
-        var all = settings.Targets.Select(t => (Create: (Func<ITarget>)(() => Targets.Create(t, settings.Profile)), Client: false))
+        var all = settings.Targets.Select(t => (Create: (Func<ITarget>)(() => t.Open(settings.Profile)), Client: false))
             .Concat(settings.Launch.Select(c => (Create: (Func<ITarget>)(() => new LaunchedServerTarget(c, settings.LaunchTimeout)), Client: false)))
-            .Concat(settings.ClientTargets.Select(t => (Create: (Func<ITarget>)(() => ClientDriverTarget.Create(t, settings.Profile)), Client: true)));
+            .Concat(settings.ClientTargets.Select(t => (Create: (Func<ITarget>)(() => t.Open(settings.Profile)), Client: true)));
         foreach (var (create, isClient) in all)
         {
             // Server targets run the server-role scenarios, client drivers the @client ones.
@@ -146,15 +152,18 @@ public static class ConformanceRun
                 continue;
             }
 
-            var results = isClient
-                ? await RunClientScenariosAsync(applicable, target, settings, executor, observer, cancellationToken).ConfigureAwait(false)
-                : await RunServerScenariosAsync(applicable, target, settings, executor, observer, cancellationToken).ConfigureAwait(false);
+            var results = target switch
+            {
+                IClientTarget client => await RunClientScenariosAsync(applicable, client, settings, executor, observer, cancellationToken).ConfigureAwait(false),
+                IServerTarget server => await RunServerScenariosAsync(applicable, server, settings, executor, observer, cancellationToken).ConfigureAwait(false),
+                _ => throw new InvalidOperationException($"target {target.Name} is neither a server nor a client target"),
+            };
             if (settings.Repeat > 0)
             {
                 results = await RepeatFailuresAsync(results, target, runs.Count + 1, settings, executor, observer, cancellationToken).ConfigureAwait(false);
             }
 
-            var hint = isClient ? null : await ProfileMismatchHintAsync(results, target, settings, cancellationToken).ConfigureAwait(false);
+            var hint = target is IServerTarget probed ? await ProfileMismatchHintAsync(results, probed, settings, cancellationToken).ConfigureAwait(false) : null;
             runs.Add(new TargetRun(target.Name, target.TargetArgument, hint is null ? results : WithHint(results, hint), null) { ProfileHint = hint });
         }
 
@@ -203,7 +212,7 @@ public static class ConformanceRun
     }
 
     private static async Task<List<ScenarioResult>> RunClientScenariosAsync(
-        IReadOnlyList<ScenarioCase> scenarios, ITarget target, RunSettings settings, ScenarioExecutor executor, IRunObserver? observer, CancellationToken cancellationToken)
+        IReadOnlyList<ScenarioCase> scenarios, IClientTarget target, RunSettings settings, ScenarioExecutor executor, IRunObserver? observer, CancellationToken cancellationToken)
     {
         var results = new List<ScenarioResult>();
         foreach (var scenario in scenarios)
@@ -226,7 +235,7 @@ public static class ConformanceRun
     /// </summary>
     /// <param name="stopAfter">Optional: the run ends after the first result for which it is true (the mutant tests stop once a mutant is caught).</param>
     public static async Task<List<ScenarioResult>> RunServerScenariosAsync(
-        IReadOnlyList<ScenarioCase> scenarios, ITarget target, RunSettings settings, ScenarioExecutor executor, IRunObserver? observer,
+        IReadOnlyList<ScenarioCase> scenarios, IServerTarget target, RunSettings settings, ScenarioExecutor executor, IRunObserver? observer,
         CancellationToken cancellationToken, Func<ScenarioResult, bool>? stopAfter = null)
     {
         var results = new List<ScenarioResult>();
@@ -336,7 +345,7 @@ public static class ConformanceRun
     /// --detect-profile). When both probes say "the other one", the failures are most likely
     /// that mismatch: the hint says so. The run's profile and verdicts never change.
     /// </summary>
-    private static async Task<string?> ProfileMismatchHintAsync(IReadOnlyList<ScenarioResult> results, ITarget target, RunSettings settings, CancellationToken ct)
+    private static async Task<string?> ProfileMismatchHintAsync(IReadOnlyList<ScenarioResult> results, IServerTarget target, RunSettings settings, CancellationToken ct)
     {
         if (!results.Any(r => r.Verdict == Verdict.Fail) || results.Any(r => r.Verdict == Verdict.NotRun)) return null;
         var detection = await ProfileProbe.DetectAsync(target, settings.StepTimeout, ct).ConfigureAwait(false);
@@ -359,7 +368,7 @@ public static class ConformanceRun
     }
 
     /// <summary>Null while <paramref name="target"/> accepts connections; otherwise what shows it went down.</summary>
-    public static async Task<string?> CheckDownAsync(ITarget target, CancellationToken cancellationToken)
+    public static async Task<string?> CheckDownAsync(IServerTarget target, CancellationToken cancellationToken)
     {
         if (target is LaunchedServerTarget launched)
         {
@@ -495,9 +504,14 @@ public static class ConformanceRun
             return await driver.ProbeAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (target is not IServerTarget server)
+        {
+            return $"target {target.Name} is neither a server nor a client target";
+        }
+
         try
         {
-            var stream = await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            var stream = await server.ConnectAsync(cancellationToken).ConfigureAwait(false);
             await stream.DisposeAsync().ConfigureAwait(false);
             return null;
         }

@@ -36,14 +36,14 @@ public static class ProfileOptions
     {
         if (targets.Count != 1)
         {
-            error.WriteLine("error: --detect-profile takes exactly one --target (tcp://, unix://, exec:, or reference / reference+defect:NAME)");
+            error.WriteLine("error: --detect-profile takes exactly one --target (tcp://, unix://, exec: or reference)");
             return ExitCodes.UsageError;
         }
 
-        ITarget target;
+        IServerTarget target;
         try
         {
-            target = Targets.Create(targets[0], referenceProfile);
+            target = TargetParser.ParseServer(targets[0]).Open(referenceProfile);
         }
         catch (FormatException e)
         {
@@ -85,7 +85,7 @@ public static class ProfileProbe
 {
     private const int MaxBody = 1 << 16;
 
-    public static async Task<ProfileDetection> DetectAsync(ITarget target, TimeSpan timeout, CancellationToken ct)
+    public static async Task<ProfileDetection> DetectAsync(IServerTarget target, TimeSpan timeout, CancellationToken ct)
     {
         var evidence = new List<string>();
         var votes = new List<KitProfile?>();
@@ -103,7 +103,7 @@ public static class ProfileProbe
     }
 
     /// <summary>Echo {} numbered as MarshaledJSON of <paramref name="numbering"/>; which profile the answer shows, and what was seen.</summary>
-    private static async Task<(KitProfile? Vote, string Evidence)> ProbeOnceAsync(ITarget target, KitProfile numbering, TimeSpan timeout, CancellationToken ct)
+    private static async Task<(KitProfile? Vote, string Evidence)> ProbeOnceAsync(IServerTarget target, KitProfile numbering, TimeSpan timeout, CancellationToken ct)
     {
         var json = numbering.Json();
         var what = $"Echo with DataType {json} and Accept {json} (MarshaledJSON in {numbering.Name()})";

@@ -212,34 +212,23 @@ public sealed class RunCommand(RunRequest request, TextWriter output, TextWriter
             return Usage($"--role {request.Role} needs a client driver: {(request.Role == ClientRole.Roles.Client ? "--target" : "--client-target")} 'exec:COMMAND ARGS' with {{address}} in it (see conformance/CLIENT-DRIVER.md)");
         }
 
-        foreach (var text in clientTargets)
+        // Parsed once here; the run decides by the kind of each target, never by its text.
+        List<Adapters.ClientDriverSpec> clientSpecs;
+        List<Adapters.ServerTargetSpec> serverSpecs;
+        try
         {
-            try
-            {
-                ClientRole.ClientDriverTarget.Create(text);
-            }
-            catch (FormatException e)
-            {
-                return Usage(e.Message);
-            }
+            clientSpecs = clientTargets.Select(Adapters.TargetParser.ParseClient).ToList();
+            serverSpecs = targets.Select(Adapters.TargetParser.ParseServer).ToList();
         }
-
-        foreach (var text in targets.Where(t => t is not null))
+        catch (FormatException e)
         {
-            try
-            {
-                Adapters.Targets.Create(text).DisposeAsync().AsTask().Wait(ct);
-            }
-            catch (FormatException e)
-            {
-                return Usage(e.Message);
-            }
+            return Usage(e.Message);
         }
 
         Settings = new RunSettings
         {
-            Targets = targets,
-            ClientTargets = clientTargets,
+            Targets = serverSpecs,
+            ClientTargets = clientSpecs,
             Launch = launches,
             LaunchTimeout = TimeSpan.FromSeconds(request.LaunchTimeoutSeconds),
             StepTimeout = TimeSpan.FromSeconds(request.TimeoutSeconds),

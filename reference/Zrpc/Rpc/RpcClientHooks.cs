@@ -1,7 +1,7 @@
 namespace Zrpc.Rpc;
 
 /// <summary>
-/// Seam for the deliberately broken clients of reference/Zrpc.Mutants (the kit's self-test),
+/// Seam for the deliberately broken clients of conformance/SelfTest/Zrpc.SelfTest (the kit's self-test),
 /// like <see cref="RpcServerHooks"/> for the server: the points where <see cref="RpcClient"/>
 /// makes a decision a mutant may get wrong. The base class is the correct behaviour and the only
 /// one the library itself ever uses; no defect lives here.

@@ -4,7 +4,7 @@ using Zrpc.Messages;
 namespace Zrpc.Rpc;
 
 /// <summary>
-/// Seam for the deliberately broken servers of reference/Zrpc.Mutants (the kit's self-test):
+/// Seam for the deliberately broken servers of conformance/SelfTest/Zrpc.SelfTest (the kit's self-test):
 /// the points where <see cref="RpcServer"/> makes a decision a mutant may get wrong. The base
 /// class is the correct behaviour and the only one the library itself ever uses; no defect
 /// lives here.

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Zrpc.Mutants.Behaviour;
-using Zrpc.Mutants.Wire;
+using Zrpc.SelfTest.Behaviour;
+using Zrpc.SelfTest.Wire;
 using Zrpc.Rpc;
 
-namespace Zrpc.Mutants;
+namespace Zrpc.SelfTest;
 
 /// <summary>
 /// The catalogue of client mutants, the client-side counterpart of the server defects. Each is one mistake a
@@ -36,7 +36,7 @@ public static class ClientDefects
         Wire("octets-request-short", "sends one byte less than an Octets request body holds (RPC-9)",
             () => new WireRules { DropLastOctetsByte = true }),
 
-        // Profile fa4d209 (run with zrpc client-driver --profile fa4d209).
+        // Profile fa4d209 (run with zrpc-selftest client-driver --profile fa4d209).
         Wire("no-rst-after-close", "fa4d209: after the Close answer closes the connection without sending RST (FACLI-3)",
             () => new WireRules { DropRst = true }),
         Wire("no-close-handshake", "fa4d209: never sends the Close request, so it ends every connection without the handshake (FACLI-1)",

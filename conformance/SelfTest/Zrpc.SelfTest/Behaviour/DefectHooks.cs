@@ -3,10 +3,10 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Zrpc.Frames;
 using Zrpc.Messages;
-using Zrpc.Mutants.Wire;
+using Zrpc.SelfTest.Wire;
 using Zrpc.Rpc;
 
-namespace Zrpc.Mutants.Behaviour;
+namespace Zrpc.SelfTest.Behaviour;
 
 /// <summary>
 /// The server decisions a behavioural mutant gets wrong; everything not set stays correct.

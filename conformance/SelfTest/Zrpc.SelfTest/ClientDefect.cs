@@ -1,10 +1,10 @@
-using Zrpc.Mutants.Behaviour;
+using Zrpc.SelfTest.Behaviour;
 using Zrpc.Rpc;
 
-namespace Zrpc.Mutants;
+namespace Zrpc.SelfTest;
 
 /// <summary>
-/// One deliberate, real-world defect the reference client can be run with (<c>zrpc client-driver
+/// One deliberate, real-world defect the reference client can be run with (<c>zrpc-selftest client-driver
 /// --defect NAME</c>, conformance client target <c>reference-client+defect:NAME</c>), so that the
 /// kit can prove its client scenarios catch it.
 /// </summary>
@@ -22,6 +22,9 @@ public sealed class ClientDefect : IDefect
     public string Name { get; }
 
     public string Description { get; }
+
+    /// <summary>The client target kind's prefix: <c>reference-client+defect:NAME</c>.</summary>
+    public const string TargetPrefix = "reference-client+defect:";
 
     /// <summary>Makes every client built with these options carry the defect.</summary>
     public void ApplyTo(RpcClientOptions options)

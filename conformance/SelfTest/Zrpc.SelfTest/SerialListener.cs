@@ -1,7 +1,7 @@
-using Zrpc.Mutants.Wire;
+using Zrpc.SelfTest.Wire;
 using Zrpc.Transport;
 
-namespace Zrpc.Mutants;
+namespace Zrpc.SelfTest;
 
 /// <summary>
 /// Accepts the next connection only after the previous one has ended: a server that serves one

@@ -1,4 +1,4 @@
-namespace Zrpc.Mutants.Wire;
+namespace Zrpc.SelfTest.Wire;
 
 /// <summary>Passes everything to the inner stream; subclasses override what a defect changes.</summary>
 internal class DelegatingStream(Stream inner, Action? onDisposed = null) : Stream

@@ -1,14 +1,15 @@
-using Zrpc.Mutants.Behaviour;
+using Zrpc.Conformance.Adapters;
+using Zrpc.SelfTest.Behaviour;
 using Zrpc.Rpc;
 using Zrpc.Transport;
 
-namespace Zrpc.Mutants;
+namespace Zrpc.SelfTest;
 
 /// <summary>
-/// One deliberate, real-world defect the reference server can be run with (<c>zrpc serve --defect
-/// NAME</c>, conformance target <c>reference+defect:NAME</c>), so that the kit can prove it catches it.
+/// One deliberate, real-world defect the reference server can be run with (<c>zrpc-selftest serve
+/// --defect NAME</c>, conformance target <c>reference+defect:NAME</c>), so that the kit can prove it catches it.
 /// </summary>
-public sealed class ServerDefect : IDefect
+public sealed class ServerDefect : IDefect, IReferenceServerVariant
 {
     private readonly Func<DefectHooks>? _hooks;
     private readonly Func<Action, DefectHooks>? _crashingHooks;
@@ -27,6 +28,13 @@ public sealed class ServerDefect : IDefect
 
     public string Description { get; }
 
+    /// <summary>The target kind's prefix: <c>reference+defect:NAME</c>.</summary>
+    public const string TargetPrefix = "reference+defect:";
+
+    string IReferenceServerVariant.Label => "defect " + Name;
+
+    string IReferenceServerVariant.TargetArgument => TargetPrefix + Name;
+
     /// <summary>
     /// The defect takes the whole server down (TRANS-2): its host says how, with the
     /// <c>endProcess</c> argument of <see cref="ApplyTo"/>.
@@ -35,7 +43,7 @@ public sealed class ServerDefect : IDefect
 
     /// <summary>Makes a server built with these options carry the defect.</summary>
     /// <param name="endProcess">
-    /// For a defect that <see cref="EndsProcess"/>: what the crash does. <c>zrpc serve</c> passes
+    /// For a defect that <see cref="EndsProcess"/>: what the crash does. <c>zrpc-selftest serve</c> passes
     /// <see cref="CrashThisProcess"/>; a host that runs the server inside a process that must live
     /// on (the kit's in-process target) closes the listener and every connection at once instead.
     /// </param>

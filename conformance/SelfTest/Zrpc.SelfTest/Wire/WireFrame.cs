@@ -1,4 +1,4 @@
-namespace Zrpc.Mutants.Wire;
+namespace Zrpc.SelfTest.Wire;
 
 /// <summary>A frame header as the mutant reads or writes it (its own idea of the length byte order).</summary>
 internal readonly record struct WireFrame(byte Type, byte Flag, uint Length)

@@ -1,4 +1,4 @@
-namespace Zrpc.Mutants.Wire;
+namespace Zrpc.SelfTest.Wire;
 
 /// <summary>
 /// What a rewriting stream owes its reader before it looks at the next frame: bytes it made up

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Zrpc.Rpc;
 
-namespace Zrpc.Mutants.Wire;
+namespace Zrpc.SelfTest.Wire;
 
 /// <summary>
 /// Sits between the connection and the (correct) reference server and makes it behave like a

@@ -1,7 +1,7 @@
 using System.Text;
 using Zrpc.Rpc;
 
-namespace Zrpc.Mutants;
+namespace Zrpc.SelfTest;
 
 /// <summary>A deliberate defect as the command line and the tables name it.</summary>
 public interface IDefect

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Zrpc.Frames;
 using Zrpc.Rpc;
 
-namespace Zrpc.Mutants.Wire;
+namespace Zrpc.SelfTest.Wire;
 
 /// <summary>A whole frame as a client mutant received it. RST and over-long frames carry no payload.</summary>
 internal sealed record InboundFrame(byte Type, byte Flag, uint Length, byte[] Payload)

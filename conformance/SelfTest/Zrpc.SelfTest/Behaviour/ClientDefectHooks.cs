@@ -1,7 +1,7 @@
-using Zrpc.Mutants.Wire;
+using Zrpc.SelfTest.Wire;
 using Zrpc.Rpc;
 
-namespace Zrpc.Mutants.Behaviour;
+namespace Zrpc.SelfTest.Behaviour;
 
 /// <summary>
 /// The client decisions a behavioural mutant gets wrong; everything not set stays correct.

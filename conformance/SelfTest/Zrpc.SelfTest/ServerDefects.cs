@@ -1,9 +1,9 @@
 using Zrpc.Frames;
-using Zrpc.Mutants.Behaviour;
-using Zrpc.Mutants.Wire;
+using Zrpc.SelfTest.Behaviour;
+using Zrpc.SelfTest.Wire;
 using Zrpc.Rpc;
 
-namespace Zrpc.Mutants;
+namespace Zrpc.SelfTest;
 
 /// <summary>The catalogue of server mutants. Each is one mistake a real implementation has made or could make.</summary>
 public static class ServerDefects
@@ -58,7 +58,7 @@ public static class ServerDefects
             () => new DefectHooks { ParseHeader = DefectiveHeaderParsers.RejectUnknown }),
         new("no-concurrency", "serves one connection at a time (TRANS-3)", serial: true),
 
-        // Profile fa4d209 (run with zrpc serve --profile fa4d209).
+        // Profile fa4d209 (run with zrpc-selftest serve --profile fa4d209).
         Hooks("close-ignored", "fa4d209: takes a Close request for a service request and waits for its body, so Close is never answered (FASRV-3)",
             () => new DefectHooks { ParseHeader = CloseAsServiceRequest }),
         Wire("close-answer-with-body", "fa4d209: follows the Close answer with a Data message {} (FARPC-3, FASRV-3)",
