@@ -13,25 +13,29 @@ public static class ConformanceCli
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Assembly? bindingAssembly = null)
     {
         var target = new Option<string[]>("--target")
-        { HelpName = "TARGET",
+        {
+            HelpName = "TARGET",
             Description = "Implementation under test: tcp://HOST:PORT, unix:///PATH or exec:COMMAND ARGS (a fresh process per connection). " +
                           "Repeat for a side-by-side matrix. Default: the built-in reference server.",
             AllowMultipleArgumentsPerToken = false,
         };
         var launch = new Option<string[]>("--launch")
-        { HelpName = "COMMAND",
+        {
+            HelpName = "COMMAND",
             Description = "Start the server under test with COMMAND (split like exec:, no shell), {port} and {address} replaced by a free loopback port and tcp://127.0.0.1:PORT; " +
                           "the kit waits until it accepts connections, restarts it after a crash so that one crash costs one scenario, and stops it (and its process group) at the end. " +
                           "Without --target only this server is tested. Repeatable.",
             AllowMultipleArgumentsPerToken = false,
         };
         var launchTimeout = new Option<double>("--launch-timeout")
-        { HelpName = "SECONDS",
+        {
+            HelpName = "SECONDS",
             Description = "How long a --launch server may take to accept its first connection, at start and after each restart.",
             DefaultValueFactory = _ => RunSettings.DefaultLaunchTimeout.TotalSeconds,
         };
         var role = new Option<string>("--role")
-        { HelpName = "server|client|both",
+        {
+            HelpName = "server|client|both",
             Description = "Which side is tested. server (default): --target is a server, @client scenarios are skipped. " +
                           "client: --target is a client driver, exec:COMMAND ARGS with {address} (see CLIENT-DRIVER.md), or reference-client (zrpc client-driver); only @client scenarios run. " +
                           "both: --target servers run the server scenarios, --client-target drivers the @client ones.",
@@ -39,7 +43,8 @@ public static class ConformanceCli
         };
         role.AcceptOnlyFromAmong(ClientRole.Roles.Server, ClientRole.Roles.Client, ClientRole.Roles.Both);
         var clientTarget = new Option<string[]>("--client-target")
-        { HelpName = "TARGET",
+        {
+            HelpName = "TARGET",
             Description = "With --role both (or client): a client driver to test, exec:COMMAND ARGS where {address} becomes the kit's fake server address, " +
                           "or reference-client (zrpc client-driver). Repeatable.",
             AllowMultipleArgumentsPerToken = false,
@@ -48,7 +53,8 @@ public static class ConformanceCli
         var section = new Option<string[]>("--section") { HelpName = "SECTION", Description = "Run one spec section: feature file name (frame) or requirement area (FRAME). Repeatable." };
         var only = new Option<string[]>("--only") { HelpName = "ID", Description = "Run the scenario with this stable id (an outline's id runs all its rows). Repeatable." };
         var timeout = new Option<double>("--timeout")
-        { HelpName = "SECONDS",
+        {
+            HelpName = "SECONDS",
             Description = "Per-step timeout in seconds.",
             DefaultValueFactory = _ => RunSettings.DefaultStepTimeout.TotalSeconds,
         };
@@ -61,12 +67,14 @@ public static class ConformanceCli
         var fuzzReplay = new Option<string>("--fuzz-replay") { HelpName = "FILE", Description = "Replay one saved fuzz case (written to artifacts/fuzz/ when a case fails)." };
         var ndjson = new Option<string>("--ndjson") { HelpName = "FILE", Description = "Also write Cucumber Messages (NDJSON) to FILE, for Cucumber tooling." };
         var deviations = new Option<string>("--expect-deviations")
-        { HelpName = "FILE",
+        {
+            HelpName = "FILE",
             Description = "FILE of known failures, one 'ID REASON' per line (scenario or requirement id): listed failures are KNOWN, a listed pass is flagged.",
         };
         var strictDeviations = new Option<bool>("--strict-deviations") { Description = "Fail the run (exit 7) when a scenario listed in --expect-deviations passes, so the list cannot rot." };
         var baseline = new Option<string>("--baseline")
-        { HelpName = "FILE",
+        {
+            HelpName = "FILE",
             Description = "A --json result of an earlier run: the run then fails (exit 6) only on regressions, scenarios that passed in FILE and fail now (per target, by scenario id); fixed, still failing, not run, added and removed scenarios are listed. A FILE that does not exist yet is noted and the run is judged without it.",
         };
         var repeat = new Option<int>("--repeat") { HelpName = "N", Description = "Rerun each failing scenario N more times alone; one whose attempts disagree is FLAKY (exit 8), with every attempt's verdict." };

@@ -13,7 +13,8 @@ public static class ProfileOptions
     public static Option<string> CreateProfile()
     {
         var option = new Option<string>("--profile")
-        { HelpName = "6ab05ee|fa4d209",
+        {
+            HelpName = "6ab05ee|fa4d209",
             Description = "Protocol profile the implementation speaks (docs/profiles.md): scenarios tagged for the other profile are left out, DataType numbers and the client's Close handshake follow this one. " +
                           "A run never guesses it; see --detect-profile.",
             DefaultValueFactory = _ => KitProfiles.Default,
