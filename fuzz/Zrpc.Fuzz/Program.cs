@@ -41,77 +41,77 @@ switch (args[0])
         return 0;
 
     case "seeds" when args.Length is 3 or 4:
-    {
-        if (Target(args[1]) is null)
         {
-            return 2;
-        }
+            if (Target(args[1]) is null)
+            {
+                return 2;
+            }
 
-        string fixtures = args.Length == 4 ? args[3] : SeedCorpus.FindFixtures(Directory.GetCurrentDirectory());
-        Directory.CreateDirectory(args[2]);
-        var seeds = SeedCorpus.For(args[1], fixtures);
-        foreach (var seed in seeds)
-        {
-            File.WriteAllBytes(Path.Combine(args[2], seed.Name), seed.Bytes);
-        }
+            string fixtures = args.Length == 4 ? args[3] : SeedCorpus.FindFixtures(Directory.GetCurrentDirectory());
+            Directory.CreateDirectory(args[2]);
+            var seeds = SeedCorpus.For(args[1], fixtures);
+            foreach (var seed in seeds)
+            {
+                File.WriteAllBytes(Path.Combine(args[2], seed.Name), seed.Bytes);
+            }
 
-        Console.WriteLine($"{seeds.Count} seeds for {args[1]} in {args[2]}");
-        return seeds.Count > 0 ? 0 : 1;
-    }
+            Console.WriteLine($"{seeds.Count} seeds for {args[1]} in {args[2]}");
+            return seeds.Count > 0 ? 0 : 1;
+        }
 
     case "replay" when args.Length >= 3:
-    {
-        var target = Target(args[1]);
-        if (target is null)
         {
-            return 2;
-        }
-
-        int broken = 0;
-        foreach (string file in args.Skip(2))
-        {
-            try
+            var target = Target(args[1]);
+            if (target is null)
             {
-                target.Run(File.ReadAllBytes(file));
-                Console.WriteLine($"ok      {file}");
+                return 2;
             }
-            catch (Exception ex)
-            {
-                broken++;
-                Console.WriteLine($"BROKEN  {file}\n{ex}");
-            }
-        }
 
-        return broken == 0 ? 0 : 1;
-    }
+            int broken = 0;
+            foreach (string file in args.Skip(2))
+            {
+                try
+                {
+                    target.Run(File.ReadAllBytes(file));
+                    Console.WriteLine($"ok      {file}");
+                }
+                catch (Exception ex)
+                {
+                    broken++;
+                    Console.WriteLine($"BROKEN  {file}\n{ex}");
+                }
+            }
+
+            return broken == 0 ? 0 : 1;
+        }
 
     default:
-    {
-        if (args.Length != 1 || Target(args[0]) is not { } target)
         {
-            return Usage();
-        }
+            if (args.Length != 1 || Target(args[0]) is not { } target)
+            {
+                return Usage();
+            }
 
-        void RunOne(Stream stream)
-        {
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            target.Run(copy.ToArray());
-        }
+            void RunOne(Stream stream)
+            {
+                using var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                target.Run(copy.ToArray());
+            }
 
-        // The capture target goes through native code (libpcap) and a parser that can allocate
-        // without bound: a segfault or an out-of-memory failure there would kill an in-process
-        // fork server and end the whole run. Out of process, SharpFuzz restarts the child and
-        // AFL records the input as a crash. The pure managed targets keep the faster in-process loop.
-        if (target.NeedsIsolation || Environment.GetEnvironmentVariable("FUZZ_OUT_OF_PROCESS") == "1")
-        {
-            SharpFuzz.Fuzzer.OutOfProcess.Run(RunOne);
-        }
-        else
-        {
-            SharpFuzz.Fuzzer.Run(RunOne);
-        }
+            // The capture target goes through native code (libpcap) and a parser that can allocate
+            // without bound: a segfault or an out-of-memory failure there would kill an in-process
+            // fork server and end the whole run. Out of process, SharpFuzz restarts the child and
+            // AFL records the input as a crash. The pure managed targets keep the faster in-process loop.
+            if (target.NeedsIsolation || Environment.GetEnvironmentVariable("FUZZ_OUT_OF_PROCESS") == "1")
+            {
+                SharpFuzz.Fuzzer.OutOfProcess.Run(RunOne);
+            }
+            else
+            {
+                SharpFuzz.Fuzzer.Run(RunOne);
+            }
 
-        return 0;
-    }
+            return 0;
+        }
 }

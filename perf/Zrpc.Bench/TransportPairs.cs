@@ -36,38 +36,38 @@ public static class TransportPairs
         switch (transport)
         {
             case "tcp":
-            {
-                var listener = new TcpConnectionListener(new IPEndPoint(IPAddress.Loopback, 0));
-                var accept = listener.AcceptAsync(ct).AsTask();
-                var client = await Connector.ConnectAsync(listener.Address, ct);
-                var server = await accept ?? throw new IOException("listener closed");
-                return new ConnectionPair(client, server, listener);
-            }
+                {
+                    var listener = new TcpConnectionListener(new IPEndPoint(IPAddress.Loopback, 0));
+                    var accept = listener.AcceptAsync(ct).AsTask();
+                    var client = await Connector.ConnectAsync(listener.Address, ct);
+                    var server = await accept ?? throw new IOException("listener closed");
+                    return new ConnectionPair(client, server, listener);
+                }
             case "unix":
-            {
-                string path = Path.Combine(Path.GetTempPath(), $"zrpc-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
-                var listener = new UnixConnectionListener(path);
-                var accept = listener.AcceptAsync(ct).AsTask();
-                var client = await Connector.ConnectAsync(listener.Address, ct);
-                var server = await accept ?? throw new IOException("listener closed");
-                return new ConnectionPair(client, server, listener);
-            }
+                {
+                    string path = Path.Combine(Path.GetTempPath(), $"zrpc-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
+                    var listener = new UnixConnectionListener(path);
+                    var accept = listener.AcceptAsync(ct).AsTask();
+                    var client = await Connector.ConnectAsync(listener.Address, ct);
+                    var server = await accept ?? throw new IOException("listener closed");
+                    return new ConnectionPair(client, server, listener);
+                }
             case "pipe":
-            {
-                // Two one-way pipes make the full-duplex connection, like a child process's stdin/stdout,
-                // each end served by the reference's PipeEndStream.
-                var toServer = new AnonymousPipeServerStream(PipeDirection.Out);
-                var toClient = new AnonymousPipeServerStream(PipeDirection.Out);
-                PipeSize.TryEnlarge(toServer.SafePipeHandle, PipeBytes);
-                PipeSize.TryEnlarge(toClient.SafePipeHandle, PipeBytes);
-                var client = new DuplexStream(
-                    new PipeEndStream(toClient.ClientSafePipeHandle, FileAccess.Read, ownsHandle: true),
-                    new PipeEndStream(toServer.SafePipeHandle, FileAccess.Write, ownsHandle: true));
-                var server = new DuplexStream(
-                    new PipeEndStream(toServer.ClientSafePipeHandle, FileAccess.Read, ownsHandle: true),
-                    new PipeEndStream(toClient.SafePipeHandle, FileAccess.Write, ownsHandle: true));
-                return new ConnectionPair(client, server, new PipeOwners(toServer, toClient));
-            }
+                {
+                    // Two one-way pipes make the full-duplex connection, like a child process's stdin/stdout,
+                    // each end served by the reference's PipeEndStream.
+                    var toServer = new AnonymousPipeServerStream(PipeDirection.Out);
+                    var toClient = new AnonymousPipeServerStream(PipeDirection.Out);
+                    PipeSize.TryEnlarge(toServer.SafePipeHandle, PipeBytes);
+                    PipeSize.TryEnlarge(toClient.SafePipeHandle, PipeBytes);
+                    var client = new DuplexStream(
+                        new PipeEndStream(toClient.ClientSafePipeHandle, FileAccess.Read, ownsHandle: true),
+                        new PipeEndStream(toServer.SafePipeHandle, FileAccess.Write, ownsHandle: true));
+                    var server = new DuplexStream(
+                        new PipeEndStream(toServer.ClientSafePipeHandle, FileAccess.Read, ownsHandle: true),
+                        new PipeEndStream(toClient.SafePipeHandle, FileAccess.Write, ownsHandle: true));
+                    return new ConnectionPair(client, server, new PipeOwners(toServer, toClient));
+                }
             default:
                 throw new ArgumentException($"unknown transport '{transport}'");
         }
@@ -95,15 +95,15 @@ public static class BlockingPairs
         switch (transport)
         {
             case "tcp":
-            {
-                var tcp = new TcpConnectionListener(new IPEndPoint(IPAddress.Loopback, 0));
-                return (tcp, tcp.Address);
-            }
+                {
+                    var tcp = new TcpConnectionListener(new IPEndPoint(IPAddress.Loopback, 0));
+                    return (tcp, tcp.Address);
+                }
             case "unix":
-            {
-                var unix = new UnixConnectionListener(Path.Combine(Path.GetTempPath(), $"zrpc-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.sock"));
-                return (unix, unix.Address);
-            }
+                {
+                    var unix = new UnixConnectionListener(Path.Combine(Path.GetTempPath(), $"zrpc-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.sock"));
+                    return (unix, unix.Address);
+                }
             default:
                 throw new ArgumentException($"blocking socket calls need tcp or unix, not '{transport}'");
         }

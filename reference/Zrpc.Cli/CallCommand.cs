@@ -216,26 +216,26 @@ internal static class CallCommand
         switch (settings.Accept)
         {
             case DataType.MarshaledJson:
-            {
-                string? pretty = await JsonBodies.ReadPrettyAsync(body, cancellationToken).ConfigureAwait(false);
-                if (pretty is null) throw new ProtocolException(RequirementId.Rpc7, "the MarshaledJSON response body is not one valid JSON value");
-                await response.RequestSent.ConfigureAwait(false);
-                Console.Out.WriteLine(pretty);
-                Console.Out.Flush();
-                received = (body as Zrpc.Messages.DataMessageReadStream)?.BytesRead ?? -1;
-                break;
-            }
+                {
+                    string? pretty = await JsonBodies.ReadPrettyAsync(body, cancellationToken).ConfigureAwait(false);
+                    if (pretty is null) throw new ProtocolException(RequirementId.Rpc7, "the MarshaledJSON response body is not one valid JSON value");
+                    await response.RequestSent.ConfigureAwait(false);
+                    Console.Out.WriteLine(pretty);
+                    Console.Out.Flush();
+                    received = (body as Zrpc.Messages.DataMessageReadStream)?.BytesRead ?? -1;
+                    break;
+                }
             case DataType.Octets:
                 received = await WriteOctetsAsync(settings, body, cancellationToken).ConfigureAwait(false);
                 await response.RequestSent.ConfigureAwait(false);
                 break;
             default:
-            {
-                // A None body carries nothing for the user; it must still end properly (CLI-4).
-                received = await CopyAsync(body, Stream.Null, cancellationToken).ConfigureAwait(false);
-                await response.RequestSent.ConfigureAwait(false);
-                break;
-            }
+                {
+                    // A None body carries nothing for the user; it must still end properly (CLI-4).
+                    received = await CopyAsync(body, Stream.Null, cancellationToken).ConfigureAwait(false);
+                    await response.RequestSent.ConfigureAwait(false);
+                    break;
+                }
         }
 
         if (settings.Verbose) Console.Error.WriteLine($"sent {sentBytes} body bytes, received {received} ({settings.Accept})");
@@ -287,14 +287,14 @@ internal static class CallCommand
                 return JsonBodies.ToRequestBody(await File.ReadAllBytesAsync(settings.BodyArgument!, cancellationToken).ConfigureAwait(false),
                     $"--json-file {settings.BodyArgument}");
             case BodySource.JsonStdin:
-            {
-                using var buffer = new MemoryStream();
-                await using (var stdin = Console.OpenStandardInput())
                 {
-                    await stdin.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    using var buffer = new MemoryStream();
+                    await using (var stdin = Console.OpenStandardInput())
+                    {
+                        await stdin.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    }
+                    return JsonBodies.ToRequestBody(buffer.ToArray(), "the JSON on stdin");
                 }
-                return JsonBodies.ToRequestBody(buffer.ToArray(), "the JSON on stdin");
-            }
             default:
                 return null;
         }

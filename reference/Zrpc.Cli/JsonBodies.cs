@@ -57,11 +57,11 @@ internal static class JsonBodies
             using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ReadOptions);
             var output = new MemoryStream();
             using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions
-                   {
-                       Indented = true,
-                       // Show text as text: the output is for people, not for another JSON parser's escaping rules.
-                       Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-                   }))
+            {
+                Indented = true,
+                // Show text as text: the output is for people, not for another JSON parser's escaping rules.
+                Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            }))
             {
                 document.RootElement.WriteTo(writer);
             }

@@ -23,8 +23,8 @@ public sealed class ClientRoleTests
         var client = Roles.ForRole(All.Value, Roles.Client);
 
         Assert.That(client, Is.Not.Empty);
-        Assert.That(client, Has.All.Matches<ScenarioCase>(s => s.HasTag("@client")));
-        Assert.That(server, Has.None.Matches<ScenarioCase>(s => s.HasTag("@client")));
+        Assert.That(client, Has.All.Matches<ScenarioCase>(s => s is { } c && c.HasTag("@client")));
+        Assert.That(server, Has.None.Matches<ScenarioCase>(s => s is { } c && c.HasTag("@client")));
         Assert.That(server.Count + client.Count, Is.EqualTo(All.Value.Count));
         Assert.That(Roles.ForRole(All.Value, Roles.Both), Has.Count.EqualTo(All.Value.Count));
     }

@@ -29,32 +29,32 @@ public sealed class FuzzGenerator(int seed)
         switch (r.Number(0, 5))
         {
             case 0:
-            {
-                var json = RandomJson(r, 0);
-                return Build(r, "Echo", 2, 2, Encoding.UTF8.GetBytes(json + "\n"), $"Echo {Short(json)}", new ExpectedResponse(WireConstants.StatusOk, Json: json));
-            }
+                {
+                    var json = RandomJson(r, 0);
+                    return Build(r, "Echo", 2, 2, Encoding.UTF8.GetBytes(json + "\n"), $"Echo {Short(json)}", new ExpectedResponse(WireConstants.StatusOk, Json: json));
+                }
             case 1:
-            {
-                var message = r.String2(r.Number(0, 40), "abcdefghij XYZ-_.<>&é");
-                var json = JsonSerializer.Serialize(new { Message = message });
-                return Build(r, "Fail", 2, 2, Encoding.UTF8.GetBytes(json + "\n"), $"Fail \"{message}\"", new ExpectedResponse(WireConstants.StatusError, ErrorMessage: message));
-            }
+                {
+                    var message = r.String2(r.Number(0, 40), "abcdefghij XYZ-_.<>&é");
+                    var json = JsonSerializer.Serialize(new { Message = message });
+                    return Build(r, "Fail", 2, 2, Encoding.UTF8.GetBytes(json + "\n"), $"Fail \"{message}\"", new ExpectedResponse(WireConstants.StatusError, ErrorMessage: message));
+                }
             case 2:
-            {
-                var n = r.Number(0, 20000);
-                return Build(r, "Source", 2, 3, Encoding.UTF8.GetBytes($"{{\"Length\":{n}}}\n"), $"Source {n}", new ExpectedResponse(WireConstants.StatusOk, SourceLength: n));
-            }
+                {
+                    var n = r.Number(0, 20000);
+                    return Build(r, "Source", 2, 3, Encoding.UTF8.GetBytes($"{{\"Length\":{n}}}\n"), $"Source {n}", new ExpectedResponse(WireConstants.StatusOk, SourceLength: n));
+                }
             case 3:
-            {
-                var body = r.Bytes(r.Number(0, 20000));
-                var json = $"{{\"Length\":{body.Length},\"SHA256\":\"{Convert.ToHexStringLower(SHA256.HashData(body))}\"}}";
-                return Build(r, "Sink", 3, 2, body, $"Sink {body.Length} bytes", new ExpectedResponse(WireConstants.StatusOk, Json: json));
-            }
+                {
+                    var body = r.Bytes(r.Number(0, 20000));
+                    var json = $"{{\"Length\":{body.Length},\"SHA256\":\"{Convert.ToHexStringLower(SHA256.HashData(body))}\"}}";
+                    return Build(r, "Sink", 3, 2, body, $"Sink {body.Length} bytes", new ExpectedResponse(WireConstants.StatusOk, Json: json));
+                }
             case 4:
-            {
-                var name = r.String2(r.Number(1, 12), "abcdefghijklmnopqrstuvwxyz");
-                return Build(r, "x" + name, 2, 2, "{}\n"u8.ToArray(), $"unknown endpoint x{name}", new ExpectedResponse(WireConstants.StatusRequestError));
-            }
+                {
+                    var name = r.String2(r.Number(1, 12), "abcdefghijklmnopqrstuvwxyz");
+                    return Build(r, "x" + name, 2, 2, "{}\n"u8.ToArray(), $"unknown endpoint x{name}", new ExpectedResponse(WireConstants.StatusRequestError));
+                }
             default:
                 return Build(r, "Echo", 2, 3, "[1]\n"u8.ToArray(), "Echo with Accept Octets", new ExpectedResponse(WireConstants.StatusRequestError));
         }

@@ -69,7 +69,7 @@ public class RpcServerTests
         yield return new TestCaseData(RawRequests.Request("Nope", 2, 2, BigBody(3, 5000)), "unregistered endpoint Nope").SetCategory("SRV-1").SetName("SRV1_Unregistered");
         yield return new TestCaseData(RawRequests.Request("Echo", 3, 2, BigBody(3, 5000)), "wrong DataType for endpoint Echo").SetCategory("SRV-2").SetName("SRV2_WrongDataType");
         yield return new TestCaseData(RawRequests.Request("Echo", 2, 3, BigBody(3, 5000)), "wrong Accept for endpoint Echo").SetCategory("SRV-3").SetName("SRV3_WrongAccept");
-        yield return new TestCaseData(RawRequests.Request("Echo", 2, 2, Wire.Frame(FrameType.Data, false, "{\"a\":"u8), Wire.Frame(FrameType.Data, true, []) ), "cannot decode marshaled JSON").SetCategory("SRV-4").SetName("SRV4_InvalidJson");
+        yield return new TestCaseData(RawRequests.Request("Echo", 2, 2, Wire.Frame(FrameType.Data, false, "{\"a\":"u8), Wire.Frame(FrameType.Data, true, [])), "cannot decode marshaled JSON").SetCategory("SRV-4").SetName("SRV4_InvalidJson");
         yield return new TestCaseData(RawRequests.JsonRequest("Source", "{\"Length\":-1}", accept: 3), "cannot decode marshaled JSON").SetCategory("SRV-4").SetName("SRV4_WrongShape");
         yield return new TestCaseData(RawRequests.JsonRequest("Echo", "{} x"), "cannot decode marshaled JSON").SetCategory("RPC-7").SetName("RPC7_TrailingGarbage");
         yield return new TestCaseData(RawRequests.Request("Echo", 2, 2, Wire.Frame(FrameType.Data, false, Encoding.UTF8.GetBytes("\"" + new string('x', 3000))), Wire.Frame(FrameType.Data, true, "\""u8)), "limit").SetCategory("SRV-12").SetName("SRV12_JsonBodyOverLimit");

@@ -23,10 +23,10 @@ public static class Connector
         switch (address.Kind)
         {
             case TransportKind.Tcp or TransportKind.Unix:
-            {
-                var (socket, endPoint) = CreateSocket(address);
-                return await ConnectSocketAsync(socket, endPoint, cancellationToken).ConfigureAwait(false);
-            }
+                {
+                    var (socket, endPoint) = CreateSocket(address);
+                    return await ConnectSocketAsync(socket, endPoint, cancellationToken).ConfigureAwait(false);
+                }
             case TransportKind.Exec:
                 return ProcessStream.Start(address.Command, address.Arguments, standardErrorOfChild);
             default:

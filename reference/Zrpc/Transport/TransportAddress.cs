@@ -167,35 +167,35 @@ public sealed record TransportAddress
             switch (c)
             {
                 case '\'':
-                {
-                    int close = line.IndexOf('\'', i + 1);
-                    if (close < 0)
-                        throw new FormatException($"address '{textForErrors}': unterminated single quote starting at offset {i} of the command line");
-                    word.Append(line, i + 1, close - i - 1);
-                    i = close + 1;
-                    break;
-                }
-                case '"':
-                {
-                    int start = i;
-                    i++;
-                    while (true)
                     {
-                        if (i >= line.Length)
-                            throw new FormatException($"address '{textForErrors}': unterminated double quote starting at offset {start} of the command line");
-                        char d = line[i];
-                        if (d == '"') { i++; break; }
-                        if (d == '\\' && i + 1 < line.Length && line[i + 1] is '"' or '\\' or '$' or '`')
-                        {
-                            word.Append(line[i + 1]);
-                            i += 2;
-                            continue;
-                        }
-                        word.Append(d);
-                        i++;
+                        int close = line.IndexOf('\'', i + 1);
+                        if (close < 0)
+                            throw new FormatException($"address '{textForErrors}': unterminated single quote starting at offset {i} of the command line");
+                        word.Append(line, i + 1, close - i - 1);
+                        i = close + 1;
+                        break;
                     }
-                    break;
-                }
+                case '"':
+                    {
+                        int start = i;
+                        i++;
+                        while (true)
+                        {
+                            if (i >= line.Length)
+                                throw new FormatException($"address '{textForErrors}': unterminated double quote starting at offset {start} of the command line");
+                            char d = line[i];
+                            if (d == '"') { i++; break; }
+                            if (d == '\\' && i + 1 < line.Length && line[i + 1] is '"' or '\\' or '$' or '`')
+                            {
+                                word.Append(line[i + 1]);
+                                i += 2;
+                                continue;
+                            }
+                            word.Append(d);
+                            i++;
+                        }
+                        break;
+                    }
                 case '\\':
                     if (i + 1 >= line.Length)
                         throw new FormatException($"address '{textForErrors}': the command line ends with a lone backslash");

@@ -125,38 +125,39 @@ public sealed class Conversation
         {
             case Link.Ethernet:
                 var eth = new EthernetPacket(PhysicalAddress.Parse("02-00-00-00-00-01"), PhysicalAddress.Parse("02-00-00-00-00-02"),
-                    ip is IPv6Packet ? EthernetType.IPv6 : EthernetType.IPv4) { PayloadPacket = ip };
+                    ip is IPv6Packet ? EthernetType.IPv6 : EthernetType.IPv4)
+                { PayloadPacket = ip };
                 return eth.Bytes;
             case Link.Null:
-            {
-                var bytes = new byte[4 + ipBytes.Length];
-                BinaryPrimitives.WriteUInt32LittleEndian(bytes, ip is IPv6Packet ? 30u : 2u);
-                ipBytes.CopyTo(bytes, 4);
-                return bytes;
-            }
+                {
+                    var bytes = new byte[4 + ipBytes.Length];
+                    BinaryPrimitives.WriteUInt32LittleEndian(bytes, ip is IPv6Packet ? 30u : 2u);
+                    ipBytes.CopyTo(bytes, 4);
+                    return bytes;
+                }
 
             case Link.Sll:
-            {
-                var bytes = new byte[16 + ipBytes.Length];
-                BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(0), s.FromClient ? (ushort)4 : (ushort)0);
-                BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), 772);
-                BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(4), 6);
-                BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(14), etherType);
-                ipBytes.CopyTo(bytes, 16);
-                return bytes;
-            }
+                {
+                    var bytes = new byte[16 + ipBytes.Length];
+                    BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(0), s.FromClient ? (ushort)4 : (ushort)0);
+                    BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), 772);
+                    BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(4), 6);
+                    BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(14), etherType);
+                    ipBytes.CopyTo(bytes, 16);
+                    return bytes;
+                }
 
             default:
-            {
-                var bytes = new byte[20 + ipBytes.Length];
-                BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(0), etherType);
-                BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), 1);
-                BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(8), 772);
-                bytes[10] = s.FromClient ? (byte)4 : (byte)0;
-                bytes[11] = 6;
-                ipBytes.CopyTo(bytes, 20);
-                return bytes;
-            }
+                {
+                    var bytes = new byte[20 + ipBytes.Length];
+                    BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(0), etherType);
+                    BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), 1);
+                    BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(8), 772);
+                    bytes[10] = s.FromClient ? (byte)4 : (byte)0;
+                    bytes[11] = 6;
+                    ipBytes.CopyTo(bytes, 20);
+                    return bytes;
+                }
         }
     }
 

@@ -112,7 +112,7 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
             var frame = await ReadFrameHeaderAsync($"{context}: the {(headerFrames.Count == 0 ? "first" : "next")} frame of the response header");
             headerFrames.Add(frame);
             if (frame.Type == WireConstants.Rst)
-                throw new UnattributedFailure( $"{context}: the implementation sent RST instead of a response");
+                throw new UnattributedFailure($"{context}: the implementation sent RST instead of a response");
             RequirementViolation.Require(frame.Type == WireConstants.Header, "RPC-3",
                 () => $"{context}: expected a Header frame starting the response, got {frame}");
             RequirementViolation.Require(header.Length + frame.Length <= WireConstants.MaxHeaderMessage, "MSG-5",
@@ -143,8 +143,12 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
         }
         return new Response
         {
-            HeaderBytes = headerBytes, HeaderFrames = headerFrames, Header = parsed,
-            BodyFrames = bodyFrames, BodyFramesTruncated = truncatedList, Body = body,
+            HeaderBytes = headerBytes,
+            HeaderFrames = headerFrames,
+            Header = parsed,
+            BodyFrames = bodyFrames,
+            BodyFramesTruncated = truncatedList,
+            Body = body,
         };
     }
 
@@ -152,7 +156,7 @@ public sealed class KitConnection(ConformanceConnection connection, TimeSpan ste
     {
         var end = await _input.EnsureAsync(WireConstants.FrameHeaderSize, stepTimeout);
         if (end != InputEnd.None)
-            throw new UnattributedFailure( $"expected {what}, but {DescribeEnd(end)}" +
+            throw new UnattributedFailure($"expected {what}, but {DescribeEnd(end)}" +
                 (_input.Buffered > 0 ? $" after a partial frame header {Hex(_input.BufferedSpan.ToArray())}" : "") +
                 (SendFailure is null ? "" : $"; earlier, {SendFailure}"));
         var span = _input.BufferedSpan[..WireConstants.FrameHeaderSize].ToArray().AsSpan();

@@ -136,7 +136,10 @@ public sealed class ConnectionFront : IConnectionHandler
             {
                 output.Write(new ProfileRecord
                 {
-                    Connection = info.Id, Time = info.Start, DecidedBy = "none", Readings = [Profile.P6ab05ee.Name()],
+                    Connection = info.Id,
+                    Time = info.Start,
+                    DecidedBy = "none",
+                    Readings = [Profile.P6ab05ee.Name()],
                     Evidence = "no header carries a DataType or Accept of 2 or more, so both profiles read this connection the same; one reading is shown",
                 });
             }
@@ -157,8 +160,12 @@ public sealed class ConnectionFront : IConnectionHandler
                 contradictionReported = true;
                 output.Write(new ProfileRecord
                 {
-                    Connection = info.Id, Time = info.Start, Profile = decided.Name(), DecidedBy = chosen is null ? "content" : "option",
-                    Readings = [decided.Name()], Contradicted = true,
+                    Connection = info.Id,
+                    Time = info.Start,
+                    Profile = decided.Name(),
+                    DecidedBy = chosen is null ? "content" : "option",
+                    Readings = [decided.Name()],
+                    Contradicted = true,
                     Evidence = $"but the content points at {profile.Name()}: {text}",
                 });
             }
@@ -192,7 +199,10 @@ public sealed class ConnectionFront : IConnectionHandler
         state = State.Both;
         output.Write(new ProfileRecord
         {
-            Connection = info.Id, Time = info.Start, DecidedBy = "none", Evidence = why,
+            Connection = info.Id,
+            Time = info.Start,
+            DecidedBy = "none",
+            Evidence = why,
             Readings = Profiles.All.Select(p => p.Name).ToList(),
         });
         foreach (var (name, each) in Profiles.All)
