@@ -19,9 +19,25 @@ public class LimitBenchTests
     {
         var o = BenchOptions.Parse(["limit", "--peer-server", "py=python3 server.py --listen {address}", "--peer-call", "go=client {address} {endpoint}"]);
         Assert.That(o.PeerServers, Is.EqualTo(new[] { ("py", "python3 server.py --listen {address}") }));
-        Assert.That(o.PeerCalls, Is.EqualTo(new[] { ("go", "client {address} {endpoint}") }));
+        Assert.That(o.PeerCalls.Select(p => (p.Name, p.Command)), Is.EqualTo(new[] { ("go", "client {address} {endpoint}") }));
+        Assert.That(o.PeerCalls[0].Endpoints, Is.EqualTo(new[] { "Source", "Sink" }), "a client makes both calls unless told otherwise");
         var e = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["limit", "--peer-server", "no-name-here"]));
         Assert.That(e!.Message, Does.Contain("NAME=COMMAND"));
+    }
+
+    [Test]
+    public void A_peer_client_can_be_limited_to_the_calls_it_can_make()
+    {
+        var o = BenchOptions.Parse(["limit", "--peer-call", "go2017:Source=client {address} {endpoint} {length} {file}", "--peer-call", "py:Sink,Source=py {address}"]);
+        Assert.That(o.PeerCalls[0].Name, Is.EqualTo("go2017"));
+        Assert.That(o.PeerCalls[0].Command, Is.EqualTo("client {address} {endpoint} {length} {file}"));
+        Assert.That(o.PeerCalls[0].Endpoints, Is.EqualTo(new[] { "Source" }));
+        Assert.That(o.PeerCalls[1].Endpoints, Is.EqualTo(new[] { "Sink", "Source" }));
+        foreach (var bad in new[] { "go:Echo=client", "go:=client", ":Source=client", "go:Source,Source=client" })
+        {
+            var e = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["limit", "--peer-call", bad]), bad);
+            Assert.That(e!.Message, Does.Contain("NAME[:CALLS]=COMMAND"), bad);
+        }
     }
 
     [Test, CancelAfter(300_000)]
@@ -34,7 +50,9 @@ public class LimitBenchTests
         string peerCall = $$"""sh -c 'if [ "$0" = Source ]; then exec {{zrpc}} call Source -c "$1" --json "{\"length\":$2}" --octets-out /dev/null; else exec {{zrpc}} call Sink -c "$1" --octets-in "$3"; fi' {endpoint} {address} {length} {file}""";
         string json = Path.Combine(Path.GetTempPath(), $"zrpc-bench-limit-{Guid.NewGuid():N}.json");
         var options = BenchOptions.Parse(["limit", "--bytes", "2M", "--runs", "2", "--transports", "tcp", "--warm-up", "0", "--out", json,
-            "--peer-server", $"python=python3 {python} --listen {{address}} --quiet", "--peer-call", $"shell={peerCall}"]);
+            "--peer-server", $"python=python3 {python} --listen {{address}} --quiet", "--peer-call", $"shell={peerCall}",
+            // A client and a server under one name make a row of their own; the client here makes Source only.
+            "--peer-server", $"twin={zrpc} serve --listen {{address}} --quiet", "--peer-call", $"twin:Source={peerCall}"]);
         try
         {
             var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
@@ -49,12 +67,13 @@ public class LimitBenchTests
             foreach (var (name, kind) in new[]
             {
                 ("library client + library server", "2 processes"), ("zrpc call + zrpc serve", "2 processes"),
-                ("library client + python server", "2 processes"), ("shell client + zrpc serve", "2 processes"),
-                ("library client + library server", "in-process"),
+                ("library client + python server", "2 processes"), ("library client + twin server", "2 processes"),
+                ("shell client + zrpc serve", "2 processes"), ("twin client + zrpc serve", "2 processes"),
+                ("twin client + twin server", "2 processes"), ("library client + library server", "in-process"),
             })
             {
                 expected.Add((name, kind, "Source"));
-                expected.Add((name, kind, "Sink"));
+                if (!name.StartsWith("twin client", StringComparison.Ordinal)) expected.Add((name, kind, "Sink"));
             }
 
             Assert.That(names, Is.EqualTo(expected));
@@ -70,12 +89,30 @@ public class LimitBenchTests
                     $"{row.GetProperty("name")} {row.GetProperty("direction")}");
             }
 
+            // Every row of the Conformance Test Service is also given against zrpc call + zrpc serve of the same call, run by run.
+            double[] Runs(JsonElement row) => row.GetProperty("runsGiBps").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            foreach (var row in rows)
+            {
+                string name = row.GetProperty("name").GetString()!, direction = row.GetProperty("direction").GetString()!;
+                var ratio = row.GetProperty("ratioToZrpc");
+                if (row.GetProperty("service").GetString() != "conformance" || name == "zrpc call + zrpc serve")
+                {
+                    Assert.That(ratio.GetString(), Is.EqualTo("NaN"), $"{name} {direction}");
+                    continue;
+                }
+
+                var zrpcRuns = Runs(rows.Single(r => r.GetProperty("name").GetString() == "zrpc call + zrpc serve" && r.GetProperty("direction").GetString() == direction));
+                var own = Runs(row);
+                double[] each = [own[0] / zrpcRuns[0], own[1] / zrpcRuns[1]];
+                Assert.That(ratio.GetDouble(), Is.EqualTo(each.Average()).Within(1e-9), $"{name} {direction}: the median of two runs");
+            }
+
             // A client process's start-up is measured and taken off its runs; the library's own client needs none.
             foreach (var row in rows)
             {
                 string name = row.GetProperty("name").GetString()!;
                 var startup = row.GetProperty("startupSecondsSubtracted");
-                bool processPerCall = name is "zrpc call + zrpc serve" or "shell client + zrpc serve";
+                bool processPerCall = name is "zrpc call + zrpc serve" or "shell client + zrpc serve" or "twin client + zrpc serve" or "twin client + twin server";
                 Assert.That(startup.ValueKind == JsonValueKind.Number && startup.GetDouble() > 0, Is.EqualTo(processPerCall), name);
             }
 

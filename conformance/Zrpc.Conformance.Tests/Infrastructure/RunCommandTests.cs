@@ -66,7 +66,9 @@ public sealed class RunCommandTests
         Assert.That(command.Load(), Is.Null);
 
         Assert.That(command.Validate(CancellationToken.None), Is.Null);
-        Assert.That(command.Settings!.ClientTargets, Is.EqualTo(new[] { "exec:my-driver {address}" }));
+        Assert.That(command.Settings!.ClientTargets, Has.Count.EqualTo(1));
+        Assert.That(command.Settings.ClientTargets[0], Is.InstanceOf<Zrpc.Conformance.Adapters.ExecClientDriverSpec>());
+        Assert.That(command.Settings.ClientTargets[0].Text, Is.EqualTo("exec:my-driver {address}"));
         Assert.That(command.Settings.Targets, Is.Empty);
         Assert.That(command.Settings.Repeat, Is.EqualTo(2));
     }
@@ -78,7 +80,9 @@ public sealed class RunCommandTests
         Assert.That(command.Load(), Is.Null);
 
         Assert.That(command.Validate(CancellationToken.None), Is.Null);
-        Assert.That(command.Settings!.Targets, Is.EqualTo(new string?[] { null }));
+        Assert.That(command.Settings!.Targets, Has.Count.EqualTo(1));
+        Assert.That(command.Settings.Targets[0], Is.InstanceOf<Zrpc.Conformance.Adapters.ReferenceServerSpec>());
+        Assert.That(((Zrpc.Conformance.Adapters.ReferenceServerSpec)command.Settings.Targets[0]).Variant, Is.Null);
     }
 
     [Test]

@@ -36,16 +36,25 @@ public sealed class WaitingReadAllocationTests
         // The awaits here do not come back to the test framework's context, which would allocate
         // per read itself.
         long total = await ReadFramesAsync(message, buffer, Frames / 4).ConfigureAwait(false);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        total += await ReadFramesAsync(message, buffer, Frames / 2).ConfigureAwait(false);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        // Three windows, the least of them counted: the count is process-wide, so work left behind by
+        // other tests (a timer, a server shutting down) can add to one window, while an allocation
+        // per frame shows in every one.
+        const int Window = Frames / 6;
+        long allocated = long.MaxValue;
+        for (int w = 0; w < 3; w++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            total += await ReadFramesAsync(message, buffer, Window).ConfigureAwait(false);
+            allocated = Math.Min(allocated, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+
         total += await ReadFramesAsync(message, buffer, int.MaxValue).ConfigureAwait(false);
 
-        TestContext.Out.WriteLine($"{allocated} bytes allocated over {Frames / 2} frames; {stream.ReadsThatWaited} reads waited in all");
+        TestContext.Out.WriteLine($"{allocated} bytes allocated over {Window} frames (the least of three windows); {stream.ReadsThatWaited} reads waited in all");
         Assert.That(total, Is.EqualTo((long)Frames * payloadBytes), "the whole message arrived");
         Assert.That(stream.ReadsThatWaited, Is.GreaterThan(Frames), "the reads did wait");
-        // The allocation of about 2000 frames' reads; one state machine box is about 150 bytes.
-        Assert.That(allocated / (double)(Frames / 2), Is.LessThan(16), $"bytes allocated per frame ({allocated} bytes for {Frames / 2} frames)");
+        // One state machine box is about 150 bytes: a box per frame would be far over the bound.
+        Assert.That(allocated / (double)Window, Is.LessThan(16), $"bytes allocated per frame ({allocated} bytes for {Window} frames)");
     }
 
     private static async Task<long> ReadFramesAsync(DataMessageReadStream message, byte[] buffer, int frames)
