@@ -46,13 +46,13 @@ public sealed record StreamResult(
 /// </summary>
 public static class IoModes
 {
-    /// <summary>Asynchronous reads; for calls, the defaults: a server with <c>ConnectionThreading.Async</c> and an asynchronous client.</summary>
+    /// <summary>Asynchronous reads; for calls, a server with <c>ConnectionThreading.Async</c> and an asynchronous client.</summary>
     public const string Async = "async";
 
     /// <summary>Blocking reads; for calls, a server with a thread per connection and a client on a blocking socket, calling from a thread of its own.</summary>
     public const string Blocking = "blocking";
 
-    /// <summary>Calls only: a server with <c>ConnectionThreading.Auto</c> and an asynchronous client.</summary>
+    /// <summary>Calls only: the defaults, a server with <c>ConnectionThreading.Auto</c> and an asynchronous client.</summary>
     public const string Auto = "auto";
 
     /// <summary>Calls only: a server with a thread per connection and an asynchronous client.</summary>

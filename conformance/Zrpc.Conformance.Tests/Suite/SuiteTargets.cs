@@ -9,8 +9,8 @@ namespace Zrpc.Conformance.Tests.Suite;
 
 /// <summary>
 /// The implementations the NUnit suite runs against: the built-in reference server; the zrpc CLI
-/// over each adapter (exec:, unix://, tcp://, and tcp:// with --connection-threading auto, which serves
-/// the suite's few connections on threads of their own); the independent Python example over exec: and
+/// over each adapter (exec:, unix://, tcp:// with its default of threads of their own for the first
+/// connections, and tcp:// with --connection-threading async); the independent Python example over exec: and
 /// tcp://; plus every entry of the environment variable ZRPC_TARGETS (semicolon-separated target
 /// strings, e.g. <c>tcp://127.0.0.1:9000</c>). ZRPC_SUITE_TARGETS=reference limits the built-in set.
 /// </summary>
@@ -22,11 +22,11 @@ public static class SuiteTargets
 
     /// <summary>
     /// Every adapter once with the reference (in-process, exec:, unix://, tcp://, tcp:// with
-    /// threads of their own for the first connections) and the Python example over tcp://. Also known, and run when named in
+    /// asynchronous reads only) and the Python example over tcp://. Also known, and run when named in
     /// ZRPC_SUITE_TARGETS: python-example-exec (the Python example's stdio mode; the shipped-artefact
     /// checks run the installed runner against it over exec:).
     /// </summary>
-    static readonly string[] BuiltIn = [Reference, "zrpc-cli-exec", "zrpc-cli-unix", "zrpc-cli-tcp", "zrpc-cli-tcp-threads", "python-example-tcp"];
+    static readonly string[] BuiltIn = [Reference, "zrpc-cli-exec", "zrpc-cli-unix", "zrpc-cli-tcp", "zrpc-cli-tcp-async", "python-example-tcp"];
 
     public static IEnumerable<string> All()
     {
@@ -85,9 +85,9 @@ public static class SuiteTargets
             case "zrpc-cli-tcp":
                 var cliTcp = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", .. p]);
                 return (cliTcp.Address, cliTcp);
-            case "zrpc-cli-tcp-threads":
-                var threads = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", "--connection-threading", "auto", .. p]);
-                return (threads.Address, threads);
+            case "zrpc-cli-tcp-async":
+                var asyncReads = await ServerProcess.StartAsync("dotnet", [cli, "serve", "--listen", "tcp://127.0.0.1:0", "--read-timeout", "5", "--connection-threading", "async", .. p]);
+                return (asyncReads.Address, asyncReads);
             case "python-example-exec":
                 return ($"exec:python3 {python} --listen stdio --read-timeout 5{ps}", null);
             case "python-example-tcp":

@@ -30,10 +30,11 @@ public sealed class CliBehaviourTests
         Assert.That(result.Stdout, Is.Empty, "diagnostics go to stderr");
     }
 
-    [TestCase(new string[0], false)]
+    [TestCase(new string[0], true)]
     [TestCase(new[] { "--connection-threading", "auto", "--threaded-connections", "1" }, true)]
     [TestCase(new[] { "--thread-per-connection" }, true)]
-    public async Task Serve_gives_a_connection_a_thread_of_its_own_only_when_told(string[] options, bool threaded)
+    [TestCase(new[] { "--connection-threading", "async" }, false)]
+    public async Task Serve_gives_the_first_connections_a_thread_of_their_own_unless_told_otherwise(string[] options, bool threaded)
     {
         await using var server = await ServeProcess.StartAsync("tcp://127.0.0.1:0", options);
         var call = await CliProcess.RunAsync("call", "--connect", server.Address.ToString(), "Echo", "--json", "5");

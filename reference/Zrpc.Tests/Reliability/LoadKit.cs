@@ -70,7 +70,7 @@ sealed class LoadServer : IAsyncDisposable
     void Record(string line)
     {
         // Counted by the server's own words (RpcServer.ServeConnectionCoreAsync / ServeAsync).
-        if (line.EndsWith(": open", StringComparison.Ordinal)) Interlocked.Increment(ref _opened);
+        if (line.EndsWith(": open", StringComparison.Ordinal) || line.EndsWith(": open (thread of its own)", StringComparison.Ordinal)) Interlocked.Increment(ref _opened);
         else if (line.EndsWith(": closed", StringComparison.Ordinal)) Interlocked.Increment(ref _closed);
         else if (line.StartsWith("connection limit of", StringComparison.Ordinal)) Interlocked.Increment(ref _refused);
         if (line.Contains("protocol error", StringComparison.Ordinal)) Interlocked.Increment(ref _protocolErrors);

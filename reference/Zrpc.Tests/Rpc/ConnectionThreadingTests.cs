@@ -84,10 +84,10 @@ public sealed class ConnectionThreadingTests
     private static Task<string> WhereAsync(RpcClient client, string endpoint = WhereAmI) => client.CallAsync<JsonElement, string>(endpoint, Null, default);
 
     [Test]
-    public void Async_is_the_default_and_Auto_bounds_threads_to_a_few_per_core()
+    public void Auto_is_the_default_and_bounds_threads_to_a_few_per_core()
     {
         var options = new RpcServerOptions();
-        Assert.That(options.ConnectionThreading, Is.EqualTo(ConnectionThreading.Async));
+        Assert.That(options.ConnectionThreading, Is.EqualTo(ConnectionThreading.Auto));
         Assert.That(options.ThreadedConnections, Is.EqualTo(RpcServerOptions.DefaultThreadedConnections));
         Assert.That(RpcServerOptions.DefaultThreadedConnections, Is.InRange(4, 64));
         Assert.That(options.ThreadPerConnection, Is.False);
@@ -95,7 +95,7 @@ public sealed class ConnectionThreadingTests
         options.ThreadPerConnection = true;
         Assert.That(options.ConnectionThreading, Is.EqualTo(ConnectionThreading.ThreadPerConnection));
         options.ThreadPerConnection = false;
-        Assert.That(options.ConnectionThreading, Is.EqualTo(ConnectionThreading.Async), "false is the default");
+        Assert.That(options.ConnectionThreading, Is.EqualTo(ConnectionThreading.Auto), "false is the default");
     }
 
     [Test]

@@ -3,7 +3,7 @@ namespace Zrpc.Rpc;
 /// <summary>How <see cref="RpcServer.ServeAsync"/> waits for the requests of a TCP or Unix connection.</summary>
 public enum ConnectionThreading
 {
-    /// <summary>Every connection is served with asynchronous reads on the thread pool (the default).</summary>
+    /// <summary>Every connection is served with asynchronous reads on the thread pool.</summary>
     Async,
 
     /// <summary>
@@ -11,7 +11,7 @@ public enum ConnectionThreading
     /// thread of their own, as with <see cref="ThreadPerConnection"/>; the others are served with
     /// asynchronous reads, as with <see cref="Async"/>. A few busy connections get the lower
     /// latency of a blocked thread, and no number of idle or slow peers makes the server create
-    /// more threads than that.
+    /// more threads than that. The default.
     /// </summary>
     Auto,
 
