@@ -9,9 +9,11 @@
 #    Python example server (tcp:// and exec:) and on a fixture capture;
 #  - self-contained single-file executables (artifacts/single/RID), run from an empty directory
 #    with no .NET on the machine as far as they can tell;
-#  - with --aot, also Native AOT executables of zrpc and frame-dump (artifacts/aot/RID), which
-#    start in tens of milliseconds but take minutes to compile (docs/performance.md, "Start-up"),
-#    run the same way; they need clang and zlib1g-dev, installed here when missing (as root).
+#  - with --aot, also the native tool packages of zrpc and frame-dump (artifacts/native-packages:
+#    Native AOT for RID, framework-dependent for any other platform), installed into
+#    artifacts/native-tools and run the same way; they start in tens of milliseconds but take
+#    minutes to compile (docs/performance.md, "Start-up") and need clang and zlib1g-dev, installed
+#    here when missing (as root). Their executables are also copied to artifacts/aot/RID.
 # Usage: build/artifacts.sh [--aot] [JUNIT_FILE]   (default artifacts/test-results/artifacts.junit.xml)
 # Every check is one test case of the JUnit file; the exit status is non-zero when one failed.
 set -uo pipefail
@@ -25,6 +27,8 @@ packages=$root/artifacts/packages
 tools=$root/artifacts/tools
 single=$root/artifacts/single/$rid
 aot=$root/artifacts/aot/$rid
+native_packages=$root/artifacts/native-packages
+native_tools=$root/artifacts/native-tools
 work=$(mktemp -d)
 mkdir -p "$(dirname "$junit")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -53,7 +57,7 @@ check() { # NAME COMMAND...: runs COMMAND, records its outcome with the tail of 
 # --- build -----------------------------------------------------------------------------------
 # Only what this script made before is removed: the packages, tool path and executables below
 # artifacts/, a folder the build owns.
-rm -rf "$packages" "$tools" "$single" "$aot"
+rm -rf "$packages" "$tools" "$single" "$aot" "$native_packages" "$native_tools"
 pack() {
   # One build of the solution (nothing to do after test.sh's), then every packable project of it.
   # ZRPC_ARTIFACTS_BUILT=1 (test.sh, which has just built it and runs tests beside this script):
@@ -218,33 +222,67 @@ check "single-file zrpc-conformance: Python example over tcp:// (section frame)"
 check "single-file frame-dump: fixture capture matches its golden decoding" \
   without_dotnet "./frame-dump --color never $root/fixtures/captures/conformance.pcap > $work/dump-single.txt && diff -u $root/fixtures/captures/conformance.pcap.golden.txt $work/dump-single.txt"
 
-# --- Native AOT executables (--aot) -------------------------------------------------------------
+# --- Native tool packages (--aot) --------------------------------------------------------------
+# zrpc-cli and zrpc-frame-dump as RID-specific tool packages: a pointer package, the Native AOT
+# build for $rid and the framework-dependent build for every other platform ("any"). `dotnet tool
+# install` picks the Native AOT one here. The executables are copied to artifacts/aot/$rid for the
+# bench (startup) and for use without a tool path.
 if [ "$aot_build" = 1 ]; then
-  aot_publish() {
+  native_pack() {
     if ! command -v clang >/dev/null || [ ! -e /usr/include/zlib.h ]; then
       [ "$(id -u)" = 0 ] || { echo "Native AOT needs clang and zlib1g-dev (run as root to install them)"; return 1; }
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang zlib1g-dev >/dev/null || return 1
     fi
-    local start=$SECONDS
+    local start=$SECONDS project
     for project in reference/Zrpc.Cli tools/frame-dump/FrameDump; do
-      dotnet publish "$project" -c Release -nologo -r "$rid" -p:PublishAot=true -o "$aot" || return 1
+      # A RID package takes everything in its publish folder, where a native build also copies
+      # what its native folder holds: nothing from an earlier publish (its symbols, for one).
+      rm -rf "$project/bin/Release/net10.0/$rid/publish" "$project/bin/Release/net10.0/$rid/native" \
+        "$project/bin/Release/net10.0/any/publish"
+      # The pointer package names the RID packages; it holds no build, so none is made for it.
+      dotnet pack "$project" -c Release -nologo --no-build -p:ZrpcNativeTools=true -p:IncludeSymbols=false -o "$native_packages" || return 1
+      dotnet pack "$project" -c Release -nologo -r "$rid" -p:ZrpcNativeTools=true \
+        -p:DebugType=none -p:DebugSymbols=false -p:IncludeSymbols=false -o "$native_packages" || return 1
+      dotnet pack "$project" -c Release -nologo -r any -p:ZrpcNativeTools=true -p:PublishAot=false \
+        -p:IncludeSymbols=false -o "$native_packages" || return 1
     done
-    echo "Native AOT publish of zrpc and frame-dump: $((SECONDS - start)) s"
-    mv "$aot/Zrpc.Cli" "$aot/zrpc"   # the command's name; nothing else beside it needs the assembly's
-    rm -f "$aot"/*.pdb "$aot"/*.dbg
-    ls -l "$aot"
-    [ -x "$aot/zrpc" ] && [ -x "$aot/frame-dump" ]
+    echo "native tool packages of zrpc and frame-dump: $((SECONDS - start)) s"
+    ls -l "$native_packages"
+    if unzip -Z1 "$native_packages/zrpc-cli.$rid.$version.nupkg" | grep -E '\.(dbg|pdb|dll)$' ||
+      unzip -Z1 "$native_packages/zrpc-frame-dump.$rid.$version.nupkg" | grep -E '\.(dbg|pdb|dll)$'; then
+      echo "a Native AOT package holds more than its executable"; return 1
+    fi
+    [ -e "$native_packages/zrpc-cli.$rid.$version.nupkg" ] && [ -e "$native_packages/zrpc-frame-dump.$rid.$version.nupkg" ] &&
+      [ -e "$native_packages/zrpc-cli.any.$version.nupkg" ] && [ -e "$native_packages/zrpc-frame-dump.any.$version.nupkg" ]
   }
-  check "publish --aot: Native AOT executables of zrpc and frame-dump ($rid)" aot_publish
+  check "pack --aot: native tool packages of zrpc and frame-dump ($rid Native AOT, any framework-dependent)" native_pack
+  native_install() {
+    local id command target
+    for id in zrpc-cli zrpc-frame-dump; do
+      dotnet tool install "$id" --tool-path "$native_tools" --add-source "$native_packages" --version "$version" || return 1
+    done
+    mkdir -p "$aot"
+    for command in zrpc frame-dump; do
+      target=$(readlink -f "$native_tools/$command")
+      echo "$command -> $target"
+      case $target in */"zrpc-cli.$rid"/*|*/"zrpc-frame-dump.$rid"/*) ;; *) echo "not the $rid package"; return 1 ;; esac
+      [ "$(head -c 4 "$target" | od -An -c | tr -d ' ')" = '177ELF' ] || { echo "$target is not an executable of its own"; return 1; }
+      if ls "$(dirname "$target")" | grep -q '\.dll$'; then echo "assemblies beside $target: not a Native AOT build"; return 1; fi
+      cp "$target" "$aot/$command"
+    done
+  }
+  check "install --aot: dotnet tool install takes the $rid Native AOT package" native_install
+  # In place of the single-file frame-dump: a failed build leaves nothing there to pass for it.
+  rm -f "$bare/run/frame-dump"
   cp "$aot/zrpc" "$aot/frame-dump" "$bare/run/" 2>/dev/null
   check "Native AOT zrpc and frame-dump: --version names the version, no dotnet on PATH" \
     without_dotnet "! command -v dotnet && ./zrpc --version | grep -q '^zrpc $version ' && ./frame-dump --version | grep -q '^frame-dump $version '"
-  check "Native AOT zrpc: call Echo on the Python example" sh -c "
-    '$aot/zrpc' call Echo --connect '$address' --json '{\"x\":1}' | grep -q '\"x\"'"
+  check "installed Native AOT zrpc: call Echo on the Python example" sh -c "
+    '$native_tools/zrpc' call Echo --connect '$address' --json '{\"x\":1}' | grep -q '\"x\"'"
   # The server's bodies go through generated JSON metadata in this build: the kit's RPC section
   # (Echo, Fail, Source, Sink) against it shows they decode and encode as in the JIT build.
-  check "Native AOT zrpc serve: the installed zrpc-conformance passes section rpc over exec:" \
-    "$tools/zrpc-conformance" --target "exec:$aot/zrpc serve --listen stdio" --section rpc
+  check "installed Native AOT zrpc serve: the installed zrpc-conformance passes section rpc over exec:" \
+    "$tools/zrpc-conformance" --target "exec:$native_tools/zrpc serve --listen stdio" --section rpc
   check "Native AOT frame-dump: fixture capture matches its golden decoding" \
     without_dotnet "./frame-dump --color never $root/fixtures/captures/conformance.pcap > $work/dump-aot.txt && diff -u $root/fixtures/captures/conformance.pcap.golden.txt $work/dump-aot.txt"
 fi

@@ -124,13 +124,25 @@ public class LimitBenchTests
         }
     }
 
+    [Test, CancelAfter(180_000)]
+    public async Task A_limit_run_over_unix_sockets_removes_the_socket_files_it_gave_its_servers(CancellationToken ct)
+    {
+        Assume.That(File.Exists(Path.Combine(Root, "reference", "Zrpc.Cli", "bin", "Release", "net10.0", "Zrpc.Cli")), "the Release build of zrpc");
+        string[] Left() => Directory.GetFiles(Path.GetTempPath(), $"zrpc-bench-{Environment.ProcessId}-*.sock");
+        var options = BenchOptions.Parse(["limit", "--bytes", "1M", "--runs", "1", "--transports", "unix", "--warm-up", "0"]);
+        var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
+        Assert.That(report.Limits.Select(r => r.Name), Does.Contain("zrpc call + zrpc serve"), "the servers ran");
+        Assert.That(Left(), Is.Empty, "the servers are stopped, so the bench removes their sockets");
+    }
+
     [Test, CancelAfter(120_000)]
     public async Task Startup_times_every_short_command_end_to_end(CancellationToken ct)
     {
         // Not the single-file build: build/artifacts.sh may be writing it while the tests run.
         // Nor the installed tools or the AOT build. In their place, a folder holding the
         // framework-dependent executables under the AOT build's names stands for an AOT build: it
-        // must get rows of its own with its executables' sizes.
+        // must get rows of its own with its executables' sizes, and the same folder stands for the
+        // tool path of the native packages.
         string none = Path.Combine(Path.GetTempPath(), "zrpc-no-such-build");
         string standIn = Directory.CreateTempSubdirectory("zrpc-startup-aot-").FullName;
         try
@@ -140,12 +152,13 @@ public class LimitBenchTests
             File.CreateSymbolicLink(Path.Combine(standIn, "zrpc"), zrpc);
             File.CreateSymbolicLink(Path.Combine(standIn, "frame-dump"), dump);
 
-            var options = BenchOptions.Parse(["startup", "--runs", "2", "--single", none, "--tools", none, "--aot", standIn]);
+            var options = BenchOptions.Parse(["startup", "--runs", "2", "--single", none, "--tools", none, "--aot", standIn, "--native-tools", standIn]);
             var report = await new Runner(options, TextWriter.Null).RunAsync(ct);
             var expected = new[] { "zrpc call Echo", "zrpc --version", "frame-dump --version" };
             Assert.That(report.Startup.Where(s => s.Build == "framework-dependent").Select(s => s.Command), Is.EqualTo(expected));
             Assert.That(report.Startup.Where(s => s.Build == "Native AOT").Select(s => s.Command), Is.EqualTo(expected));
-            Assert.That(report.Startup.Select(s => s.Build).Distinct(), Is.EqualTo(new[] { "native", "framework-dependent", "Native AOT" }));
+            Assert.That(report.Startup.Where(s => s.Build == "dotnet tool, native package").Select(s => s.Command), Is.EqualTo(expected));
+            Assert.That(report.Startup.Select(s => s.Build).Distinct(), Is.EqualTo(new[] { "native", "framework-dependent", "Native AOT", "dotnet tool, native package" }));
             Assert.That(report.Startup[0].Command, Is.EqualTo("/bin/true"));
             Assert.That(report.Startup.Select(s => s.RunsMilliseconds.Length), Has.All.EqualTo(2));
             Assert.That(report.Startup, Has.All.Matches<StartupResult>(s => s is { } r && r.MinMilliseconds > 0 && r.MinMilliseconds <= r.MedianMilliseconds && r.MedianMilliseconds <= r.MaxMilliseconds));
@@ -156,6 +169,7 @@ public class LimitBenchTests
             var fdZrpc = report.Startup.Single(s => s.Build == "framework-dependent" && s.Command == "zrpc --version");
             Assert.That(fdZrpc.Bytes, Is.GreaterThan(new FileInfo(Path.ChangeExtension(zrpc, ".dll")).Length));
             Assert.That(report.Startup[0].Bytes, Is.Null);
+            Assert.That(report.Startup.Where(s => s.Build == "dotnet tool, native package").Select(s => s.Bytes), Has.All.Null, "a tool path is not sized");
 
             string table = ReportWriter.ToTable(report);
             Assert.That(table, Does.Contain("| framework-dependent | zrpc call Echo |"));

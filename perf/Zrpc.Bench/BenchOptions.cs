@@ -57,6 +57,9 @@ public sealed record BenchOptions
     /// <summary>startup: the tool path the packaged tools are installed in (default artifacts/tools).</summary>
     public string? ToolDirectory { get; init; }
 
+    /// <summary>startup: the tool path the native tool packages are installed in (default artifacts/native-tools).</summary>
+    public string? NativeToolDirectory { get; init; }
+
     /// <summary>Size of the synthesized capture frame-dump and tshark read (item 5).</summary>
     public long CaptureBytes { get; init; } = GiB;
 
@@ -81,6 +84,7 @@ public sealed record BenchOptions
           --single DIR         startup: the single-file executables (default artifacts/single/linux-x64)
           --aot DIR            startup: the Native AOT executables (default artifacts/aot/linux-x64)
           --tools DIR          startup: the installed tools' tool path (default artifacts/tools)
+          --native-tools DIR   startup: the installed native tool packages' tool path (default artifacts/native-tools)
           --bytes N[K|M|G]     bytes per bulk transfer (default 1G; --quick 256M; the published tables: 4G)
           --runs N             repetitions, medians are reported (default 3)
           --quick              smaller sizes and shorter call runs
@@ -160,6 +164,7 @@ public sealed record BenchOptions
                 case "--single": o = o with { SingleFileDirectory = Value() }; break;
                 case "--aot": o = o with { AotDirectory = Value() }; break;
                 case "--tools": o = o with { ToolDirectory = Value() }; break;
+                case "--native-tools": o = o with { NativeToolDirectory = Value() }; break;
                 case "-h" or "--help": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"unknown option '{args[i]}'\n{Usage}");
             }

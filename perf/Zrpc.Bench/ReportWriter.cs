@@ -40,88 +40,60 @@ public static class ReportWriter
         {
             s.AppendLine("Ratio to raw: median over runs of each protocol run against the raw copies just before and after it; middle half: its runs' first to third quartile.");
         }
-        if (r.Raw.Count > 0)
-        {
-            s.AppendLine();
-            s.AppendLine("| Transport | Raw copy GiB/s | Run-to-run spread | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |");
-            s.AppendLine("|---|---:|---:|---:|---:|---:|");
-            foreach (var x in r.Raw)
-                s.AppendLine(ci, $"| {x.Transport} | {x.GiBps:0.00} | {x.RunToRunSpread:P0} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |");
-        }
-
-        if (r.Stream.Count > 0)
-        {
-            s.AppendLine();
-            s.AppendLine("| Transport | Service | Call | GiB/s | Ratio to raw | Middle half | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |");
-            s.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
-            foreach (var x in r.Stream)
-                s.AppendLine(ci, $"| {x.Transport} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToRaw:0.00} | {x.RatioLow:0.00}-{x.RatioHigh:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |");
-        }
-
-        if (r.PingPong.Count > 0)
-        {
-            s.AppendLine();
-            s.AppendLine("| Transport | I/O | Raw ping-pong round trips/s | p50 us | p99 us |");
-            s.AppendLine("|---|---|---:|---:|---:|");
-            foreach (var x in r.PingPong)
-                s.AppendLine(ci, $"| {x.Transport} | {x.Mode} | {x.RoundTripsPerSecond:N0} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} |");
-        }
-
-        if (r.Calls.Count > 0)
-        {
-            s.AppendLine();
-            s.AppendLine("| Transport | I/O | Connections | Echo calls/s | Ratio to ping-pong | p50 us | p99 us | Alloc B/call | CPU us/call |");
-            s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (var x in r.Calls)
-                s.AppendLine(ci, $"| {x.Transport} | {x.Mode} | {x.Connections} | {x.CallsPerSecond:N0} | {x.RatioToRawPingPong:0.00} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} | {x.AllocatedPerCall:N0} | {x.CpuMicrosecondsPerCall:0.0} |");
-        }
+        Table(s, r.Raw, "| Transport | Raw copy GiB/s | Run-to-run spread | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |", "|---|---:|---:|---:|---:|---:|",
+            x => Invariant($"| {x.Transport} | {x.GiBps:0.00} | {x.RunToRunSpread:P0} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |"));
+        Table(s, r.Stream, "| Transport | Service | Call | GiB/s | Ratio to raw | Middle half | CPU s/GiB | Alloc B/GiB | Steady alloc B/GiB |", "|---|---|---|---:|---:|---:|---:|---:|---:|",
+            x => Invariant($"| {x.Transport} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToRaw:0.00} | {x.RatioLow:0.00}-{x.RatioHigh:0.00} | {x.CpuSecondsPerGiB:0.00} | {x.AllocatedPerGiB:N0} | {x.SteadyAllocatedPerGiB:N0} |"));
+        Table(s, r.PingPong, "| Transport | I/O | Raw ping-pong round trips/s | p50 us | p99 us |", "|---|---|---:|---:|---:|",
+            x => Invariant($"| {x.Transport} | {x.Mode} | {x.RoundTripsPerSecond:N0} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} |"));
+        Table(s, r.Calls, "| Transport | I/O | Connections | Echo calls/s | Ratio to ping-pong | p50 us | p99 us | Alloc B/call | CPU us/call |", "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+            x => Invariant($"| {x.Transport} | {x.Mode} | {x.Connections} | {x.CallsPerSecond:N0} | {x.RatioToRawPingPong:0.00} | {x.P50Microseconds:0.0} | {x.P99Microseconds:0.0} | {x.AllocatedPerCall:N0} | {x.CpuMicrosecondsPerCall:0.0} |"));
 
         foreach (var group in r.Limits.GroupBy(x => x.Transport))
         {
             s.AppendLine();
             s.AppendLine(ci, $"{group.Key}: ratio to native is each run against the native copies just before and after it (median; middle half: first to third quartile).");
-            s.AppendLine();
-            s.AppendLine("| What | Processes | Service | Call | GiB/s | Ratio to native | Middle half | Ratio to .NET raw | Ratio to zrpc call + serve | Start-up taken off |");
-            s.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|");
-            foreach (var x in group)
-            {
-                string native = x.Kind == "native" && x.Name.StartsWith("zcopy", StringComparison.Ordinal) ? $" (run-to-run spread {x.RunToRunSpread:P0})" : "";
-                s.AppendLine(ci, $"| {x.Name}{native} | {x.Kind} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToNative:0.00} | {Range(x.RatioLow, x.RatioHigh)} | {Optional(x.RatioToDotnetRaw, "0.00")} | {Optional(x.RatioToZrpc, "0.00")} | {Optional(x.StartupSecondsSubtracted * 1000, "0' ms'")} |");
-            }
+            Table(s, group.ToList(), "| What | Processes | Service | Call | GiB/s | Ratio to native | Middle half | Ratio to .NET raw | Ratio to zrpc call + serve | Start-up taken off |", "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+                x => Invariant($"| {x.Name}{NativeSpread(x)} | {x.Kind} | {x.Service} | {x.Direction} | {x.GiBps:0.00} | {x.RatioToNative:0.00} | {Range(x.RatioLow, x.RatioHigh)} | {Optional(x.RatioToDotnetRaw, "0.00")} | {Optional(x.RatioToZrpc, "0.00")} | {Optional(x.StartupSecondsSubtracted * 1000, "0' ms'")} |"));
         }
 
-        if (r.Startup.Count > 0)
-        {
-            s.AppendLine();
-            s.AppendLine("| Build | Command (end to end) | Median ms | Min ms | Max ms | Size MiB |");
-            s.AppendLine("|---|---|---:|---:|---:|---:|");
-            foreach (var x in r.Startup)
-                s.AppendLine(ci, $"| {x.Build} | {x.Command} | {x.MedianMilliseconds:0.0} | {x.MinMilliseconds:0.0} | {x.MaxMilliseconds:0.0} | {(x.Bytes is long b ? (b / 1048576.0).ToString("0.0", ci) : "-")} |");
-        }
+        Table(s, r.Startup, "| Build | Command (end to end) | Median ms | Min ms | Max ms | Size MiB |", "|---|---|---:|---:|---:|---:|",
+            x => Invariant($"| {x.Build} | {x.Command} | {x.MedianMilliseconds:0.0} | {x.MinMilliseconds:0.0} | {x.MaxMilliseconds:0.0} | {(x.Bytes is long b ? Invariant($"{b / 1048576.0:0.0}") : "-")} |"));
 
         if (r.Capture is { } cap)
         {
             s.AppendLine();
             s.AppendLine(ci, $"Capture: {cap.FileBytes / 1e6:N0} MB pcap, {cap.Packets:N0} packets, {cap.Calls:N0} calls on {cap.Connections} connections (synthesized in {cap.SynthesisSeconds:0.0} s).");
-            s.AppendLine();
-            s.AppendLine("| Tool | Reads | MB/s | Seconds | CPU s | Peak RSS MiB | Speed vs tshark + zrpc.lua |");
-            s.AppendLine("|---|---|---:|---:|---:|---:|---:|");
-            foreach (var x in r.Dump)
-                s.AppendLine(ci, $"| {x.Tool} | {x.Mode} | {x.MBps:N0} | {x.Seconds:0.0} | {x.CpuSeconds:0.0} | {x.PeakRssBytes / 1048576.0:N0} | {(double.IsNaN(x.RatioToTsharkDissector) ? "-" : x.RatioToTsharkDissector.ToString("0.0", ci) + "x")} |");
+            Table(s, r.Dump, "| Tool | Reads | MB/s | Seconds | CPU s | Peak RSS MiB | Speed vs tshark + zrpc.lua |", "|---|---|---:|---:|---:|---:|---:|",
+                x => Invariant($"| {x.Tool} | {x.Mode} | {x.MBps:N0} | {x.Seconds:0.0} | {x.CpuSeconds:0.0} | {x.PeakRssBytes / 1048576.0:N0} | {(double.IsNaN(x.RatioToTsharkDissector) ? "-" : Invariant($"{x.RatioToTsharkDissector:0.0}x"))} |"));
         }
 
         if (r.Suite is { } suite)
         {
-            s.AppendLine();
-            s.AppendLine("| Conformance suite | Wall s | CPU s | Peak RSS MiB | Verdicts |");
-            s.AppendLine("|---|---:|---:|---:|---|");
-            s.AppendLine(ci, $"| {suite.Command} | {suite.Seconds:0.0} | {suite.CpuSeconds:0.0} | {suite.PeakRssBytes / 1048576.0:N0} | {suite.Verdicts} |");
+            Table(s, [suite], "| Conformance suite | Wall s | CPU s | Peak RSS MiB | Verdicts |", "|---|---:|---:|---:|---|",
+                x => Invariant($"| {x.Command} | {x.Seconds:0.0} | {x.CpuSeconds:0.0} | {x.PeakRssBytes / 1048576.0:N0} | {x.Verdicts} |"));
         }
 
         s.AppendLine();
         s.AppendLine(ci, $"Peak working set: {Size(r.PeakWorkingSetBytes)}; total {r.TotalSeconds:0} s.");
         return s.ToString();
     }
+
+    /// <summary>One Markdown table after a blank line; nothing at all when there are no rows.</summary>
+    private static void Table<T>(StringBuilder s, IReadOnlyCollection<T> rows, string header, string alignment, Func<T, string> row)
+    {
+        if (rows.Count == 0) return;
+        s.AppendLine();
+        s.AppendLine(header);
+        s.AppendLine(alignment);
+        foreach (var x in rows) s.AppendLine(row(x));
+    }
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    /// <summary>The native copy's row also shows how much its runs varied.</summary>
+    private static string NativeSpread(LimitResult x) =>
+        x.Kind == "native" && x.Name.StartsWith("zcopy", StringComparison.Ordinal) ? Invariant($" (run-to-run spread {x.RunToRunSpread:P0})") : "";
 
     private static string Range(double low, double high) =>
         double.IsNaN(low) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{low:0.00}-{high:0.00}");

@@ -26,6 +26,9 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
     private readonly List<Process> _servers = [];
     private readonly List<string> _files = [];
 
+    /// <summary>The Unix socket paths given to servers: a server that is killed cannot remove its own.</summary>
+    private readonly List<string> _sockets = [];
+
     private sealed record Row(string Name, string Kind, string Service, string Direction, Func<long, CancellationToken, Task<double>> Run, bool InThisProcess)
     {
         /// <summary>Each run starts a client process, whose start-up is measured and taken off.</summary>
@@ -286,6 +289,7 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
 
         var process = Processes.Start(words[0], words.Skip(1));
         _servers.Add(process);
+        if (transport == "unix") _sockets.Add(address.Path);
         _ = process.StandardOutput.ReadToEndAsync(ct);
         if (transport == "tcp") await Processes.WaitForTcpAsync(address.Port, process, ct);
         else await Processes.WaitForUnixAsync(address.Path, process, ct);
@@ -315,6 +319,13 @@ public sealed class LimitBench(BenchOptions options, TextWriter log, string repo
         }
 
         _servers.Clear();
+        foreach (var path in _sockets)
+        {
+            try { File.Delete(path); }
+            catch (IOException) { }
+        }
+
+        _sockets.Clear();
     }
 
     /// <summary>A file of <paramref name="bytes"/> zero bytes that takes no disk space (a hole), made once per size and removed at the end.</summary>

@@ -7,8 +7,8 @@ namespace Zrpc.Bench.Limits;
 /// The <c>startup</c> command: the wall time of short commands end to end (process start,
 /// connection, one call, exit), as a user or a script runs them, for each build of the tools that
 /// is present: the framework-dependent build in bin/ (compiled by the JIT as it runs), the tools
-/// installed from the packages, the self-contained single-file executables and the Native AOT
-/// executables of <c>build/artifacts.sh</c>; <c>/bin/true</c> gives the machine's floor for
+/// installed from the packages, the self-contained single-file executables, the Native AOT
+/// executables of <c>build/artifacts.sh</c> and the tools installed from its native packages; <c>/bin/true</c> gives the machine's floor for
 /// starting a process.
 /// </summary>
 public sealed class StartupBench(BenchOptions options, TextWriter log, string repositoryRoot)
@@ -22,6 +22,7 @@ public sealed class StartupBench(BenchOptions options, TextWriter log, string re
         string single = options.SingleFileDirectory ?? Path.Combine(artifacts, "single", "linux-x64");
         string aot = options.AotDirectory ?? Path.Combine(artifacts, "aot", "linux-x64");
         string tools = options.ToolDirectory ?? Path.Combine(artifacts, "tools");
+        string nativeTools = options.NativeToolDirectory ?? Path.Combine(artifacts, "native-tools");
 
         string zrpcBin = Bin(Path.Combine("reference", "Zrpc.Cli"), "Zrpc.Cli");
         string dumpBin = Bin(Path.Combine("tools", "frame-dump", "FrameDump"), "frame-dump");
@@ -32,6 +33,7 @@ public sealed class StartupBench(BenchOptions options, TextWriter log, string re
         AddIfPresent("dotnet tool", tools, "zrpc", "frame-dump", "build/artifacts.sh installs one", sized: false);
         AddIfPresent("self-contained single file", single, "Zrpc.Cli", "frame-dump", "build/artifacts.sh makes one", sized: true);
         AddIfPresent("Native AOT", aot, "zrpc", "frame-dump", "build/artifacts.sh --aot makes one", sized: true);
+        AddIfPresent("dotnet tool, native package", nativeTools, "zrpc", "frame-dump", "build/artifacts.sh --aot installs one", sized: false);
 
         void AddIfPresent(string name, string directory, string zrpc, string frameDump, string hint, bool sized)
         {
