@@ -1,6 +1,5 @@
 using System.Text.Json;
 using NUnit.Framework;
-using Zrpc.Bench;
 
 namespace Zrpc.Bench.Tests;
 

@@ -1,5 +1,4 @@
 using NUnit.Framework;
-using Zrpc.Bench;
 
 namespace Zrpc.Bench.Tests;
 

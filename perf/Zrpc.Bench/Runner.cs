@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Zrpc.Rpc;
 using Zrpc.TestService;
-using Zrpc.Transport;
 
 namespace Zrpc.Bench;
 

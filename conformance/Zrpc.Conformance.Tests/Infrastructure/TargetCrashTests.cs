@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Zrpc.Conformance.Steps.Wire;
-using System.Xml.Linq;
 using NUnit.Framework;
 using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Driver;

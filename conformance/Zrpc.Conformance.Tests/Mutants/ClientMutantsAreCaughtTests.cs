@@ -3,7 +3,6 @@ using NUnit.Framework;
 using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.NUnit;
 using Zrpc.Conformance.Runner;
-using Zrpc.Conformance.Tests.Suite;
 using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Mutants;

@@ -1,7 +1,5 @@
-using System.Text;
 using NUnit.Framework;
 using Zrpc.Conformance.NUnit;
-using Zrpc.Conformance.Tests.Suite;
 using Zrpc.SelfTest;
 
 namespace Zrpc.Conformance.Tests.Mutants;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Zrpc.Conformance.Adapters;
 using NUnit.Framework;
 using Zrpc.Conformance.Reporting;
 using Zrpc.Conformance.Steps.Wire;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Zrpc.Transport;
 
 namespace Zrpc.Conformance.Adapters;

@@ -1,9 +1,4 @@
-using System.Buffers.Binary;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.Steps.Wire;
 
 namespace Zrpc.Conformance.ClientRole;

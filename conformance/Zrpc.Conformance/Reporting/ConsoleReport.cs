@@ -1,5 +1,4 @@
 using Zrpc.Conformance.Adapters;
-using Zrpc.Conformance.Driver;
 using Zrpc.Conformance.Runner;
 using Zrpc.Spec;
 

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
-using Zrpc.Conformance.Driver;
-using Zrpc.Conformance.Reporting;
-using Zrpc.Spec;
 
 namespace Zrpc.Conformance.Runner;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Reflection;
 using Zrpc.Conformance.Adapters;
 using Zrpc.Conformance.ClientRole;
 using Zrpc.Conformance.Driver;

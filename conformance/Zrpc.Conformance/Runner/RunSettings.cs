@@ -1,10 +1,5 @@
-using System.Globalization;
 using System.Reflection;
 using Zrpc.Conformance.Adapters;
-using Zrpc.Conformance.ClientRole;
-using Zrpc.Conformance.Driver;
-using Zrpc.Conformance.Steps.Wire;
-using Zrpc.Spec;
 
 namespace Zrpc.Conformance.Runner;
 

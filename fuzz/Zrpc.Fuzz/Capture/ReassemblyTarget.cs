@@ -1,4 +1,3 @@
-using FrameDump;
 using FrameDump.Output;
 using FrameDump.Protocol;
 using FrameDump.Tcp;

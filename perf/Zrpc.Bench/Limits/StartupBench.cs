@@ -1,4 +1,3 @@
-using System.Globalization;
 using Zrpc.Transport;
 
 namespace Zrpc.Bench.Limits;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NUnit.Framework;
-using Zrpc.Transport;
 
 namespace Zrpc.Tests.EndToEnd;
 

@@ -1,7 +1,6 @@
 using NUnit.Framework;
 using Zrpc.Frames;
 using Zrpc.Messages;
-using Zrpc.Tests.Frames;
 
 namespace Zrpc.Tests.Frames;
 

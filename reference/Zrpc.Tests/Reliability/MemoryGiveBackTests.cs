@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using NUnit.Framework;
-using Zrpc.Frames;
 using Zrpc.Rpc;
 using Zrpc.TestService;
 using Zrpc.Transport;

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Zrpc.Frames;
 
 // The waiting half of the reader: one read at a time is started on the stream, bounded by the

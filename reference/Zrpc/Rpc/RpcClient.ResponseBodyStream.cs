@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
-using Zrpc.Frames;
 using Zrpc.Messages;
 
 namespace Zrpc.Rpc;

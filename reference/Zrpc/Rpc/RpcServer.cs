@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using System.Text.Json;
 using Zrpc.Frames;
 using Zrpc.Messages;
 using Zrpc.Transport;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FrameDump.Output;
 
 namespace FrameDump.Tests;
 

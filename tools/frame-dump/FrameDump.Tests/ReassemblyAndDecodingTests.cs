@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using FrameDump.Output;
-using FrameDump.Protocol;
 
 namespace FrameDump.Tests;
 

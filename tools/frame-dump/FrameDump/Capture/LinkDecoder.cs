@@ -1,4 +1,3 @@
-using System.Net;
 using PacketDotNet;
 
 namespace FrameDump.Capture;

@@ -1,11 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using FrameDump.Output;
-using FrameDump.Tcp;
 using Zrpc.Frames;
-using Zrpc.Rpc;
 
 namespace FrameDump.Fixture;
 

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
-using FrameDump.Protocol;
 using Zrpc.Rpc;
 
 namespace FrameDump.Output;

@@ -1,7 +1,4 @@
 using FrameDump.Output;
-using FrameDump.Tcp;
-using Zrpc;
-using Zrpc.Frames;
 using Zrpc.Rpc;
 
 namespace FrameDump.Protocol;
