@@ -234,16 +234,18 @@ if [ "$aot_build" = 1 ]; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang zlib1g-dev >/dev/null || return 1
     fi
     local start=$SECONDS project
+    # Each pack computes its version from git again: the override keeps them all at the version
+    # of the packages above, should a commit land in the meantime.
     for project in reference/Zrpc.Cli tools/frame-dump/FrameDump; do
       # A RID package takes everything in its publish folder, where a native build also copies
       # what its native folder holds: nothing from an earlier publish (its symbols, for one).
       rm -rf "$project/bin/Release/net10.0/$rid/publish" "$project/bin/Release/net10.0/$rid/native" \
         "$project/bin/Release/net10.0/any/publish"
       # The pointer package names the RID packages; it holds no build, so none is made for it.
-      dotnet pack "$project" -c Release -nologo --no-build -p:ZrpcNativeTools=true -p:IncludeSymbols=false -o "$native_packages" || return 1
-      dotnet pack "$project" -c Release -nologo -r "$rid" -p:ZrpcNativeTools=true \
+      dotnet pack "$project" -c Release -nologo --no-build -p:ZrpcNativeTools=true -p:MinVerVersionOverride="$version" -p:IncludeSymbols=false -o "$native_packages" || return 1
+      dotnet pack "$project" -c Release -nologo -r "$rid" -p:ZrpcNativeTools=true -p:MinVerVersionOverride="$version" \
         -p:DebugType=none -p:DebugSymbols=false -p:IncludeSymbols=false -o "$native_packages" || return 1
-      dotnet pack "$project" -c Release -nologo -r any -p:ZrpcNativeTools=true -p:PublishAot=false \
+      dotnet pack "$project" -c Release -nologo -r any -p:ZrpcNativeTools=true -p:MinVerVersionOverride="$version" -p:PublishAot=false \
         -p:IncludeSymbols=false -o "$native_packages" || return 1
     done
     echo "native tool packages of zrpc and frame-dump: $((SECONDS - start)) s"
