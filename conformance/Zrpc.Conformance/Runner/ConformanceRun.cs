@@ -358,10 +358,11 @@ public static partial class ConformanceRun
                 .Any(e => e.Direction == TrafficDirection.Received
                           && (e.Text.StartsWith("end of stream", StringComparison.Ordinal) || e.Text.StartsWith("read failed", StringComparison.Ordinal)))),
         };
-        if (execution.Status == ExecutionStatus.Failed && target is ClientDriverTarget
+        if (execution.Status == ExecutionStatus.Failed
             && Steps.RequirementViolation.Cites(execution.Message, ClientScenario.ClientCrashRequirement))
         {
-            // Like a server's crash (TRANS-2): the crash requirement first, then the scenario's own.
+            // Like a server's crash (TRANS-2): the crash requirement first, then the scenario's own,
+            // whichever kind of client target crashed (only client scenarios cite CLI-8).
             return result with { RequirementIds = [ClientScenario.ClientCrashRequirement, .. scenario.RequirementIds.Where(id => id != ClientScenario.ClientCrashRequirement)] };
         }
 
