@@ -2,11 +2,12 @@
 # Coverage-guided fuzzing of the decoders with AFL++ and SharpFuzz. See fuzz/README.md.
 #
 #   fuzz/run.sh TARGET [SECONDS]   fuzz one target for SECONDS (default 60)
-#   fuzz/run.sh all [SECONDS]      every target in turn, SECONDS each
+#   fuzz/run.sh all [SECONDS]      every target, SECONDS each, as many at once as there are cores
 #   fuzz/run.sh list               the targets
 #
 # Environment:
 #   FUZZ_RESUME=1       continue from the corpus of the previous run instead of the seeds
+#   FUZZ_JOBS=N         targets fuzzed at once by "all" (default: the number of cores)
 #   FUZZ_TIMEOUT_MS=N   per-input time limit before AFL calls it a hang (default 5000)
 #   FUZZ_HEAP_LIMIT=N   GC heap limit of the fuzzed process in bytes (default 0x20000000, 512 MiB):
 #                       unbounded allocation becomes an OutOfMemoryException, i.e. a crash AFL
@@ -169,9 +170,23 @@ EOF
 mkdir -p "$work" "$artifacts"
 setup
 status=0
+# One afl-fuzz drives one process on one core: as many targets run at once as there are cores.
+# They all run for the same seconds, so the oldest is the next to end.
+at_once="${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}"
+[[ "$at_once" =~ ^[1-9][0-9]*$ ]] || at_once=1
+running=()
+reap_oldest() {
+    local rc=0
+    wait "${running[0]}" || rc=$?
+    [[ $rc -le $status ]] || status=$rc
+    running=("${running[@]:1}")
+}
 for target in "${selected[@]}"; do
-    fuzz_one "$target" || { rc=$?; [[ $rc -le $status ]] || status=$rc; }
+    [[ ${#running[@]} -lt $at_once ]] || reap_oldest
+    fuzz_one "$target" &
+    running+=($!)
 done
+while [[ ${#running[@]} -gt 0 ]]; do reap_oldest; done
 if [[ ${#selected[@]} -gt 1 ]]; then
     # One file with every target's figures, for the README table.
     {
