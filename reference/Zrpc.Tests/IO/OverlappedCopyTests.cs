@@ -53,11 +53,12 @@ public sealed class OverlappedCopyTests
         Assert.That(from.Position, Is.LessThanOrEqualTo(3000), "the copy stopped at the failed write");
     }
 
-    private abstract class ReadOnly : Stream
+    /// <summary>A stream that only reads or only writes; the members a copy never calls throw.</summary>
+    private abstract class OneWay(bool reads) : Stream
     {
-        public override bool CanRead => true;
+        public override bool CanRead => reads;
         public override bool CanSeek => false;
-        public override bool CanWrite => false;
+        public override bool CanWrite => !reads;
         public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() => throw new NotSupportedException();
@@ -67,19 +68,9 @@ public sealed class OverlappedCopyTests
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private abstract class WriteOnly : Stream
-    {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
+    private abstract class ReadOnly() : OneWay(reads: true);
+
+    private abstract class WriteOnly() : OneWay(reads: false);
 
     private sealed class ShortReads(byte[] data, int seed) : ReadOnly
     {
