@@ -15,14 +15,8 @@ public sealed class HardeningTests
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    sealed class Running : IAsyncDisposable
+    sealed class Running : ServingServer
     {
-        public required RpcServer Server { get; init; }
-        public required TcpConnectionListener Listener { get; init; }
-        public required Task Serving { get; init; }
-        public required CancellationTokenSource Stop { get; init; }
-        public required List<string> Log { get; init; }
-
         public async Task<RpcClient> ClientAsync() => new(await ConnectAsync(), new RpcClientOptions());
 
         public async Task<NetworkStream> ConnectAsync()
@@ -30,13 +24,6 @@ public sealed class HardeningTests
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
             await socket.ConnectAsync(Listener.LocalEndPoint);
             return new NetworkStream(socket, ownsSocket: true);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Stop.CancelAsync();
-            await Serving.WaitAsync(Patience);
-            await Listener.DisposeAsync();
         }
     }
 

@@ -22,26 +22,9 @@ public sealed class ConnectionThreadingTests
     private const string WhereAfterAwait = "WhereAfterAwait";
     private const string Hang = "Hang";
 
-    private sealed class Running : IAsyncDisposable
+    private sealed class Running : ServingServer
     {
-        public required RpcServer Server { get; init; }
-        public required TcpConnectionListener Listener { get; init; }
-        public required Task Serving { get; init; }
-        public required CancellationTokenSource Stop { get; init; }
-        public required List<string> Log { get; init; }
         public required TaskCompletionSource HangStarted { get; init; }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Stop.CancelAsync();
-            await Serving.WaitAsync(Patience);
-            await Listener.DisposeAsync();
-        }
-
-        public string[] LogLines()
-        {
-            lock (Log) return Log.ToArray();
-        }
 
         public async Task<RpcClient> ConnectAsync() => new(await Connector.ConnectAsync(Listener.Address, default));
 

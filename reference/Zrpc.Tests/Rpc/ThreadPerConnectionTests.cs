@@ -19,27 +19,7 @@ public sealed class ThreadPerConnectionTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private const string WhereAmI = "WhereAmI";
 
-    private sealed class Running : IAsyncDisposable
-    {
-        public required TcpConnectionListener Listener { get; init; }
-        public required Task Serving { get; init; }
-        public required CancellationTokenSource Stop { get; init; }
-        public required List<string> Log { get; init; }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Stop.CancelAsync();
-            await Serving.WaitAsync(Patience);
-            await Listener.DisposeAsync();
-        }
-
-        public string[] LogLines()
-        {
-            lock (Log) return Log.ToArray();
-        }
-    }
-
-    private static Running Start(TimeSpan readTimeout)
+    private static ServingServer Start(TimeSpan readTimeout)
     {
         var log = new List<string>();
         var server = new RpcServer(new RpcServerOptions
@@ -52,7 +32,7 @@ public sealed class ThreadPerConnectionTests
         server.Register<JsonElement, string>(WhereAmI, (_, _) => Task.FromResult(Thread.CurrentThread.Name ?? ""));
         var listener = new TcpConnectionListener(new IPEndPoint(IPAddress.Loopback, 0));
         var stop = new CancellationTokenSource();
-        return new Running { Listener = listener, Serving = server.ServeAsync(listener, stop.Token), Stop = stop, Log = log };
+        return new ServingServer { Server = server, Listener = listener, Serving = server.ServeAsync(listener, stop.Token), Stop = stop, Log = log };
     }
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
